@@ -1,0 +1,215 @@
+# tomo: one non-recursive GNU Makefile for libtomo, the tools, the tests.
+# `make` builds everything into build/; `make CUDA=0` without the GPU
+# back-end; `make check` runs every test; `make V=1` shows full commands.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+DESTDIR ?=
+
+BUILD ?= build
+VERSION := $(shell cat VERSION)
+
+# CUDA: on when nvcc is found (PATH or /usr/local/cuda), unless CUDA=0.
+NVCC ?= $(or $(shell command -v nvcc 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
+ifeq ($(NVCC),)
+CUDA ?= 0
+else
+CUDA ?= 1
+endif
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+CUDA_ARCH ?= 80 90
+
+SANITIZE ?= 0
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := hdf5 libtiff-4 fftw3f libpng
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/hdf5/serial)
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -ltiff -lfftw3f -lpng16) -lfftw3f_threads
+
+OPT ?= -O3
+CFLAGS ?= $(OPT) -g
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fopenmp -Iinclude -Ikernels -Ilib \
+	-DTOMO_VERSION='"$(VERSION)"' $(DEP_CFLAGS) $(WARN) $(CFLAGS)
+ALL_LDFLAGS := -fopenmp $(LDFLAGS)
+LIBS := $(DEP_LIBS) -lm
+
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRCS := $(sort $(wildcard lib/*.c))
+TOOL_SRCS := $(sort $(wildcard tools/tomo-*.c))
+TOOLS := $(patsubst tools/%.c,%,$(TOOL_SRCS))
+CU_SRCS := $(sort $(wildcard kernels/*.cu))
+STUB_SRCS := $(sort $(wildcard kernels/*_stub.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+
+ifeq ($(CUDA),1)
+KERNEL_OBJS := $(patsubst kernels/%.cu,$(BUILD)/obj/kernels/%.o,$(CU_SRCS))
+ALL_CFLAGS += -DTOMO_HAVE_CUDA
+LIBS += -L$(CUDA_HOME)/lib64 -Wl,-rpath,$(CUDA_HOME)/lib64 -lcufft -lcudart_static -ldl -lrt -lpthread -lstdc++
+NVCC_GENCODE := $(foreach a,$(CUDA_ARCH),-gencode arch=compute_$(a),code=sm_$(a))
+NVCC_FLAGS := -O3 -std=c++17 $(NVCC_GENCODE) -Iinclude -Ikernels -Ilib \
+	-Xcompiler -fPIC,-Wall,-Wextra,-Werror,-Wno-unused-parameter \
+	--Werror all-warnings -lineinfo $(NVCCFLAGS)
+else
+KERNEL_OBJS := $(patsubst kernels/%.c,$(BUILD)/obj/kernels/%.o,$(STUB_SRCS))
+endif
+
+LIB_OBJS := $(patsubst lib/%.c,$(BUILD)/obj/lib/%.o,$(LIB_SRCS)) $(KERNEL_OBJS)
+STATIC_LIB := $(BUILD)/lib/libtomo.a
+SHARED_LIB := $(BUILD)/lib/libtomo.so.$(VERSION)
+BINS := $(patsubst %,$(BUILD)/bin/%,$(TOOLS))
+UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+ifeq ($(V),1)
+Q :=
+quiet = @:
+else
+Q := @
+quiet = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: FORCE all check check-unit check-bats check-gpu check-man check-install check-asan \
+	install uninstall clean demo bench deps
+
+all: $(BINS) $(STATIC_LIB) $(SHARED_LIB) $(UNITS) $(BUILD)/tomo.pc
+
+# Rebuild everything when the configuration (flags, CUDA on/off) changes.
+CONFIG := $(ALL_CFLAGS) | $(CUDA) | $(NVCC_FLAGS) | $(LIBS)
+$(BUILD)/config: FORCE
+	@mkdir -p $(@D)
+	@if [ "$$(cat $@ 2>/dev/null)" != '$(CONFIG)' ]; then echo '$(CONFIG)' > $@; fi
+FORCE:
+
+$(BUILD)/obj/lib/%.o: lib/%.c $(BUILD)/config
+	$(call quiet,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/kernels/%.o: kernels/%.c $(BUILD)/config
+	$(call quiet,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/kernels/%.o: kernels/%.cu $(BUILD)/config
+	$(call quiet,NVCC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(NVCC) $(NVCC_FLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tools/%.o: tools/%.c $(BUILD)/config
+	$(call quiet,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/obj/tests/%.o: tests/unit/%.c $(BUILD)/config
+	$(call quiet,CC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(STATIC_LIB): $(LIB_OBJS)
+	$(call quiet,AR,$@)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SHARED_LIB): $(LIB_OBJS)
+	$(call quiet,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) -shared -Wl,-soname,libtomo.so.$(firstword $(subst ., ,$(VERSION))) \
+		$(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)ln -sf libtomo.so.$(VERSION) $(BUILD)/lib/libtomo.so
+
+$(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(STATIC_LIB)
+	$(call quiet,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(STATIC_LIB)
+	$(call quiet,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+
+$(BUILD)/tomo.pc: tomo.pc.in VERSION
+	@mkdir -p $(@D)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|; s|@LIBS@|$(LIBS)|' $< > $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# Debian packages the build and the tests need (installed when root).
+deps:
+	@scripts/install-deps
+
+# Every test: C unit tests, then Bats; ends with "N passed, N failed".
+check: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/run-tests
+
+check-unit: all
+	@BUILD=$(BUILD) tests/run-tests --unit
+
+check-bats: all
+	@BUILD=$(BUILD) tests/run-tests --bats
+
+# The accelerated cases must run on the GPU (no skipping on exit 3).
+check-gpu: all
+	@BUILD=$(BUILD) TOMO_DEVICE=gpu TOMO_REQUIRE_GPU=1 tests/run-tests
+
+# Unit tests and the Bats suite under AddressSanitizer + UBSan (CUDA=0).
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CUDA=0 SANITIZE=1 OPT=-O1 all
+	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run-tests --sanitize
+
+check-man:
+	@for m in man/*.1 man/*.7; do \
+		out=$$(LC_ALL=C.UTF-8 MANWIDTH=80 groff -man -ww -z $$m 2>&1); \
+		if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; done; echo "man pages clean"
+
+check-install: all
+	@tests/check-install
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/tomo \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)
+	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)
+	ln -sf libtomo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtomo.so
+	install -m 644 include/tomo/*.h $(DESTDIR)$(INCLUDEDIR)/tomo
+	install -m 644 $(BUILD)/tomo.pc $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 completions/tomo.bash $(DESTDIR)$(BASHCOMPDIR)/tomo
+	for t in $(TOOLS); do ln -sf tomo $(DESTDIR)$(BASHCOMPDIR)/$$t; done
+	install -m 644 completions/_tomo $(DESTDIR)$(ZSHCOMPDIR)/_tomo
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS))
+	rm -f $(DESTDIR)$(LIBDIR)/libtomo.a $(DESTDIR)$(LIBDIR)/libtomo.so $(DESTDIR)$(LIBDIR)/libtomo.so.$(VERSION)
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/tomo
+	rm -f $(DESTDIR)$(PKGCONFIGDIR)/tomo.pc
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1))
+	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man7/%,$(wildcard man/*.7))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/tomo $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(TOOLS))
+	rm -f $(DESTDIR)$(ZSHCOMPDIR)/_tomo
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo
+
+bench: all
+	@BUILD=$(BUILD) bench/run
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,40 @@
+/*
+ * dev: which device runs the heavy step. The CUDA back-end (kernels/dev.cu)
+ * or, in a build without CUDA, its stub answers whether a GPU is usable;
+ * a CUDA build on a machine without GPU or driver says why not and the
+ * tools fall back to the CPU.
+ */
+#ifndef TOMO_DEV_H
+#define TOMO_DEV_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tomo_device {
+	TOMO_DEVICE_AUTO = 0,
+	TOMO_DEVICE_CPU,
+	TOMO_DEVICE_GPU,
+};
+
+/* 1 if a CUDA GPU is usable (cached after the first call); else 0, and the
+ * reason (e.g. "built without CUDA", "no CUDA driver") in why. */
+int tomo_gpu_usable(char *why, size_t n);
+
+/* The name of the GPU in use ("" if none). */
+const char *tomo_gpu_name(void);
+
+/* Choose for a request: *use_gpu set; TOMO_ENODEV with a message when the
+ * GPU was demanded and is unusable. */
+int tomo_device_select(enum tomo_device req, int *use_gpu);
+
+/* 1 when this build has the CUDA back-end. */
+int tomo_built_with_cuda(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,94 @@
+/*
+ * header: what a stream holds besides its samples: sizes, the tomo_* keys of
+ * the NRRD stream (kind, quantity, angles, pixel size, energy, distance,
+ * centre) and any other key/value pairs, which tools carry through unchanged.
+ * Every format's reader fills one of these; every writer takes one.
+ */
+#ifndef TOMO_HEADER_H
+#define TOMO_HEADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tomo_kind {
+	TOMO_KIND_UNKNOWN = 0,
+	TOMO_KIND_PROJECTIONS, /* x column, y row, z angle */
+	TOMO_KIND_SINOGRAMS,   /* x column, y angle, z row */
+	TOMO_KIND_VOLUME,      /* x, y, z slice (z follows detector rows) */
+};
+
+enum tomo_quantity {
+	TOMO_QUANTITY_UNKNOWN = 0,
+	TOMO_QUANTITY_COUNTS,        /* raw detector counts */
+	TOMO_QUANTITY_TRANSMISSION,  /* I / I0 after flat/dark correction */
+	TOMO_QUANTITY_LINE_INTEGRAL, /* -ln(transmission), per pixel length */
+	TOMO_QUANTITY_ATTENUATION,   /* reconstructed mu */
+};
+
+struct tomo_kv {
+	char *key;
+	char *value;
+};
+
+struct tomo_header {
+	int64_t size[3];             /* x (fastest), y, z; each >= 1 */
+	enum tomo_kind kind;
+	enum tomo_quantity quantity;
+	double *angles;              /* degrees, nangles values; owned; NULL if absent */
+	int64_t nangles;
+	double pixel_size;           /* metres; NAN if absent */
+	double energy;               /* keV; NAN if absent */
+	double distance;             /* metres, sample to detector; NAN if absent */
+	double center;               /* rotation axis, TomoPy convention; NAN if absent */
+	double spacing[3];           /* NRRD "spacings" per axis; NAN if absent */
+	struct tomo_kv *kv;          /* other key/value pairs, in input order; owned */
+	int nkv;
+};
+
+/* An empty header: sizes 1, unknown kind and quantity, no angles, NAN reals. */
+void tomo_header_init(struct tomo_header *h);
+void tomo_header_free(struct tomo_header *h);
+
+/* Deep copy; dst must not be initialised or must have been freed. */
+int tomo_header_copy(struct tomo_header *dst, const struct tomo_header *src);
+
+/* Replace the angle list (copied). n == 0 removes it. */
+int tomo_header_set_angles(struct tomo_header *h, const double *deg, int64_t n);
+
+/* Set (add or replace) a carried key; value NULL removes it. Keys must not
+ * contain ":=" nor newlines; the tomo_* keys above are rejected here. */
+int tomo_header_set_kv(struct tomo_header *h, const char *key, const char *value);
+const char *tomo_header_get_kv(const struct tomo_header *h, const char *key);
+
+/* Number of samples x*y*z; fails (TOMO_ERR) on overflow past INT64_MAX/8. */
+int tomo_header_count(const struct tomo_header *h, int64_t *count);
+
+/* Names used in the stream ("projections", "line-integral", ...). */
+const char *tomo_kind_name(enum tomo_kind k);
+const char *tomo_quantity_name(enum tomo_quantity q);
+/* Parse a name; returns -1 if unknown. */
+int tomo_kind_parse(const char *s);
+int tomo_quantity_parse(const char *s);
+
+/* Sample types of the formats we read. Every reader converts to float32. */
+enum tomo_dtype {
+	TOMO_DTYPE_INVALID = 0,
+	TOMO_U8, TOMO_I8, TOMO_U16, TOMO_I16, TOMO_U32, TOMO_I32,
+	TOMO_U64, TOMO_I64, TOMO_F32, TOMO_F64,
+};
+size_t tomo_dtype_size(enum tomo_dtype t);
+const char *tomo_dtype_name(enum tomo_dtype t);
+
+/* Convert n samples of type t (byte-swapped first when swap) to float. */
+void tomo_convert_to_float(const void *src, enum tomo_dtype t, int swap,
+                           float *dst, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

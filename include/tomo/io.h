@@ -1,0 +1,109 @@
+/*
+ * io: every bulk input and output of the tools. An input is opened by name
+ * (NRRD/.nhdr, .raw with a shape, TIFF file/directory/glob, HDF5
+ * file.h5:/dataset, or "-" for stdin) and read as float32 boxes; an output is
+ * opened by name (-o extension, or stdout) with a header and written plane
+ * by plane (z), each plane at its own offset, so slabs can be written in any
+ * order and, later, by several processes. Regular files are memory-mapped
+ * where the format allows; pipes are read and written in slabs.
+ */
+#ifndef TOMO_IO_H
+#define TOMO_IO_H
+
+#include <stdint.h>
+
+#include "tomo/header.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A box of samples: columns x0..x0+nx, rows y0..y0+ny, planes z0..z0+nz.
+ * Read into memory as [nz][ny][nx] floats. */
+struct tomo_box {
+	int64_t x0, nx, y0, ny, z0, nz;
+};
+
+struct tomo_input_opts {
+	const char *shape;   /* "XxYxZ" for .raw files and raw stdin, else NULL */
+	const char *dataset; /* HDF5 dataset when the path names none; NULL: /exchange/data */
+};
+
+struct tomo_input;
+
+/* Open path ("-" or NULL: stdin). Errors name the file and what is wrong. */
+int tomo_input_open(const char *path, const struct tomo_input_opts *o,
+                    struct tomo_input **in);
+void tomo_input_close(struct tomo_input *in);
+
+const struct tomo_header *tomo_input_header(const struct tomo_input *in);
+/* The name to use in messages: the path, or "<stdin>". */
+const char *tomo_input_name(const struct tomo_input *in);
+/* "nrrd", "raw", "tiff" or "hdf5". */
+const char *tomo_input_format(const struct tomo_input *in);
+/* The sample type as stored (before conversion to float32). */
+enum tomo_dtype tomo_input_dtype(const struct tomo_input *in);
+
+/* 1 when planes can only be read in increasing z order (a pipe). */
+int tomo_input_sequential(const struct tomo_input *in);
+
+/* Read box b into dst ([nz][ny][nx] floats). A sequential input needs
+ * b->z0 at or after the end of the previous read. A short or failing
+ * source is an error naming the plane. Not thread-safe per input. */
+int tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst);
+
+/* Shorthand: planes z0..z0+nz, whole. */
+int tomo_input_read_planes(struct tomo_input *in, int64_t z0, int64_t nz,
+                           float *dst);
+
+/* The samples in place (float32, little endian, memory-mapped) or NULL when
+ * the input is not stored that way. Valid until tomo_input_close. */
+const float *tomo_input_mapped(const struct tomo_input *in);
+
+/* Make a sequential input random-access: the planes not yet read are
+ * buffered in memory when they fit in memory_bytes, else in an unlinked
+ * temporary file in $TMPDIR (or /tmp), which is then memory-mapped. */
+int tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes);
+
+struct tomo_output;
+
+/* Create the output named path ("-" or NULL: stdout) for samples described
+ * by h (sizes, metadata). The format follows the extension: .nrrd (also
+ * the default and stdout), .nhdr is refused, .raw, .tif/.tiff (float32),
+ * .h5/.hdf5 with ":/dataset" (default /data). A regular file is written to a
+ * temporary name beside it and renamed by tomo_output_close, so a failed
+ * run leaves nothing behind. Refuses a terminal on stdout (TOMO_EUSAGE). */
+int tomo_output_open(const char *path, const struct tomo_header *h,
+                     struct tomo_output **out);
+
+/* Write planes z0..z0+nz ([nz][ny][nx] floats). Files take planes in any
+ * order; stdout and TIFF need increasing z without gaps. */
+int tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz,
+                      const float *planes);
+
+/* Non-finite samples (NaN, Inf) written so far: tools warn about them. */
+int64_t tomo_output_nonfinite(const struct tomo_output *o);
+
+/* Finish: flush, check every plane was written, close, rename into place.
+ * On failure the partial file is removed. Frees o in every case. */
+int tomo_output_close(struct tomo_output *o);
+
+/* Give up: remove the partial file, free o. */
+void tomo_output_abort(struct tomo_output *o);
+
+/* Remove every partial output file still open (for signal handlers and
+ * fatal exits; async-signal-safe). */
+void tomo_output_abort_all_files(void);
+
+/* Planes per slab: as many as fit in budget bytes at bytes_per_plane each
+ * (at least 1, at most total). */
+int64_t tomo_slab_planes(int64_t bytes_per_plane, int64_t budget, int64_t total);
+
+/* Parse "XxYxZ" (also "XxY"), each >= 1. */
+int tomo_parse_shape(const char *s, int64_t size[3]);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

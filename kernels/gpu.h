@@ -1,0 +1,23 @@
+/*
+ * gpu: the C interface of the CUDA back-end. Each function is defined in a
+ * kernels/NAME.cu (CUDA builds) and in kernels/NAME_stub.c (builds without
+ * CUDA, where it reports that there is no device). Launchers check every
+ * CUDA call and return a tomo_status with tomo_error's message set.
+ */
+#ifndef TOMO_KERNELS_GPU_H
+#define TOMO_KERNELS_GPU_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dev.cu: 1 if a GPU is usable; else 0 and why. name gets the device name. */
+int tomo_cuda_probe(char *why, size_t nwhy, char *name, size_t nname);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,430 @@
+/*
+ * input: open any supported input by name and read float32 boxes from it.
+ * This file decides the format and checks every request; the back-ends
+ * (input_raw.c, input_tiff.c, input_hdf5.c) only move samples. It also
+ * turns a pipe into a random-access input on demand (tomo_input_buffer).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io_impl.h"
+#include "tomo/err.h"
+
+static int
+has_ext(const char *path, const char *ext)
+{
+	size_t n = strlen(path), e = strlen(ext);
+	return n > e && !strcasecmp(path + n - e, ext);
+}
+
+static int
+is_hdf5_ext(const char *path)
+{
+	return has_ext(path, ".h5") || has_ext(path, ".hdf5") ||
+	       has_ext(path, ".hdf") || has_ext(path, ".nxs") ||
+	       has_ext(path, ".nx5") || has_ext(path, ".cxi");
+}
+
+static int
+regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Split "file.h5:/path/in/file" when the part before ":/" is a file. */
+static int
+split_hdf5(const char *path, char **file, const char **dataset)
+{
+	for (const char *p = strstr(path, ":/"); p; p = strstr(p + 1, ":/")) {
+		char *f = strndup(path, (size_t)(p - path));
+		if (!f)
+			return -1;
+		if (regular_file(f)) {
+			*file = f;
+			*dataset = p + 1;
+			return 1;
+		}
+		free(f);
+	}
+	return 0;
+}
+
+/* Guess by magic bytes when the extension says nothing. */
+static const char *
+sniff(const char *path)
+{
+	unsigned char m[8] = {0};
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, m, sizeof m);
+	close(fd);
+	if (n >= 7 && !memcmp(m, "NRRD000", 7))
+		return "nrrd";
+	if (n >= 4 && (!memcmp(m, "II*\0", 4) || !memcmp(m, "MM\0*", 4) ||
+	               !memcmp(m, "II+\0", 4) || !memcmp(m, "MM\0+", 4)))
+		return "tiff";
+	if (n >= 8 && !memcmp(m, "\211HDF\r\n\032\n", 8))
+		return "hdf5";
+	return NULL;
+}
+
+static int
+open_by_name(struct tomo_input *in, const char *path,
+             const struct tomo_input_opts *o)
+{
+	const char *dataset = o && o->dataset ? o->dataset : NULL;
+	char *file = NULL;
+	struct stat st;
+	int rc;
+
+	if (!regular_file(path)) {
+		int s = split_hdf5(path, &file, &dataset);
+		if (s < 0)
+			return tomo_error(TOMO_ERR, "out of memory");
+		if (s > 0) {
+			rc = tomo_input_open_hdf5(in, file, dataset);
+			free(file);
+			return rc;
+		}
+	}
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT && strpbrk(path, "*?["))
+			return tomo_input_open_tiff(in, path);
+		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", path);
+	}
+	if (S_ISDIR(st.st_mode))
+		return tomo_input_open_tiff(in, path);
+	if (has_ext(path, ".nrrd") || has_ext(path, ".nhdr"))
+		return tomo_input_open_nrrd(in, path);
+	if (has_ext(path, ".tif") || has_ext(path, ".tiff"))
+		return tomo_input_open_tiff(in, path);
+	if (is_hdf5_ext(path))
+		return tomo_input_open_hdf5(in, path, dataset);
+	if (has_ext(path, ".raw") || (o && o->shape)) {
+		int64_t size[3];
+		if (!o || !o->shape)
+			return tomo_error(TOMO_EUSAGE,
+			                  "'%s': a .raw file needs --shape XxYxZ", path);
+		if (tomo_parse_shape(o->shape, size))
+			return TOMO_EUSAGE;
+		return tomo_input_open_raw(in, path, size);
+	}
+	const char *fmt = sniff(path);
+	if (fmt && !strcmp(fmt, "nrrd"))
+		return tomo_input_open_nrrd(in, path);
+	if (fmt && !strcmp(fmt, "tiff"))
+		return tomo_input_open_tiff(in, path);
+	if (fmt && !strcmp(fmt, "hdf5"))
+		return tomo_input_open_hdf5(in, path, dataset);
+	return tomo_error(TOMO_ERR,
+	                  "cannot tell the format of '%s' (expected NRRD, TIFF, "
+	                  "HDF5, or .raw with --shape)", path);
+}
+
+int
+tomo_input_open(const char *path, const struct tomo_input_opts *o,
+                struct tomo_input **out)
+{
+	struct tomo_input *in = calloc(1, sizeof *in);
+	int stdin_ = !path || !strcmp(path, "-");
+	int rc;
+
+	if (!in)
+		return tomo_error(TOMO_ERR, "out of memory");
+	tomo_header_init(&in->hdr);
+	in->name = strdup(stdin_ ? "<stdin>" : path);
+	if (!in->name) {
+		free(in);
+		return tomo_error(TOMO_ERR, "out of memory");
+	}
+	if (stdin_) {
+		tomo_pipe_enlarge(0);
+		rc = tomo_input_open_stream(in, 0, o ? o->shape : NULL);
+	} else {
+		rc = open_by_name(in, path, o);
+	}
+	if (rc) {
+		free(in->name);
+		tomo_header_free(&in->hdr);
+		free(in);
+		return rc;
+	}
+	*out = in;
+	return TOMO_OK;
+}
+
+void
+tomo_input_close(struct tomo_input *in)
+{
+	if (!in)
+		return;
+	if (in->ops && in->ops->close)
+		in->ops->close(in);
+	tomo_header_free(&in->hdr);
+	free(in->name);
+	free(in);
+}
+
+const struct tomo_header *
+tomo_input_header(const struct tomo_input *in)
+{
+	return &in->hdr;
+}
+
+const char *
+tomo_input_name(const struct tomo_input *in)
+{
+	return in->name;
+}
+
+const char *
+tomo_input_format(const struct tomo_input *in)
+{
+	return in->format;
+}
+
+enum tomo_dtype
+tomo_input_dtype(const struct tomo_input *in)
+{
+	return in->dtype;
+}
+
+int
+tomo_input_sequential(const struct tomo_input *in)
+{
+	return in->sequential;
+}
+
+const float *
+tomo_input_mapped(const struct tomo_input *in)
+{
+	return in->mapped;
+}
+
+int
+tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	const int64_t *s = in->hdr.size;
+	int rc;
+
+	if (b->nx < 0 || b->ny < 0 || b->nz < 0 || b->x0 < 0 || b->y0 < 0 ||
+	    b->z0 < 0 || b->x0 + b->nx > s[0] || b->y0 + b->ny > s[1] ||
+	    b->z0 + b->nz > s[2])
+		return tomo_error(TOMO_ERR,
+		                  "%s: box x %lld+%lld y %lld+%lld z %lld+%lld is "
+		                  "outside sizes %lld x %lld x %lld", in->name,
+		                  (long long)b->x0, (long long)b->nx,
+		                  (long long)b->y0, (long long)b->ny,
+		                  (long long)b->z0, (long long)b->nz, (long long)s[0],
+		                  (long long)s[1], (long long)s[2]);
+	if (!b->nx || !b->ny || !b->nz)
+		return TOMO_OK;
+	if (in->sequential && b->z0 < in->next_z)
+		return tomo_error(TOMO_ERR,
+		                  "%s: plane %lld was requested after plane %lld of "
+		                  "a stream that can only be read forward", in->name,
+		                  (long long)b->z0, (long long)in->next_z - 1);
+	rc = in->ops->read(in, b, dst);
+	if (rc == TOMO_OK && in->sequential)
+		in->next_z = b->z0 + b->nz;
+	return rc;
+}
+
+int
+tomo_input_read_planes(struct tomo_input *in, int64_t z0, int64_t nz, float *dst)
+{
+	struct tomo_box b = {0, in->hdr.size[0], 0, in->hdr.size[1], z0, nz};
+	return tomo_input_read(in, &b, dst);
+}
+
+int
+tomo_parse_shape(const char *s, int64_t size[3])
+{
+	const char *p = s;
+	int n = 0, dangling = 0;
+
+	size[0] = size[1] = size[2] = 1;
+	while (n < 3) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(p, &end, 10);
+		if (end == p || errno || v < 1 || *p == '-' || *p == '+')
+			break;
+		size[n++] = v;
+		p = end;
+		dangling = 0;
+		if (*p != 'x' && *p != 'X')
+			break;
+		p++;
+		dangling = 1;
+	}
+	if (n < 2 || *p || dangling)
+		return tomo_error(TOMO_EUSAGE,
+		                  "shape '%s' is not XxYxZ with positive integers", s);
+	struct tomo_header h;
+	tomo_header_init(&h);
+	memcpy(h.size, size, sizeof h.size);
+	int64_t count;
+	if (tomo_header_count(&h, &count))
+		return TOMO_EUSAGE;
+	return TOMO_OK;
+}
+
+/*
+ * Buffered input: what tomo_input_buffer turns a stream into. The planes
+ * live in one float array, malloc'd or a mapping of an unlinked temporary
+ * file; planes read before buffering are gone (reads of them fail).
+ */
+struct membuf {
+	float *data;
+	size_t bytes;
+	int mapped;
+	int64_t first_z; /* plane data[0] holds */
+};
+
+static int
+membuf_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	struct membuf *m = in->impl;
+	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
+
+	if (b->z0 < m->first_z)
+		return tomo_error(TOMO_ERR,
+		                  "%s: plane %lld was consumed before buffering",
+		                  in->name, (long long)b->z0);
+	for (int64_t z = 0; z < b->nz; z++)
+		for (int64_t y = 0; y < b->ny; y++)
+			memcpy(dst + (z * b->ny + y) * b->nx,
+			       m->data + ((b->z0 - m->first_z + z) * Y + b->y0 + y) * X +
+			               b->x0,
+			       (size_t)b->nx * sizeof *dst);
+	return TOMO_OK;
+}
+
+static void
+membuf_free(struct membuf *m)
+{
+	if (m->mapped)
+		munmap(m->data, m->bytes);
+	else
+		free(m->data);
+	free(m);
+}
+
+static void
+membuf_close(struct tomo_input *in)
+{
+	membuf_free(in->impl);
+}
+
+static const struct tomo_input_ops membuf_ops = {membuf_read, membuf_close};
+
+static int
+spill_file(size_t bytes, int *fd_out)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof path, "%s/tomo-buffer.XXXXXX",
+	         dir && *dir ? dir : "/tmp");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return tomo_error_sys(TOMO_ERR, errno,
+		                      "cannot create a temporary file in '%s'",
+		                      dir && *dir ? dir : "/tmp");
+	unlink(path);
+	/* Reserve the blocks now so a full disk fails here, not on a page fault. */
+	int e = posix_fallocate(fd, 0, (off_t)bytes);
+	if (e && e != EOPNOTSUPP && e != EINVAL) {
+		close(fd);
+		return tomo_error_sys(TOMO_ERR, e,
+		                      "cannot reserve %zu bytes in a temporary file "
+		                      "in '%s'", bytes, dir && *dir ? dir : "/tmp");
+	}
+	if (e && ftruncate(fd, (off_t)bytes)) {
+		e = errno;
+		close(fd);
+		return tomo_error_sys(TOMO_ERR, e, "cannot size a temporary file");
+	}
+	*fd_out = fd;
+	return TOMO_OK;
+}
+
+int
+tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes)
+{
+	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
+	const int64_t first = in->next_z, nz = in->hdr.size[2] - first;
+	struct membuf *m;
+	size_t bytes = (size_t)(nz * X * Y) * sizeof(float);
+	int rc;
+
+	if (!in->sequential)
+		return TOMO_OK;
+	m = calloc(1, sizeof *m);
+	if (!m)
+		return tomo_error(TOMO_ERR, "out of memory");
+	m->first_z = first;
+	m->bytes = bytes ? bytes : 1;
+	if ((int64_t)bytes <= memory_bytes)
+		m->data = malloc(m->bytes);
+	if (!m->data) {
+		int fd;
+		if ((rc = spill_file(m->bytes, &fd))) {
+			free(m);
+			return rc;
+		}
+		m->data = mmap(NULL, m->bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+		               fd, 0);
+		close(fd);
+		if (m->data == MAP_FAILED) {
+			free(m);
+			return tomo_error_sys(TOMO_ERR, errno,
+			                      "cannot map a temporary file");
+		}
+		m->mapped = 1;
+	}
+	/* Copy in slabs of about 64 MiB through the stream back-end. */
+	int64_t step = (64 << 20) / (X * Y * (int64_t)sizeof(float));
+	if (step < 1)
+		step = 1;
+	for (int64_t z = first; z < first + nz; z += step) {
+		int64_t n = z + step > first + nz ? first + nz - z : step;
+		if ((rc = tomo_input_read_planes(in, z, n,
+		                                 m->data + (z - first) * X * Y))) {
+			membuf_free(m);
+			return rc;
+		}
+		if (m->mapped) /* written pages go to the file, not our RSS */
+			tomo_release_pages(m->data + (z - first) * X * Y,
+			                   (size_t)(n * X * Y) * sizeof(float));
+	}
+	in->ops->close(in);
+	in->ops = &membuf_ops;
+	in->impl = m;
+	in->sequential = 0;
+	in->mapped = m->first_z == 0 ? m->data : NULL;
+	return TOMO_OK;
+}
+
+int64_t
+tomo_slab_planes(int64_t bytes_per_plane, int64_t budget, int64_t total)
+{
+	int64_t n = bytes_per_plane > 0 ? budget / bytes_per_plane : total;
+
+	if (n > total)
+		n = total;
+	return n < 1 ? 1 : n;
+}

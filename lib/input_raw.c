@@ -1,0 +1,502 @@
+/*
+ * input_raw: inputs whose samples are a raw array: NRRD with raw encoding
+ * (attached or detached header), .raw files with a given shape, and the
+ * same on a pipe. Files are memory-mapped and converted on the way out;
+ * pipes are read forward only, plane by plane.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "io_impl.h"
+#include "tomo/err.h"
+#include "tomo/nrrd.h"
+
+/* Mappings bigger than this give back pages after each read, so that
+ * scanning a huge file keeps the resident set near the caller's buffers. */
+#define RELEASE_THRESHOLD ((size_t)256 << 20)
+
+struct rawsrc {
+	int fd;
+	enum tomo_dtype type;
+	int swap;
+	/* file */
+	unsigned char *map;
+	size_t map_len;
+	int64_t offset;       /* of the first sample */
+	/* stream */
+	unsigned char *pre;   /* bytes read past the header, used first */
+	size_t pre_len, pre_pos;
+	unsigned char *plane; /* one plane as stored */
+};
+
+static int
+host_big_endian(void)
+{
+	const uint16_t one = 1;
+	return *(const unsigned char *)&one == 0;
+}
+
+void
+tomo_release_pages(const void *p, size_t n)
+{
+	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+
+	if (e > a)
+		madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+static void
+rawsrc_free(struct rawsrc *r)
+{
+	if (r->map)
+		munmap(r->map, r->map_len);
+	if (r->fd > 2)
+		close(r->fd);
+	free(r->pre);
+	free(r->plane);
+	free(r);
+}
+
+static void
+raw_close(struct tomo_input *in)
+{
+	rawsrc_free(in->impl);
+}
+
+static int
+file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	struct rawsrc *r = in->impl;
+	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
+	const size_t ts = tomo_dtype_size(r->type);
+	const int release = r->map_len > RELEASE_THRESHOLD;
+
+	for (int64_t z = 0; z < b->nz; z++) {
+		const unsigned char *first = NULL, *last = NULL;
+		for (int64_t y = 0; y < b->ny; y++) {
+			int64_t idx = ((b->z0 + z) * Y + b->y0 + y) * X + b->x0;
+			const unsigned char *src = r->map + r->offset + idx * (int64_t)ts;
+			tomo_convert_to_float(src, r->type, r->swap,
+			                      dst + (z * b->ny + y) * b->nx, (size_t)b->nx);
+			if (!first)
+				first = src;
+			last = src + b->nx * (int64_t)ts;
+		}
+		if (release)
+			tomo_release_pages(first, (size_t)(last - first));
+	}
+	return TOMO_OK;
+}
+
+/* Map the data of a file: offset bytes in, count samples of r->type. */
+static int
+map_data(struct tomo_input *in, struct rawsrc *r, const char *path,
+         int64_t offset, int64_t count)
+{
+	struct stat st;
+	int64_t need;
+
+	if (fstat(r->fd, &st))
+		return tomo_error_sys(TOMO_ERR, errno, "cannot stat '%s'", path);
+	if (!S_ISREG(st.st_mode))
+		return tomo_error(TOMO_ERR, "'%s' is not a regular file", path);
+	if (__builtin_mul_overflow(count, (int64_t)tomo_dtype_size(r->type), &need) ||
+	    __builtin_add_overflow(need, offset, &need))
+		return tomo_error(TOMO_ERR, "'%s': sizes are too large", path);
+	if (st.st_size < need)
+		return tomo_error(TOMO_ERR,
+		                  "'%s' is truncated: it holds %lld bytes, its sizes "
+		                  "%lld x %lld x %lld of %s need %lld", path,
+		                  (long long)st.st_size, (long long)in->hdr.size[0],
+		                  (long long)in->hdr.size[1], (long long)in->hdr.size[2],
+		                  tomo_dtype_name(r->type), (long long)need);
+	r->map_len = (size_t)need;
+	r->map = mmap(NULL, r->map_len, PROT_READ, MAP_SHARED, r->fd, 0);
+	if (r->map == MAP_FAILED) {
+		r->map = NULL;
+		return tomo_error_sys(TOMO_ERR, errno, "cannot map '%s'", path);
+	}
+	r->offset = offset;
+	in->sequential = 0;
+	if (r->type == TOMO_F32 && !r->swap && offset % 4 == 0)
+		in->mapped = (const float *)(r->map + offset);
+	return TOMO_OK;
+}
+
+static const struct tomo_input_ops file_ops = {file_read, raw_close};
+
+/* Read the attached header of fd into a malloc'd buffer, up to and
+ * including the blank line. Bytes read past it go to *rest. */
+static int
+read_header(int fd, const char *name, char **text, size_t *len,
+            unsigned char **rest, size_t *rest_len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return tomo_error(TOMO_ERR, "out of memory");
+	for (;;) {
+		/* Look for the blank line in what we have. */
+		for (size_t i = n > 0 ? 1 : 0; i < n; i++) {
+			size_t end = 0;
+			if (buf[i] == '\n' && buf[i - 1] == '\n')
+				end = i + 1;
+			else if (buf[i] == '\n' && i >= 3 && buf[i - 1] == '\r' &&
+			         buf[i - 2] == '\n')
+				end = i + 1;
+			if (end) {
+				*rest_len = n - end;
+				*rest = malloc(*rest_len ? *rest_len : 1);
+				if (!*rest) {
+					free(buf);
+					return tomo_error(TOMO_ERR, "out of memory");
+				}
+				memcpy(*rest, buf + end, *rest_len);
+				*text = buf;
+				*len = end;
+				return TOMO_OK;
+			}
+		}
+		if (n == cap) {
+			if (cap >= TOMO_NRRD_HEADER_MAX) {
+				free(buf);
+				return tomo_error(TOMO_ERR,
+				                  "%s: no end of NRRD header in the first "
+				                  "%d MiB", name, TOMO_NRRD_HEADER_MAX >> 20);
+			}
+			char *p = realloc(buf, cap * 2);
+			if (!p) {
+				free(buf);
+				return tomo_error(TOMO_ERR, "out of memory");
+			}
+			buf = p;
+			cap *= 2;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int e = errno;
+			free(buf);
+			return tomo_error_sys(TOMO_ERR, e, "cannot read %s", name);
+		}
+		if (got == 0) {
+			int empty = n == 0;
+			int nrrd = n >= 4 && !memcmp(buf, "NRRD", 4);
+			free(buf);
+			if (empty)
+				return tomo_error(TOMO_ERR, "%s is empty", name);
+			if (!nrrd)
+				return tomo_error(TOMO_ERR, "%s is not a NRRD stream "
+				                  "(no NRRD magic)", name);
+			return tomo_error(TOMO_ERR,
+			                  "%s: NRRD header ends before its blank line "
+			                  "(truncated?)", name);
+		}
+		/* Fail early on garbage: a NRRD stream starts with its magic. */
+		if (n < 4 && n + (size_t)got >= 4 && memcmp(buf, "NRRD", 4)) {
+			free(buf);
+			return tomo_error(TOMO_ERR, "%s is not a NRRD stream "
+			                  "(no NRRD magic)", name);
+		}
+		n += (size_t)got;
+	}
+}
+
+static int
+set_layout(struct tomo_input *in, struct rawsrc *r, enum tomo_dtype type,
+           int big_endian)
+{
+	r->type = type;
+	r->swap = tomo_dtype_size(type) > 1 && big_endian != host_big_endian();
+	in->dtype = type;
+	return TOMO_OK;
+}
+
+/* Offset of the data in a detached data file after line_skip lines. */
+static int
+skip_lines(int fd, const char *path, int64_t lines, int64_t *offset)
+{
+	unsigned char buf[65536];
+	int64_t pos = 0;
+
+	while (lines > 0) {
+		ssize_t n = pread(fd, buf, sizeof buf, pos);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return tomo_error(TOMO_ERR, "'%s' ends before its line skip", path);
+		for (ssize_t i = 0; i < n && lines > 0; i++)
+			if (buf[i] == '\n') {
+				lines--;
+				*offset = pos + i + 1;
+			}
+		pos += n;
+	}
+	return TOMO_OK;
+}
+
+int
+tomo_input_open_nrrd(struct tomo_input *in, const char *path)
+{
+	struct tomo_nrrd n;
+	struct rawsrc *r;
+	char *text = NULL;
+	unsigned char *rest = NULL;
+	size_t len, rest_len;
+	int64_t count, offset;
+	int rc, fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", path);
+	r = calloc(1, sizeof *r);
+	if (!r) {
+		close(fd);
+		return tomo_error(TOMO_ERR, "out of memory");
+	}
+	r->fd = fd;
+	{
+		char name[4200];
+		snprintf(name, sizeof name, "'%s'", path);
+		rc = read_header(fd, name, &text, &len, &rest, &rest_len);
+	}
+	if (rc == TOMO_ERR && strstr(tomo_errmsg(), "before its blank line")) {
+		/* A detached .nhdr: the whole file is the header. */
+		struct stat st;
+		free(text);
+		text = NULL;
+		if (fstat(fd, &st) || st.st_size > TOMO_NRRD_HEADER_MAX) {
+			rawsrc_free(r);
+			return tomo_error(TOMO_ERR, "'%s': NRRD header is too long", path);
+		}
+		text = malloc((size_t)st.st_size + 1);
+		len = text ? (size_t)pread(fd, text, (size_t)st.st_size, 0) : 0;
+		rc = text && len == (size_t)st.st_size ? TOMO_OK
+		                                      : tomo_error(TOMO_ERR,
+		                                                   "cannot read '%s'",
+		                                                   path);
+		rest = NULL;
+	}
+	free(rest);
+	if (rc) {
+		free(text);
+		rawsrc_free(r);
+		return rc;
+	}
+	rc = tomo_nrrd_parse(text, len, &n);
+	free(text);
+	if (rc) {
+		tomo_error_context("'%s'", path);
+		rawsrc_free(r);
+		return rc;
+	}
+	in->hdr = n.hdr;
+	tomo_header_init(&n.hdr);
+	set_layout(in, r, n.type, n.big_endian);
+	tomo_header_count(&in->hdr, &count);
+	offset = (int64_t)len;
+	const char *data_name = path;
+	char *data_path = NULL;
+	if (n.data_file) {
+		/* Relative to the header's directory. */
+		char *dir = strdup(path);
+		if (!dir || asprintf(&data_path, "%s/%s",
+		                     n.data_file[0] == '/' ? "" : dirname(dir),
+		                     n.data_file) < 0) {
+			free(dir);
+			tomo_nrrd_free(&n);
+			rawsrc_free(r);
+			return tomo_error(TOMO_ERR, "out of memory");
+		}
+		free(dir);
+		close(r->fd);
+		r->fd = open(data_path, O_RDONLY | O_CLOEXEC);
+		if (r->fd < 0) {
+			rc = tomo_error_sys(TOMO_ERR, errno,
+			                    "'%s': cannot open its data file '%s'", path,
+			                    data_path);
+			goto out;
+		}
+		data_name = data_path;
+		offset = 0;
+		if (n.line_skip && (rc = skip_lines(r->fd, data_path, n.line_skip,
+		                                    &offset)))
+			goto out;
+	}
+	if (n.byte_skip == -1) {
+		struct stat st;
+		int64_t bytes = count * (int64_t)tomo_dtype_size(r->type);
+		if (fstat(r->fd, &st) || st.st_size < bytes) {
+			rc = tomo_error(TOMO_ERR, "'%s' is too short for its sizes",
+			                data_name);
+			goto out;
+		}
+		offset = st.st_size - bytes;
+	} else {
+		offset += n.byte_skip;
+	}
+	rc = map_data(in, r, data_name, offset, count);
+out:
+	free(data_path);
+	tomo_nrrd_free(&n);
+	if (rc) {
+		rawsrc_free(r);
+		return rc;
+	}
+	in->impl = r;
+	in->ops = &file_ops;
+	in->format = "nrrd";
+	return TOMO_OK;
+}
+
+int
+tomo_input_open_raw(struct tomo_input *in, const char *path,
+                    const int64_t size[3])
+{
+	struct rawsrc *r = calloc(1, sizeof *r);
+	int64_t count;
+	int rc;
+
+	if (!r)
+		return tomo_error(TOMO_ERR, "out of memory");
+	memcpy(in->hdr.size, size, sizeof in->hdr.size);
+	if ((rc = tomo_header_count(&in->hdr, &count))) {
+		free(r);
+		return rc;
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		free(r);
+		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", path);
+	}
+	set_layout(in, r, TOMO_F32, 0);
+	if ((rc = map_data(in, r, path, 0, count))) {
+		rawsrc_free(r);
+		return rc;
+	}
+	in->impl = r;
+	in->ops = &file_ops;
+	in->format = "raw";
+	return TOMO_OK;
+}
+
+/* Fill buf with n bytes of the stream: leftover header bytes first. */
+static int
+stream_bytes(struct tomo_input *in, struct rawsrc *r, void *buf, size_t n,
+             int64_t plane)
+{
+	unsigned char *d = buf;
+	size_t have = r->pre_len - r->pre_pos;
+
+	if (have) {
+		size_t k = have < n ? have : n;
+		memcpy(d, r->pre + r->pre_pos, k);
+		r->pre_pos += k;
+		d += k;
+		n -= k;
+	}
+	if (!n)
+		return TOMO_OK;
+	int64_t got = tomo_read_full(r->fd, d, n);
+	if (got < 0)
+		return tomo_error_sys(TOMO_ERR, errno, "cannot read %s", in->name);
+	if ((size_t)got < n)
+		return tomo_error(TOMO_ERR,
+		                  "%s ends early: plane %lld of %lld is incomplete "
+		                  "(truncated stream)", in->name, (long long)plane,
+		                  (long long)in->hdr.size[2]);
+	return TOMO_OK;
+}
+
+static int
+stream_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	struct rawsrc *r = in->impl;
+	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
+	const size_t ts = tomo_dtype_size(r->type), plane_bytes = (size_t)(X * Y) * ts;
+	const int whole = b->x0 == 0 && b->nx == X && b->y0 == 0 && b->ny == Y;
+	int rc;
+
+	if (!r->plane && !(r->plane = malloc(plane_bytes)))
+		return tomo_error(TOMO_ERR, "out of memory");
+	for (int64_t z = in->next_z; z < b->z0; z++)
+		if ((rc = stream_bytes(in, r, r->plane, plane_bytes, z)))
+			return rc;
+	for (int64_t z = 0; z < b->nz; z++) {
+		float *d = dst + z * b->ny * b->nx;
+		if (whole && r->type == TOMO_F32 && !r->swap) {
+			if ((rc = stream_bytes(in, r, d, plane_bytes, b->z0 + z)))
+				return rc;
+			continue;
+		}
+		if ((rc = stream_bytes(in, r, r->plane, plane_bytes, b->z0 + z)))
+			return rc;
+		for (int64_t y = 0; y < b->ny; y++)
+			tomo_convert_to_float(r->plane + (((b->y0 + y) * X) + b->x0) * ts,
+			                      r->type, r->swap, d + y * b->nx,
+			                      (size_t)b->nx);
+	}
+	return TOMO_OK;
+}
+
+static const struct tomo_input_ops stream_ops = {stream_read, raw_close};
+
+int
+tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape)
+{
+	struct rawsrc *r = calloc(1, sizeof *r);
+	int rc;
+
+	if (!r)
+		return tomo_error(TOMO_ERR, "out of memory");
+	r->fd = fd;
+	if (shape) {
+		if ((rc = tomo_parse_shape(shape, in->hdr.size))) {
+			free(r);
+			return rc;
+		}
+		set_layout(in, r, TOMO_F32, 0);
+		in->format = "raw";
+	} else {
+		struct tomo_nrrd n;
+		char *text;
+		size_t len;
+		if ((rc = read_header(fd, in->name, &text, &len, &r->pre, &r->pre_len))) {
+			free(r);
+			return rc;
+		}
+		rc = tomo_nrrd_parse(text, len, &n);
+		free(text);
+		if (rc) {
+			tomo_error_context("%s", in->name);
+			rawsrc_free(r);
+			return rc;
+		}
+		if (n.data_file || n.line_skip || n.byte_skip) {
+			tomo_nrrd_free(&n);
+			rawsrc_free(r);
+			return tomo_error(TOMO_ERR,
+			                  "%s: a NRRD stream must carry its data after "
+			                  "the header (no data file or skips)", in->name);
+		}
+		in->hdr = n.hdr;
+		tomo_header_init(&n.hdr);
+		set_layout(in, r, n.type, n.big_endian);
+		tomo_nrrd_free(&n);
+		in->format = "nrrd";
+	}
+	in->impl = r;
+	in->ops = &stream_ops;
+	in->sequential = 1;
+	return TOMO_OK;
+}

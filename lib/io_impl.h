@@ -1,0 +1,91 @@
+/*
+ * io_impl: what the format back-ends (input_*.c, output_*.c) share with the
+ * io front (input.c, output.c). Not installed; tools use tomo/io.h.
+ */
+#ifndef TOMO_IO_IMPL_H
+#define TOMO_IO_IMPL_H
+
+#include <stdint.h>
+
+#include "tomo/header.h"
+#include "tomo/io.h"
+
+struct tomo_input_ops {
+	/* Read box b (already checked against the sizes, and for sequential
+	 * inputs against in->next_z) into dst. */
+	int (*read)(struct tomo_input *in, const struct tomo_box *b, float *dst);
+	void (*close)(struct tomo_input *in);
+};
+
+struct tomo_input {
+	struct tomo_header hdr;
+	const struct tomo_input_ops *ops;
+	void *impl;
+	char *name;           /* for messages */
+	const char *format;   /* "nrrd", "raw", "tiff", "hdf5" */
+	enum tomo_dtype dtype;
+	int sequential;       /* forward-only (pipe) */
+	int64_t next_z;       /* sequential: the first plane not yet consumed */
+	const float *mapped;  /* float32 LE samples in place, or NULL */
+};
+
+/* Back-end constructors: fill in (hdr, ops, impl, format, dtype, ...);
+ * in->name is already set. On failure they leave nothing allocated. */
+int tomo_input_open_nrrd(struct tomo_input *in, const char *path);
+int tomo_input_open_raw(struct tomo_input *in, const char *path,
+                        const int64_t size[3]);
+/* fd: a pipe or file positioned at a NRRD header (shape NULL) or at raw
+ * float32 samples (shape given). */
+int tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape);
+/* path: a multi-page TIFF, a directory of single-page TIFFs or a glob. */
+int tomo_input_open_tiff(struct tomo_input *in, const char *path);
+/* dataset NULL: /exchange/data. */
+int tomo_input_open_hdf5(struct tomo_input *in, const char *file,
+                         const char *dataset);
+
+struct tomo_output_ops {
+	int (*write)(struct tomo_output *o, int64_t z0, int64_t nz,
+	             const float *planes);
+	/* Flush everything into the file (not closing o->fd, which the front
+	 * closes). */
+	int (*finish)(struct tomo_output *o);
+	/* Release the back-end's resources without caring about errors. */
+	void (*discard)(struct tomo_output *o);
+};
+
+struct tomo_output {
+	struct tomo_header hdr;
+	const struct tomo_output_ops *ops;
+	void *impl;
+	int fd;               /* the file (temporary or in place) or stdout */
+	char *path;           /* final name; NULL for stdout */
+	char *tmp;            /* temporary name being written, NULL if none */
+	char *dataset;        /* HDF5 dataset path, or NULL */
+	int sequential;       /* planes must come in order (stdout, TIFF, devices) */
+	int64_t next_z;
+	unsigned char *done;  /* one flag per plane */
+	int64_t nonfinite;
+};
+
+/* The name of the output for messages. */
+const char *tomo_output_name(const struct tomo_output *o);
+
+int tomo_output_open_nrrd(struct tomo_output *o, int raw);
+int tomo_output_open_tiff(struct tomo_output *o);
+int tomo_output_open_hdf5(struct tomo_output *o);
+
+/* Write all of buf at offset (or at the current position when offset < 0),
+ * retrying short writes and EINTR. */
+int tomo_write_full(int fd, const void *buf, size_t n, int64_t offset,
+                    const char *name);
+/* Read exactly n bytes unless EOF comes first; returns bytes read or -1. */
+int64_t tomo_read_full(int fd, void *buf, size_t n);
+
+/* Drop the whole pages inside [p, p+n) of a file mapping from our
+ * resident set (they stay in the page cache). */
+void tomo_release_pages(const void *p, size_t n);
+
+/* Enlarge a pipe's buffer to 1 MiB (no-op for other files). */
+void tomo_pipe_enlarge(int fd);
+
+#endif
