@@ -34,7 +34,9 @@ DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || echo -I/usr/
 DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -ltiff -lfftw3f -lpng16) -lfftw3f_threads
 
 OPT ?= -O3
-CFLAGS ?= $(OPT) -g
+# Tuned for the machine that builds (vector width); ARCH= for a portable build.
+ARCH ?= -march=native
+CFLAGS ?= $(OPT) $(ARCH) -g
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -fPIC -fopenmp -Iinclude -Ikernels -Ilib \
 	-DTOMO_VERSION='"$(VERSION)"' $(DEP_CFLAGS) $(WARN) $(CFLAGS)
