@@ -3,9 +3,8 @@
  * copy the raw rows in (pinned buffer, its slot's stream), pad and -ln
  * them, batched cuFFT R2C, multiply by the filter (uploaded once), C2R,
  * weight and interleave 16 rows per stored column (the CPU path's layout),
- * back-project with an explicit lerp (each thread one pixel, 16 slices'
- * accumulators in registers, cos/sin from constant memory), copy the
- * slices out. Two slots (streams) let one slab's copies overlap the
+ * back-project with an explicit lerp (16 accumulators in registers per
+ * thread, cos/sin from constant memory), copy the slices out. Two slots (streams) let one slab's copies overlap the
  * other's computation. The arithmetic is kernels/fbp_math.h's.
  */
 #include <cuda_runtime.h>
@@ -133,46 +132,65 @@ scatter_kernel(const float *__restrict__ line, int64_t P, int64_t C, int64_t cs,
 	F[((grp * A + a) * cs + q) * L + l] = v;
 }
 
-/* One thread per pixel, 16 slices (one group of lanes) per thread; angles
- * a0..a0+na-1 of the slab, their cos/sin in bank c_trig[bank]. */
+/*
+ * Back-projection of angles a0..a0+na-1 (cos/sin in bank c_trig[bank]) of
+ * one group of 16 slices (blockIdx.z). Four threads share a pixel column,
+ * each owning four lanes (one float4 of the 64-byte stored column), and a
+ * thread does BP_ROWS pixels down the column: 16 accumulators in
+ * registers, eight independent float4 loads per angle. A warp covers 8
+ * adjacent pixels, so each of its loads reads a few contiguous 128-byte
+ * lines. Blocks are 32 x 8 threads: 8 columns x 8 * BP_ROWS rows.
+ */
+#define BP_ROWS 4
+#define BP_COLS 8
+
 __global__ void __launch_bounds__(256)
 bp_kernel(const float *__restrict__ F, int64_t A, int64_t cs, int64_t a0,
           int na, int bank, float off, float hi, int64_t N, int64_t rows,
           int accumulate, float *__restrict__ out)
 {
-	const int64_t j = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-	const int64_t i = (int64_t)blockIdx.y * blockDim.y + threadIdx.y;
+	const int quad = threadIdx.x % 4;
+	const int64_t j = (int64_t)blockIdx.x * BP_COLS + threadIdx.x / 4;
+	const int64_t i0 = ((int64_t)blockIdx.y * blockDim.y + threadIdx.y) * BP_ROWS;
 	const int64_t grp = blockIdx.z;
-	if (i >= N || j >= N)
+	if (j >= N || i0 >= N)
 		return;
-	const float x = fbp_pixel_x(j, N), y = fbp_pixel_y(i, N);
-	const float *Fg = F + (grp * A + a0) * cs * L;
-	float acc[L];
+	const float x = fbp_pixel_x(j, N);
+	float y[BP_ROWS], acc[BP_ROWS][4];
 #pragma unroll
-	for (int l = 0; l < L; l++)
-		acc[l] = 0.0f;
+	for (int r = 0; r < BP_ROWS; r++) {
+		y[r] = fbp_pixel_y(i0 + r, N); /* rows past N: computed, not stored */
+		acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = 0.0f;
+	}
+	const float *Fg = F + (grp * A + a0) * cs * L + 4 * quad;
 	for (int t = 0; t < na; t++) {
 		const float2 cs_sn = c_trig[bank][t];
-		const float u = fbp_clamp_u(fbp_u(x, y, cs_sn.x, cs_sn.y, off), hi);
-		const int q = (int)u;
-		const float f = FBP_SUB(u, (float)q);
-		const float4 *p = (const float4 *)(Fg + ((int64_t)t * cs + q) * L);
+		const float *Ft = Fg + (int64_t)t * cs * L;
 #pragma unroll
-		for (int v = 0; v < L / 4; v++) {
-			const float4 a = __ldg(p + v), b = __ldg(p + L / 4 + v);
-			acc[4 * v + 0] = FBP_ADD(acc[4 * v + 0], FBP_LERP(a.x, b.x, f));
-			acc[4 * v + 1] = FBP_ADD(acc[4 * v + 1], FBP_LERP(a.y, b.y, f));
-			acc[4 * v + 2] = FBP_ADD(acc[4 * v + 2], FBP_LERP(a.z, b.z, f));
-			acc[4 * v + 3] = FBP_ADD(acc[4 * v + 3], FBP_LERP(a.w, b.w, f));
+		for (int r = 0; r < BP_ROWS; r++) {
+			const float u = fbp_clamp_u(fbp_u(x, y[r], cs_sn.x, cs_sn.y, off), hi);
+			const int q = (int)u;
+			const float f = FBP_SUB(u, (float)q);
+			const float4 a = __ldg((const float4 *)(Ft + (int64_t)q * L));
+			const float4 b = __ldg((const float4 *)(Ft + (int64_t)(q + 1) * L));
+			acc[r][0] = FBP_ADD(acc[r][0], FBP_LERP(a.x, b.x, f));
+			acc[r][1] = FBP_ADD(acc[r][1], FBP_LERP(a.y, b.y, f));
+			acc[r][2] = FBP_ADD(acc[r][2], FBP_LERP(a.z, b.z, f));
+			acc[r][3] = FBP_ADD(acc[r][3], FBP_LERP(a.w, b.w, f));
 		}
 	}
 	const int64_t plane = N * N;
 #pragma unroll
-	for (int l = 0; l < L; l++) {
-		const int64_t r = grp * L + l;
-		if (r < rows) {
-			float *o = out + r * plane + i * N + j;
-			*o = accumulate ? FBP_ADD(*o, acc[l]) : acc[l];
+	for (int r = 0; r < BP_ROWS; r++) {
+		if (i0 + r >= N)
+			break;
+#pragma unroll
+		for (int k = 0; k < 4; k++) {
+			const int64_t slice = grp * L + 4 * quad + k;
+			if (slice < rows) {
+				float *o = out + slice * plane + (i0 + r) * N + j;
+				*o = accumulate ? FBP_ADD(*o, acc[r][k]) : acc[r][k];
+			}
 		}
 	}
 }
@@ -374,8 +392,8 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 			CKLAUNCH("scatter_kernel");
 		}
 	}
-	dim3 bb(32, 8), bg((unsigned)cdiv(N, 32), (unsigned)cdiv(N, 8),
-	                   (unsigned)groups);
+	dim3 bb(4 * BP_COLS, 8), bg((unsigned)cdiv(N, BP_COLS),
+	                            (unsigned)cdiv(N, 8 * BP_ROWS), (unsigned)groups);
 	for (int64_t a0 = 0; a0 < A; a0 += TRIG_MAX) {
 		int na = (int)(a0 + TRIG_MAX > A ? A - a0 : TRIG_MAX);
 		if (A > TRIG_MAX)
