@@ -7,6 +7,8 @@
  */
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +218,26 @@ uniform_in(struct tomo_rng *r, double lo, double hi)
 	return lo + (hi - lo) * tomo_rng_uniform(r);
 }
 
+/* How far an ellipsoid centred at the origin reaches from the z axis: its
+ * shadow on the xy plane is the ellipse of the upper-left 2x2 block S of
+ * R diag(axes^2) R^T, whose longest semi-axis is sqrt(max eigenvalue). */
+static double
+xy_reach(const struct tomo_ellipsoid *e)
+{
+	double cp = cos(e->phi * DEG), sp = sin(e->phi * DEG);
+	double ct = cos(e->tilt * DEG), st = sin(e->tilt * DEG);
+	double r[2][3] = {{cp, -sp * ct, sp * st}, {sp, cp * ct, -cp * st}};
+	double s[2][2] = {{0, 0}, {0, 0}}, h, d;
+
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 2; j++)
+			for (int k = 0; k < 3; k++)
+				s[i][j] += r[i][k] * r[j][k] * e->axes[k] * e->axes[k];
+	h = (s[0][0] + s[1][1]) / 2;
+	d = (s[0][0] - s[1][1]) / 2;
+	return sqrt(h + sqrt(d * d + s[0][1] * s[0][1]));
+}
+
 /* Draw one ellipsoid for the random phantom; big: the enclosing body. */
 static int
 random_ellipsoid(struct tomo_rng *r, double hx, double hz, int big,
@@ -240,8 +262,7 @@ random_ellipsoid(struct tomo_rng *r, double hx, double hz, int big,
 	e->phi = uniform_in(r, 0, 180);
 	e->center[0] = e->center[1] = e->center[2] = 0;
 	prepare(e, &q);
-	/* The body's reach in the slice plane is at most its longest axis. */
-	reach = fmax(fmax(e->axes[0], e->axes[1]), e->axes[2]);
+	reach = xy_reach(e);
 	room_xy = 0.92 * hx - reach;
 	room_z = 0.9 * hz - q.zhalf;
 	if (room_xy < 0 || room_z < 0)
@@ -565,6 +586,100 @@ slab_planes(int64_t bytes_per_plane, int64_t memory, int64_t total)
 	return tomo_slab_planes(bytes_per_plane, budget, total);
 }
 
+/* Compute planes z0..z0+nz of an output into buf. */
+typedef int (*fill_fn)(const void *ctx, int64_t z0, int64_t nz, float *buf);
+
+/* One slab on its way out, written by its own thread while the next slab
+ * is computed. The library's error message is per thread: carry it. */
+struct slab_write {
+	struct tomo_output *out;
+	int64_t z, n;
+	const float *buf;
+	int rc;
+	char msg[1024];
+};
+
+static void *
+write_slab(void *arg)
+{
+	struct slab_write *w = arg;
+	w->rc = tomo_output_write(w->out, w->z, w->n, w->buf);
+	if (w->rc)
+		snprintf(w->msg, sizeof w->msg, "%s", tomo_errmsg());
+	return NULL;
+}
+
+/* Fill and write an output of total planes, a slab at a time, computing
+ * one slab while the previous one is written (two buffers, each within
+ * half the memory budget). */
+static int
+stream_planes(int64_t plane, int64_t total, fill_fn fill, const void *ctx,
+              struct tomo_output *out, int64_t memory,
+              struct tomo_progress *progress)
+{
+	int64_t slab = slab_planes(plane * 4, memory / 2, total);
+	size_t bytes = (size_t)(slab * plane) * sizeof(float);
+	float *buf[2] = {malloc(bytes), total > slab ? malloc(bytes) : NULL};
+	struct slab_write w = {.out = out};
+	pthread_t writer;
+	int rc = TOMO_OK, writing = 0, cur = 0;
+
+	if (!buf[0] || (total > slab && !buf[1])) {
+		free(buf[0]);
+		free(buf[1]);
+		return tomo_error(TOMO_ERR, "out of memory for a slab of %lld planes",
+		                  (long long)slab);
+	}
+	for (int64_t z = 0; z < total && rc == TOMO_OK; z += slab, cur ^= 1) {
+		int64_t m = z + slab > total ? total - z : slab;
+		rc = fill(ctx, z, m, buf[cur]);
+		if (writing) {
+			pthread_join(writer, NULL);
+			writing = 0;
+			if (w.rc && rc == TOMO_OK)
+				rc = tomo_error(w.rc, "%s", w.msg);
+		}
+		if (rc)
+			break;
+		w = (struct slab_write){.out = out, .z = z, .n = m, .buf = buf[cur]};
+		if (pthread_create(&writer, NULL, write_slab, &w) == 0)
+			writing = 1;
+		else if ((rc = tomo_output_write(out, z, m, buf[cur])))
+			break;
+		if (progress)
+			tomo_progress_add(progress, m);
+	}
+	if (writing) {
+		pthread_join(writer, NULL);
+		if (w.rc && rc == TOMO_OK)
+			rc = tomo_error(w.rc, "%s", w.msg);
+	}
+	free(buf[0]);
+	free(buf[1]);
+	return rc;
+}
+
+struct fill_ctx {
+	const struct tomo_phantom *p;
+	const struct tomo_detector *d;
+	const double *deg;
+	int64_t n, rows;
+};
+
+static int
+fill_projections(const void *ctx, int64_t z0, int64_t nz, float *buf)
+{
+	const struct fill_ctx *c = ctx;
+	return tomo_phantom_project(c->p, c->d, c->deg + z0, nz, buf);
+}
+
+static int
+fill_volume(const void *ctx, int64_t z0, int64_t nz, float *buf)
+{
+	const struct fill_ctx *c = ctx;
+	return tomo_phantom_sample(c->p, c->n, c->rows, z0, nz, buf);
+}
+
 int
 tomo_phantom_write_projections(const struct tomo_phantom *p,
                                const struct tomo_detector *d,
@@ -572,24 +687,9 @@ tomo_phantom_write_projections(const struct tomo_phantom *p,
                                struct tomo_output *out, int64_t memory,
                                struct tomo_progress *progress)
 {
-	int64_t plane = d->ncols * d->nrows;
-	int64_t slab = slab_planes(plane * 4, memory, na);
-	float *buf = malloc((size_t)(slab * plane) * sizeof *buf);
-	int rc = TOMO_OK;
-
-	if (!buf)
-		return tomo_error(TOMO_ERR, "out of memory for %lld projections",
-		                  (long long)slab);
-	for (int64_t a = 0; a < na && rc == TOMO_OK; a += slab) {
-		int64_t m = a + slab > na ? na - a : slab;
-		rc = tomo_phantom_project(p, d, deg + a, m, buf);
-		if (rc == TOMO_OK)
-			rc = tomo_output_write(out, a, m, buf);
-		if (progress)
-			tomo_progress_add(progress, m);
-	}
-	free(buf);
-	return rc;
+	struct fill_ctx c = {.p = p, .d = d, .deg = deg};
+	return stream_planes(d->ncols * d->nrows, na, fill_projections, &c, out,
+	                     memory, progress);
 }
 
 int
@@ -597,23 +697,8 @@ tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n,
                           int64_t rows, struct tomo_output *out,
                           int64_t memory, struct tomo_progress *progress)
 {
-	int64_t slab = slab_planes(n * n * 4, memory, rows);
-	float *buf = malloc((size_t)(slab * n * n) * sizeof *buf);
-	int rc = TOMO_OK;
-
-	if (!buf)
-		return tomo_error(TOMO_ERR, "out of memory for %lld slices",
-		                  (long long)slab);
-	for (int64_t z = 0; z < rows && rc == TOMO_OK; z += slab) {
-		int64_t m = z + slab > rows ? rows - z : slab;
-		rc = tomo_phantom_sample(p, n, rows, z, m, buf);
-		if (rc == TOMO_OK)
-			rc = tomo_output_write(out, z, m, buf);
-		if (progress)
-			tomo_progress_add(progress, m);
-	}
-	free(buf);
-	return rc;
+	struct fill_ctx c = {.p = p, .n = n, .rows = rows};
+	return stream_planes(n * n, rows, fill_volume, &c, out, memory, progress);
 }
 
 double

@@ -65,7 +65,7 @@ handle(void *ctx, int key, const char *arg)
 	switch (key) {
 	case OPT_SIZE: a->size = tomo_arg_int("--size", arg, 1, 65536); break;
 	case OPT_ROWS: a->rows = tomo_arg_int("--rows", arg, 1, 65536); break;
-	case OPT_ANGLES: a->angles = tomo_arg_int("--angles", arg, 1, 100000000); break;
+	case OPT_ANGLES: a->angles = tomo_arg_int("--angles", arg, 1, 1000000); break;
 	case OPT_RANGE:
 		if (tomo_arg_real_range("--range", arg, &a->start, &a->stop) == 0 &&
 		    !(a->start < a->stop))

@@ -261,10 +261,13 @@ test_random(void)
 	      "seeds 42 and 43 agree");
 	for (int i = 0; i < na; i++) {
 		const struct tomo_ellipsoid *e = &ea[i];
-		double reach = fmax(fmax(e->axes[0], e->axes[1]), e->axes[2]);
 		CHECK(e->value > 0, "value %g", e->value);
-		CHECK(hypot(e->center[0], e->center[1]) + reach <= N / 2.0,
-		      "ellipsoid %d leaves the cylinder", i);
+		/* No ray at distance N/2 from the axis meets it, at any angle
+		 * or height: it stays inside the cylinder of radius N/2. */
+		for (int th = 0; th < 360; th += 3)
+			for (int r = 0; r < R; r++)
+				CHECK(tomo_ellipsoid_chord(e, th, N / 2.0, r + 0.5 - R / 2.0) == 0,
+				      "ellipsoid %d leaves the cylinder at %d degrees", i, th);
 		/* Its z extent from the chord: no ray at |z| >= R/2 meets it. */
 		CHECK(tomo_ellipsoid_chord(e, 0, e->center[0], R / 2.0) == 0 &&
 		      tomo_ellipsoid_chord(e, 0, e->center[0], -R / 2.0) == 0,
