@@ -147,13 +147,15 @@ double tomo_scan_dark_level(const struct tomo_scan *s, int64_t col, int64_t row,
 /* A portable generator (splitmix64): the same sequence everywhere. */
 struct tomo_rng {
 	uint64_t state;
+	double spare;  /* the second normal of the last pair */
+	int has_spare;
 };
 /* A stream keyed by up to three numbers (e.g. seed, frame, pixel). */
 void tomo_rng_seed(struct tomo_rng *r, uint64_t a, uint64_t b, uint64_t c);
 uint64_t tomo_rng_next(struct tomo_rng *r);
 /* Uniform in [0, 1), 53 random bits. */
 double tomo_rng_uniform(struct tomo_rng *r);
-/* Standard normal (Box-Muller). */
+/* Standard normal (Marsaglia's polar method, in pairs). */
 double tomo_rng_normal(struct tomo_rng *r);
 /* Poisson(mean): exact by inversion below mean 50, above that the nearest
  * integer to a normal of the same mean and variance (at least 0). */

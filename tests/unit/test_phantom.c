@@ -295,6 +295,19 @@ test_rng(void)
 		double u = tomo_rng_uniform(&s);
 		CHECK(u >= 0 && u < 1, "uniform %g", u);
 	}
+	/* Normals: mean 0, variance 1, 68.27% within one sigma, 4.55% beyond
+	 * two, each within 5 standard errors for n draws. */
+	enum { n = 200000 };
+	double m = 0, m2 = 0, in1 = 0, out2 = 0;
+	for (int i = 0; i < n; i++) {
+		double z = tomo_rng_normal(&s);
+		m += z, m2 += z * z, in1 += fabs(z) < 1, out2 += fabs(z) > 2;
+	}
+	m /= n, m2 /= n, in1 /= n, out2 /= n;
+	CHECK(fabs(m) < 5 / sqrt(n), "normal mean %g", m);
+	CHECK(fabs(m2 - 1) < 5 * sqrt(2.0 / n), "normal variance %g", m2);
+	CHECK(fabs(in1 - 0.682689) < 5 * sqrt(0.2167 / n), "P(|z| < 1) %g", in1);
+	CHECK(fabs(out2 - 0.0455) < 5 * sqrt(0.0434 / n), "P(|z| > 2) %g", out2);
 }
 
 /* Sample moments of n draws: mean within 5 standard errors, variance
