@@ -58,7 +58,8 @@ tomo_hdf5_fapl(void)
 	 * would refuse every file there. */
 	H5Pset_file_locking(fapl, 1, 1);
 #endif
-	if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_LATEST) < 0) {
+	/* Not newer than 1.8's either, so HDF5 1.8 readers open our files. */
+	if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
 		H5Pclose(fapl);
 		return -1;
 	}

@@ -20,9 +20,9 @@ void tomo_hdf5_quiet(void);
 const char *tomo_hdf5_msg(void);
 
 /* A file access property list for our files: file locking where the file
- * system supports it, ignored where it does not; the 1.8 object format
- * (attributes larger than 64 KiB, such as long angle lists). Caller closes;
- * negative on failure. */
+ * system supports it, ignored where it does not; objects in the 1.8 format
+ * (attributes larger than 64 KiB, such as long angle lists; readable by
+ * HDF5 1.8 and later). Caller closes; negative on failure. */
 hid_t tomo_hdf5_fapl(void);
 
 /* The value of obj's scalar string attribute key, malloc'd; NULL when it

@@ -292,12 +292,16 @@ set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize)
 			H5Pclose(dapl);
 		return TOMO_OK; /* only slower */
 	}
-	hid_t ds = H5Dopen2(s->file, s->dataset, dapl);
+	/* Handles of one dataset share one cache, made at the first open: close
+	 * ours before opening again with the new size. */
+	H5Dclose(s->ds);
+	s->ds = H5Dopen2(s->file, s->dataset, dapl);
 	H5Pclose(dapl);
-	if (ds >= 0) {
-		H5Dclose(s->ds);
-		s->ds = ds;
-	}
+	if (s->ds < 0)
+		s->ds = H5Dopen2(s->file, s->dataset, H5P_DEFAULT);
+	if (s->ds < 0)
+		return tomo_error(TOMO_ERR, "cannot open '%s' in '%s' again: %s",
+		                  s->dataset, s->file_name, tomo_hdf5_msg());
 	return TOMO_OK;
 }
 

@@ -499,6 +499,7 @@ bad_inputs_are_refused_in_one_line(void)
 	H5Fclose(f);
 
 	refused(path("nope.h5"), "nope.h5", "No such file", NULL);
+	refused(spec("nope.h5", "/entry/data"), "nope.h5'", "No such file", NULL);
 	refused(spec("bad.h5", "/exchange/data"), "bad.h5",
 	        "no dataset '/exchange/data'", "/entry/data (2x3x4)");
 	refused(path("bad.h5"), "bad.h5", "no dataset '/exchange/data'", NULL);
