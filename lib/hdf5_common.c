@@ -47,7 +47,7 @@ tomo_hdf5_msg(void)
 }
 
 hid_t
-tomo_hdf5_fapl(void)
+tomo_hdf5_fapl(int writing)
 {
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 
@@ -58,8 +58,11 @@ tomo_hdf5_fapl(void)
 	 * would refuse every file there. */
 	H5Pset_file_locking(fapl, 1, 1);
 #endif
-	/* Not newer than 1.8's either, so HDF5 1.8 readers open our files. */
-	if (H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+	/* Neither older nor newer than 1.8's format, so HDF5 1.8 reads our
+	 * files. Only when writing: when reading, the bounds would refuse
+	 * files in newer formats. */
+	if (writing &&
+	    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
 		H5Pclose(fapl);
 		return -1;
 	}

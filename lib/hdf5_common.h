@@ -19,11 +19,11 @@ void tomo_hdf5_quiet(void);
  * right after the call that failed. */
 const char *tomo_hdf5_msg(void);
 
-/* A file access property list for our files: file locking where the file
- * system supports it, ignored where it does not; objects in the 1.8 format
- * (attributes larger than 64 KiB, such as long angle lists; readable by
- * HDF5 1.8 and later). Caller closes; negative on failure. */
-hid_t tomo_hdf5_fapl(void);
+/* A file access property list: file locking where the file system
+ * supports it, ignored where it does not; when writing, objects in the 1.8
+ * format (attributes larger than 64 KiB, such as long angle lists, and
+ * readable by HDF5 1.8 and later). Caller closes; negative on failure. */
+hid_t tomo_hdf5_fapl(int writing);
 
 /* The value of obj's scalar string attribute key, malloc'd; NULL when it
  * is absent, not a string, or unreadable. */

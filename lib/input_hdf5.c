@@ -407,7 +407,7 @@ open_file(struct h5src *s)
 		return tomo_error(TOMO_ERR, "'%s' is a directory", s->file_name);
 	}
 	close(fd);
-	if ((fapl = tomo_hdf5_fapl()) < 0)
+	if ((fapl = tomo_hdf5_fapl(0)) < 0)
 		return tomo_error(TOMO_ERR, "cannot set up HDF5: %s", tomo_hdf5_msg());
 #if H5_VERSION_GE(1, 12, 0)
 	is = H5Fis_accessible(s->file_name, fapl);

@@ -148,7 +148,7 @@ create(struct tomo_output *o, struct h5out *h)
 	hid_t fapl = -1, lcpl = -1, dcpl = -1, dapl = -1, sp = -1;
 	int rc = TOMO_OK;
 
-	if ((fapl = tomo_hdf5_fapl()) < 0)
+	if ((fapl = tomo_hdf5_fapl(1)) < 0)
 		return fail(o, "file access");
 	h->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
 	H5Pclose(fapl);
