@@ -69,6 +69,30 @@ tomo_hdf5_fapl(int writing)
 	return fapl;
 }
 
+herr_t
+tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
+               float *buf, int writing)
+{
+	hid_t fs = H5Dget_space(ds), ms = -1;
+	herr_t e = -1;
+
+	if (fs >= 0 &&
+	    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+	    (ms = H5Screate_simple(rank, count, NULL)) >= 0)
+		e = writing ? H5Dwrite(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf)
+		            : H5Dread(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
+	/* Every API call clears the error stack: keep the caller's reason
+	 * across the closes. */
+	hid_t why = e < 0 ? H5Eget_current_stack() : -1;
+	if (ms >= 0)
+		H5Sclose(ms);
+	if (fs >= 0)
+		H5Sclose(fs);
+	if (why >= 0)
+		H5Eset_current_stack(why);
+	return e;
+}
+
 /* Write one attribute: file type ftype, memory type mtype. */
 static int
 put(hid_t ds, const char *key, hid_t ftype, hid_t mtype, hid_t space,

@@ -25,6 +25,12 @@ const char *tomo_hdf5_msg(void);
  * readable by HDF5 1.8 and later). Caller closes; negative on failure. */
 hid_t tomo_hdf5_fapl(int writing);
 
+/* Move count[] samples at start[] (rank values each, C order) between
+ * dataset ds and the float32 array buf: read, or write when writing.
+ * HDF5 converts the type. Negative on failure (HDF5's stack has why). */
+herr_t tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start,
+                      const hsize_t *count, float *buf, int writing);
+
 /* The value of obj's scalar string attribute key, malloc'd; NULL when it
  * is absent, not a string, or unreadable. */
 char *tomo_hdf5_string_attr(hid_t obj, const char *key);

@@ -360,27 +360,18 @@ static int
 h5_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 {
 	struct h5src *s = in->impl;
-	const hsize_t start3[3] = {(hsize_t)b->z0, (hsize_t)b->y0, (hsize_t)b->x0};
-	const hsize_t count3[3] = {(hsize_t)b->nz, (hsize_t)b->ny, (hsize_t)b->nx};
-	const hsize_t *start = start3 + 3 - s->rank, *count = count3 + 3 - s->rank;
-	hid_t fs, ms = -1;
-	herr_t e = -1;
+	const hsize_t start[3] = {(hsize_t)b->z0, (hsize_t)b->y0, (hsize_t)b->x0};
+	const hsize_t count[3] = {(hsize_t)b->nz, (hsize_t)b->ny, (hsize_t)b->nx};
 
 	tomo_hdf5_quiet();
-	fs = H5Dget_space(s->ds);
-	if (fs >= 0 &&
-	    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-	    (ms = H5Screate_simple(s->rank, count, NULL)) >= 0)
-		e = H5Dread(s->ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, dst);
-	if (e < 0)
-		tomo_error(TOMO_ERR, "cannot read planes %lld..%lld of '%s' in '%s': %s",
-		           (long long)b->z0, (long long)(b->z0 + b->nz - 1), s->dataset,
-		           s->file_name, tomo_hdf5_msg());
-	if (ms >= 0)
-		H5Sclose(ms);
-	if (fs >= 0)
-		H5Sclose(fs);
-	return e < 0 ? TOMO_ERR : TOMO_OK;
+	/* A dataset of rank < 3 takes the last rank values (y, x or x). */
+	if (tomo_hdf5_slab(s->ds, s->rank, start + 3 - s->rank, count + 3 - s->rank,
+	                   dst, 0) < 0)
+		return tomo_error(TOMO_ERR, "cannot read planes %lld..%lld of '%s' in "
+		                  "'%s': %s", (long long)b->z0,
+		                  (long long)(b->z0 + b->nz - 1), s->dataset,
+		                  s->file_name, tomo_hdf5_msg());
+	return TOMO_OK;
 }
 
 static void

@@ -32,22 +32,12 @@ h5_write(struct tomo_output *o, int64_t z0, int64_t nz, const float *planes)
 	const hsize_t start[3] = {(hsize_t)z0, 0, 0};
 	const hsize_t count[3] = {(hsize_t)nz, (hsize_t)o->hdr.size[1],
 	                          (hsize_t)o->hdr.size[0]};
-	hid_t fs, ms = -1;
-	herr_t e = -1;
 
 	tomo_hdf5_quiet();
-	fs = H5Dget_space(h->ds);
-	if (fs >= 0 &&
-	    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-	    (ms = H5Screate_simple(3, count, NULL)) >= 0)
-		e = H5Dwrite(h->ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, planes);
-	if (e < 0)
-		fail(o, "planes");
-	if (ms >= 0)
-		H5Sclose(ms);
-	if (fs >= 0)
-		H5Sclose(fs);
-	return e < 0 ? TOMO_ERR : TOMO_OK;
+	/* HDF5 only reads the buffer when writing. */
+	if (tomo_hdf5_slab(h->ds, 3, start, count, (float *)planes, 1) < 0)
+		return fail(o, "planes");
+	return TOMO_OK;
 }
 
 static int

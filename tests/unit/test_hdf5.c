@@ -14,15 +14,7 @@
 #include "tomo/nrrd.h"
 #include "unit.h"
 
-static char *
-path(const char *name)
-{
-	static char p[8][512];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
+#define path unit_path
 
 static char *
 spec(const char *file, const char *dataset)
@@ -563,7 +555,8 @@ damaged_chunk_fails_at_read(void)
 	CHECK(tomo_input_read_planes(in, 0, 3, buf) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(buf[3 * 64 * 64 - 1] == expect(9, 3 * 64 * 64 - 1), "planes before");
 	CHECK(tomo_input_read_planes(in, 2, 3, buf) == TOMO_ERR &&
-	              strstr(tomo_errmsg(), "dmg.h5") && strstr(tomo_errmsg(), "planes 2..4"),
+	              strstr(tomo_errmsg(), "dmg.h5") && strstr(tomo_errmsg(), "planes 2..4") &&
+	              !strstr(tomo_errmsg(), "unknown HDF5 error"),
 	      "%s", tomo_errmsg());
 	CHECK(tomo_input_read_planes(in, 4, 4, buf) == TOMO_OK, "%s", tomo_errmsg());
 	tomo_input_close(in);

@@ -14,15 +14,7 @@
 #include "tomo/nrrd.h"
 #include "unit.h"
 
-static char *
-path(const char *name)
-{
-	static char p[8][512];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
+#define path unit_path
 
 static void
 sh(const char *fmt, const char *arg)
@@ -451,33 +443,30 @@ refused(const char *input, const char *w1, const char *w2)
 static void
 unsupported_and_damaged_inputs_are_refused(void)
 {
+	/* Pages we do not read: samples per pixel, bits, format, photometric. */
+	static const struct {
+		const char *file, *expect;
+		uint16_t spp, bits, fmt, photo;
+	} kinds[] = {
+		{"rgb.tif", "3 samples per pixel", 3, 8, SAMPLEFORMAT_UINT, PHOTOMETRIC_RGB},
+		{"bilevel.tif", "1-bit", 1, 1, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK},
+		{"palette.tif", "palette", 1, 8, SAMPLEFORMAT_UINT, PHOTOMETRIC_PALETTE},
+		{"twelve.tif", "12-bit", 1, 12, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK},
+		{"complex.tif", "complex", 1, 64, SAMPLEFORMAT_COMPLEXIEEEFP,
+		 PHOTOMETRIC_MINISBLACK},
+		{"half.tif", "16-bit floats", 1, 16, SAMPLEFORMAT_IEEEFP,
+		 PHOTOMETRIC_MINISBLACK},
+	};
 	struct spec s;
 	const char *p;
 
-	s = gray(TOMO_U8, 1, 16, 8);
-	s.spp = 3, s.photo = PHOTOMETRIC_RGB, s.t = TOMO_DTYPE_INVALID;
-	CHECK(make_tiff(p = path("rgb.tif"), &s, 0), "libtiff");
-	refused(p, "3 samples per pixel", NULL);
-	s = gray(TOMO_U8, 1, 16, 8);
-	s.bits = 1, s.t = TOMO_DTYPE_INVALID;
-	CHECK(make_tiff(p = path("bilevel.tif"), &s, 0), "libtiff");
-	refused(p, "1-bit", NULL);
-	s = gray(TOMO_U8, 1, 16, 8);
-	s.photo = PHOTOMETRIC_PALETTE;
-	CHECK(make_tiff(p = path("palette.tif"), &s, 0), "libtiff");
-	refused(p, "palette", NULL);
-	s = gray(TOMO_U16, 1, 16, 8);
-	s.bits = 12, s.t = TOMO_DTYPE_INVALID;
-	CHECK(make_tiff(p = path("twelve.tif"), &s, 0), "libtiff");
-	refused(p, "12-bit", NULL);
-	s = gray(TOMO_F64, 1, 16, 8);
-	s.fmt = SAMPLEFORMAT_COMPLEXIEEEFP, s.t = TOMO_DTYPE_INVALID;
-	CHECK(make_tiff(p = path("complex.tif"), &s, 0), "libtiff");
-	refused(p, "complex", NULL);
-	s = gray(TOMO_U16, 1, 16, 8);
-	s.fmt = SAMPLEFORMAT_IEEEFP, s.t = TOMO_DTYPE_INVALID;
-	CHECK(make_tiff(p = path("half.tif"), &s, 0), "libtiff");
-	refused(p, "16-bit floats", NULL);
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+		s = gray(TOMO_U8, 1, 16, 8);
+		s.spp = kinds[i].spp, s.bits = kinds[i].bits, s.fmt = kinds[i].fmt;
+		s.photo = kinds[i].photo, s.t = TOMO_DTYPE_INVALID; /* zeros */
+		CHECK(make_tiff(p = path(kinds[i].file), &s, 0), "libtiff %s", kinds[i].file);
+		refused(p, kinds[i].expect, NULL);
+	}
 
 	/* Pages that disagree: size in a directory, type in a stack. */
 	char dir[600], f[700];
