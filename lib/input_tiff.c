@@ -411,7 +411,7 @@ read_tiles(struct tiffsrc *t, const char *w, const struct tomo_box *b,
            float *dst)
 {
 	const size_t ts = tomo_dtype_size(t->lay.dtype);
-	uint32_t tw, th;
+	uint32_t tw = 0, th = 0;
 
 	TIFFGetField(t->tif, TIFFTAG_TILEWIDTH, &tw);
 	TIFFGetField(t->tif, TIFFTAG_TILELENGTH, &th);
