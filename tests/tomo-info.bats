@@ -25,8 +25,8 @@ make_stats_case() {
 	pyc "
 import json
 rng = np.random.default_rng(7)
-a = rng.normal(100, 5, (10, 64, 64)).astype(np.float32)
-a[1, 2, 3] = a[9, 63, 63] = a[4, 4, 4] = np.nan
+a = rng.normal(100, 5, (10, 64, 128)).astype(np.float32)
+a[1, 2, 3] = a[9, 63, 127] = a[4, 4, 4] = np.nan
 a[0, 0, 0] = np.inf
 a[5, 6, 7] = -np.inf
 write_nrrd('$1', a)
@@ -147,7 +147,8 @@ print('ok')" "$output"
 
 @test "--stats: the same numbers over many small slabs, from a pipe, in text" {
 	make_stats_case "$T/s.nrrd" "$T/want.json"
-	# 16 KiB planes, a quarter of --memory 256K per slab: three slabs.
+	# 32 KiB planes, a quarter of --memory 256K per slab: five slabs of two
+	# planes (the first case reads one slab of 81920 samples, in parallel).
 	run sh -c "cat '$T/s.nrrd' | tomo-info -s --memory 256K --threads 2"
 	assert_success
 	run "$PY" -c "
