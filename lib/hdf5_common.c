@@ -11,7 +11,10 @@
 #include "tomo/err.h"
 
 static const char *const real_keys[] = {
-	"tomo_pixel_size", "tomo_energy", "tomo_distance", "tomo_center",
+	"tomo_pixel_size",
+	"tomo_energy",
+	"tomo_distance",
+	"tomo_center",
 };
 
 static double *
@@ -61,8 +64,7 @@ tomo_hdf5_fapl(int writing)
 	/* Neither older nor newer than 1.8's format, so HDF5 1.8 reads our
 	 * files. Only when writing: when reading, the bounds would refuse
 	 * files in newer formats. */
-	if (writing &&
-	    H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+	if (writing && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
 		H5Pclose(fapl);
 		return -1;
 	}
@@ -70,14 +72,13 @@ tomo_hdf5_fapl(int writing)
 }
 
 herr_t
-tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
-               float *buf, int writing)
+tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, float *buf,
+               int writing)
 {
 	hid_t fs = H5Dget_space(ds), ms = -1;
 	herr_t e = -1;
 
-	if (fs >= 0 &&
-	    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+	if (fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
 	    (ms = H5Screate_simple(rank, count, NULL)) >= 0)
 		e = writing ? H5Dwrite(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf)
 		            : H5Dread(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
@@ -95,8 +96,7 @@ tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
 
 /* Write one attribute: file type ftype, memory type mtype. */
 static int
-put(hid_t ds, const char *key, hid_t ftype, hid_t mtype, hid_t space,
-    const void *buf)
+put(hid_t ds, const char *key, hid_t ftype, hid_t mtype, hid_t space, const void *buf)
 {
 	hid_t a;
 	herr_t e;
@@ -152,16 +152,15 @@ tomo_hdf5_write_header(hid_t ds, const struct tomo_header *h, const char *name)
 	for (int i = 0; !failed && i < 4; i++)
 		if (!isnan(reals[i]) && put_reals(ds, real_keys[i], &reals[i], 1, 1))
 			failed = real_keys[i];
-	if (!failed && (!isnan(h->spacing[0]) || !isnan(h->spacing[1]) ||
-	                !isnan(h->spacing[2])) &&
+	if (!failed && (!isnan(h->spacing[0]) || !isnan(h->spacing[1]) || !isnan(h->spacing[2])) &&
 	    put_reals(ds, "tomo_spacings", h->spacing, 3, 0))
 		failed = "tomo_spacings";
 	for (int i = 0; !failed && i < h->nkv; i++)
 		if (tomo_hdf5_put_string(ds, h->kv[i].key, h->kv[i].value))
 			failed = h->kv[i].key;
 	if (failed)
-		return tomo_error(TOMO_ERR, "cannot write attribute '%s' in '%s': %s",
-		                  failed, name, tomo_hdf5_msg());
+		return tomo_error(TOMO_ERR, "cannot write attribute '%s' in '%s': %s", failed, name,
+		                  tomo_hdf5_msg());
 	return TOMO_OK;
 }
 
@@ -183,8 +182,8 @@ get_string(hid_t a, hid_t ftype, const char *key, const char *name)
 		H5free_memory(v);
 	} else {
 		size_t n = H5Tget_size(ftype);
-		if (!n || H5Tset_size(m, n + 1) < 0 ||
-		    H5Tset_strpad(m, H5T_STR_NULLTERM) < 0 || !(s = calloc(n + 1, 1)))
+		if (!n || H5Tset_size(m, n + 1) < 0 || H5Tset_strpad(m, H5T_STR_NULLTERM) < 0 ||
+		    !(s = calloc(n + 1, 1)))
 			goto fail;
 		if (H5Aread(a, m, s) < 0) {
 			free(s);
@@ -197,8 +196,7 @@ get_string(hid_t a, hid_t ftype, const char *key, const char *name)
 		tomo_error(TOMO_ERR, "out of memory");
 	return s;
 fail:
-	tomo_error(TOMO_ERR, "cannot read attribute '%s' of %s: %s", key, name,
-	           tomo_hdf5_msg());
+	tomo_error(TOMO_ERR, "cannot read attribute '%s' of %s: %s", key, name, tomo_hdf5_msg());
 	if (m >= 0)
 		H5Tclose(m);
 	return NULL;
@@ -266,22 +264,28 @@ numeric_attr(struct attr_ctx *c, hid_t a, const char *key)
 	if (!strcmp(key, "tomo_angles")) {
 		for (hssize_t i = 0; i < n && !rc; i++)
 			if (!isfinite(v[i]))
-				rc = tomo_error(TOMO_ERR, "attribute tomo_angles of %s: value "
-				                "%lld is not finite", c->name, (long long)i);
+				rc = tomo_error(TOMO_ERR,
+				                "attribute tomo_angles of %s: value "
+				                "%lld is not finite",
+				                c->name, (long long)i);
 		if (!rc)
 			rc = tomo_header_set_angles(h, v, n);
 	} else if (!strcmp(key, "tomo_spacings")) {
 		if (n != 3)
-			rc = tomo_error(TOMO_ERR, "attribute tomo_spacings of %s holds "
-			                "%lld values, not 3", c->name, (long long)n);
+			rc = tomo_error(TOMO_ERR,
+			                "attribute tomo_spacings of %s holds "
+			                "%lld values, not 3",
+			                c->name, (long long)n);
 		else
 			memcpy(h->spacing, v, sizeof h->spacing);
 	} else {
 		for (int i = 0; i < 4; i++)
 			if (!strcmp(key, real_keys[i])) {
 				if (n != 1)
-					rc = tomo_error(TOMO_ERR, "attribute %s of %s holds %lld "
-					                "values, not 1", key, c->name, (long long)n);
+					rc = tomo_error(TOMO_ERR,
+					                "attribute %s of %s holds %lld "
+					                "values, not 1",
+					                key, c->name, (long long)n);
 				else
 					*real_field(h, i) = v[0];
 			}
@@ -307,23 +311,29 @@ string_attr(struct attr_ctx *c, hid_t a, hid_t ftype, const char *key)
 	if (!strcmp(key, "tomo_kind")) {
 		int k = tomo_kind_parse(s);
 		if (k < 0)
-			rc = tomo_error(TOMO_ERR, "attribute tomo_kind of %s: '%s' is not "
-			                "projections, sinograms or volume", c->name, s);
+			rc = tomo_error(TOMO_ERR,
+			                "attribute tomo_kind of %s: '%s' is not "
+			                "projections, sinograms or volume",
+			                c->name, s);
 		else
 			c->h->kind = k;
 	} else if (!strcmp(key, "tomo_quantity")) {
 		int q = tomo_quantity_parse(s);
 		if (q < 0)
-			rc = tomo_error(TOMO_ERR, "attribute tomo_quantity of %s: unknown "
-			                "quantity '%s'", c->name, s);
+			rc = tomo_error(TOMO_ERR,
+			                "attribute tomo_quantity of %s: unknown "
+			                "quantity '%s'",
+			                c->name, s);
 		else
 			c->h->quantity = q;
 	} else {
 		/* Keys a NRRD header cannot hold (":=", newlines) stay behind. */
 		for (int i = 0; i < 4; i++)
 			if (!strcmp(key, real_keys[i]))
-				rc = tomo_error(TOMO_ERR, "attribute %s of %s is a string, "
-				                "not a number", key, c->name);
+				rc = tomo_error(TOMO_ERR,
+				                "attribute %s of %s is a string, "
+				                "not a number",
+				                key, c->name);
 		if (!rc && !strstr(key, ":=") && !strpbrk(key, "\r\n") && *key &&
 		    strcmp(key, "tomo_angles") && strcmp(key, "tomo_spacings"))
 			rc = tomo_header_set_kv(c->h, key, s);
@@ -342,8 +352,8 @@ on_attr(hid_t loc, const char *key, const H5A_info_t *info, void *data)
 
 	(void)info;
 	if (a < 0 || t < 0)
-		c->rc = tomo_error(TOMO_ERR, "cannot read attribute '%s' of %s: %s",
-		                   key, c->name, tomo_hdf5_msg());
+		c->rc = tomo_error(TOMO_ERR, "cannot read attribute '%s' of %s: %s", key, c->name,
+		                   tomo_hdf5_msg());
 	else if (cls == H5T_STRING)
 		c->rc = string_attr(c, a, t, key);
 	else if ((cls == H5T_INTEGER || cls == H5T_FLOAT) &&
@@ -370,11 +380,10 @@ tomo_hdf5_read_header(hid_t ds, struct tomo_header *h, const char *name)
 		H5Pget_attr_creation_order(dcpl, &order);
 		H5Pclose(dcpl);
 	}
-	if (H5Aiterate2(ds,
-	                order & H5P_CRT_ORDER_INDEXED ? H5_INDEX_CRT_ORDER
-	                                              : H5_INDEX_NAME,
-	                H5_ITER_INC, NULL, on_attr, &c) < 0 && !c.rc)
-		return tomo_error(TOMO_ERR, "cannot list the attributes of %s: %s",
-		                  name, tomo_hdf5_msg());
+	if (H5Aiterate2(ds, order & H5P_CRT_ORDER_INDEXED ? H5_INDEX_CRT_ORDER : H5_INDEX_NAME,
+	                H5_ITER_INC, NULL, on_attr, &c) < 0 &&
+	    !c.rc)
+		return tomo_error(TOMO_ERR, "cannot list the attributes of %s: %s", name,
+		                  tomo_hdf5_msg());
 	return c.rc;
 }

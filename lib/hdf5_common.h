@@ -28,8 +28,8 @@ hid_t tomo_hdf5_fapl(int writing);
 /* Move count[] samples at start[] (rank values each, C order) between
  * dataset ds and the float32 array buf: read, or write when writing.
  * HDF5 converts the type. Negative on failure (HDF5's stack has why). */
-herr_t tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start,
-                      const hsize_t *count, float *buf, int writing);
+herr_t tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, float *buf,
+                      int writing);
 
 /* The value of obj's scalar string attribute key, malloc'd; NULL when it
  * is absent, not a string, or unreadable. */
@@ -46,8 +46,7 @@ int tomo_hdf5_put_string(hid_t obj, const char *key, const char *value);
 
 /* Store h's metadata as attributes of dataset ds (sizes are the dataset's
  * own). name is the file, for messages. */
-int tomo_hdf5_write_header(hid_t ds, const struct tomo_header *h,
-                           const char *name);
+int tomo_hdf5_write_header(hid_t ds, const struct tomo_header *h, const char *name);
 
 /* Read those attributes of ds into h (what is absent is left as it is);
  * other string attributes become carried key/values, other attributes are

@@ -21,7 +21,7 @@
 
 /* Without a dataset path: DXchange's, else what our writer names it. */
 #define DEFAULT_DATASET "/exchange/data"
-#define OUR_DATASET "/data"
+#define OUR_DATASET     "/data"
 /* Chunk cache: at most this much, however large a plane's chunks are. */
 #define CACHE_MAX ((size_t)1 << 30)
 
@@ -78,7 +78,8 @@ on_link(hid_t g, const char *name, const H5L_info_t *info, void *data)
 					         (unsigned long long)d[2]);
 				else
 					snprintf(shape, sizeof shape, "%llux%llu",
-					         (unsigned long long)d[0], (unsigned long long)d[1]);
+					         (unsigned long long)d[0],
+					         (unsigned long long)d[1]);
 				snprintf(l->text + n, sizeof l->text - n, "%s%s/%s (%s)",
 				         l->shown ? ", " : "", l->prefix, name, shape);
 				l->shown++;
@@ -107,8 +108,10 @@ list_datasets(hid_t file, const char *group)
 	H5Lvisit(g, H5_INDEX_NAME, H5_ITER_INC, on_link, &l);
 	H5Gclose(g);
 	if (l.shown)
-		snprintf(out, sizeof out, "; datasets of 2 or 3 dimensions there: "
-		         "%s%s", l.text, l.more ? ", ..." : "");
+		snprintf(out, sizeof out,
+		         "; datasets of 2 or 3 dimensions there: "
+		         "%s%s",
+		         l.text, l.more ? ", ..." : "");
 	return out;
 }
 
@@ -134,8 +137,8 @@ open_object(struct h5src *s, const char *path)
 			*slash = '/';
 		if (e <= 0) {
 			free(p);
-			tomo_error(TOMO_ERR, "no dataset '%s' in '%s'%s", path,
-			           s->file_name, list_datasets(s->file, "/"));
+			tomo_error(TOMO_ERR, "no dataset '%s' in '%s'%s", path, s->file_name,
+			           list_datasets(s->file, "/"));
 			return -1;
 		}
 		if (!slash || !slash[1])
@@ -144,21 +147,22 @@ open_object(struct h5src *s, const char *path)
 	free(p);
 	e = H5Oexists_by_name(s->file, path, H5P_DEFAULT);
 	if (e <= 0) {
-		tomo_error(TOMO_ERR, "'%s' in '%s' is a link to a missing object or "
-		           "file%s%s", path, s->file_name, e < 0 ? ": " : "",
-		           e < 0 ? tomo_hdf5_msg() : "");
+		tomo_error(TOMO_ERR,
+		           "'%s' in '%s' is a link to a missing object or "
+		           "file%s%s",
+		           path, s->file_name, e < 0 ? ": " : "", e < 0 ? tomo_hdf5_msg() : "");
 		return -1;
 	}
 	if ((o = H5Oopen(s->file, path, H5P_DEFAULT)) < 0) {
-		tomo_error(TOMO_ERR, "cannot open '%s' in '%s': %s", path,
-		           s->file_name, tomo_hdf5_msg());
+		tomo_error(TOMO_ERR, "cannot open '%s' in '%s': %s", path, s->file_name,
+		           tomo_hdf5_msg());
 		return -1;
 	}
 	if (H5Iget_type(o) != H5I_DATASET) {
 		int group = H5Iget_type(o) == H5I_GROUP;
 		H5Oclose(o);
-		tomo_error(TOMO_ERR, "'%s' in '%s' is a %s, not a dataset%s", path,
-		           s->file_name, group ? "group" : "named datatype",
+		tomo_error(TOMO_ERR, "'%s' in '%s' is a %s, not a dataset%s", path, s->file_name,
+		           group ? "group" : "named datatype",
 		           group ? list_datasets(s->file, path) : "");
 		return -1;
 	}
@@ -207,9 +211,10 @@ stored_type(struct h5src *s, enum tomo_dtype *dt, size_t *size)
 		else
 			*dt = sign ? TOMO_I64 : TOMO_U64;
 	} else {
-		return tomo_error(TOMO_ERR, "'%s' in '%s' holds %s samples; only "
-		                  "integer and float datasets can be read", s->dataset,
-		                  s->file_name, class_name(c));
+		return tomo_error(TOMO_ERR,
+		                  "'%s' in '%s' holds %s samples; only "
+		                  "integer and float datasets can be read",
+		                  s->dataset, s->file_name, class_name(c));
 	}
 	return TOMO_OK;
 }
@@ -226,19 +231,23 @@ shape(struct h5src *s, int64_t size[3])
 	if (sp >= 0)
 		H5Sclose(sp);
 	if (r < 0)
-		return tomo_error(TOMO_ERR, "cannot read the shape of '%s' in '%s': %s",
-		                  s->dataset, s->file_name, tomo_hdf5_msg());
+		return tomo_error(TOMO_ERR, "cannot read the shape of '%s' in '%s': %s", s->dataset,
+		                  s->file_name, tomo_hdf5_msg());
 	if (r == 0)
-		return tomo_error(TOMO_ERR, "'%s' in '%s' is a scalar, not an array",
-		                  s->dataset, s->file_name);
+		return tomo_error(TOMO_ERR, "'%s' in '%s' is a scalar, not an array", s->dataset,
+		                  s->file_name);
 	if (r > 3)
-		return tomo_error(TOMO_ERR, "'%s' in '%s' has %d dimensions; at most 3 "
-		                  "(z, y, x) are supported", s->dataset, s->file_name, r);
+		return tomo_error(TOMO_ERR,
+		                  "'%s' in '%s' has %d dimensions; at most 3 "
+		                  "(z, y, x) are supported",
+		                  s->dataset, s->file_name, r);
 	size[0] = size[1] = size[2] = 1;
 	for (int i = 0; i < r; i++) {
 		if (d[i] == 0)
-			return tomo_error(TOMO_ERR, "'%s' in '%s' is empty (dimension %d "
-			                  "is 0)", s->dataset, s->file_name, i);
+			return tomo_error(TOMO_ERR,
+			                  "'%s' in '%s' is empty (dimension %d "
+			                  "is 0)",
+			                  s->dataset, s->file_name, i);
 		size[r - 1 - i] = (int64_t)d[i];
 	}
 	s->rank = r;
@@ -285,9 +294,8 @@ set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize)
 	size_t cache = bytes * nchunks > CACHE_MAX ? CACHE_MAX : bytes * nchunks;
 	size_t slots = 10 * (cache / bytes + 1);
 	hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
-	if (dapl < 0 ||
-	    H5Pset_chunk_cache(dapl, prime_at_least(slots > 1000003 ? 1000003 : slots),
-	                       cache + bytes, H5D_CHUNK_CACHE_W0_DEFAULT) < 0) {
+	if (dapl < 0 || H5Pset_chunk_cache(dapl, prime_at_least(slots > 1000003 ? 1000003 : slots),
+	                                   cache + bytes, H5D_CHUNK_CACHE_W0_DEFAULT) < 0) {
 		if (dapl >= 0)
 			H5Pclose(dapl);
 		return TOMO_OK; /* only slower */
@@ -300,8 +308,8 @@ set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize)
 	if (s->ds < 0)
 		s->ds = H5Dopen2(s->file, s->dataset, H5P_DEFAULT);
 	if (s->ds < 0)
-		return tomo_error(TOMO_ERR, "cannot open '%s' in '%s' again: %s",
-		                  s->dataset, s->file_name, tomo_hdf5_msg());
+		return tomo_error(TOMO_ERR, "cannot open '%s' in '%s' again: %s", s->dataset,
+		                  s->file_name, tomo_hdf5_msg());
 	return TOMO_OK;
 }
 
@@ -345,8 +353,10 @@ read_theta(struct h5src *s, struct tomo_header *h)
 			v[i] *= 180 / M_PI;
 		if (!isfinite(v[i])) {
 			free(v);
-			return tomo_error(TOMO_ERR, "'/exchange/theta' in '%s': value "
-			                  "%lld is not finite", s->file_name, (long long)i);
+			return tomo_error(TOMO_ERR,
+			                  "'/exchange/theta' in '%s': value "
+			                  "%lld is not finite",
+			                  s->file_name, (long long)i);
 		}
 	}
 	int rc = tomo_header_set_angles(h, v, n);
@@ -365,11 +375,11 @@ h5_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 
 	tomo_hdf5_quiet();
 	/* A dataset of rank < 3 takes the last rank values (y, x or x). */
-	if (tomo_hdf5_slab(s->ds, s->rank, start + 3 - s->rank, count + 3 - s->rank,
-	                   dst, 0) < 0)
-		return tomo_error(TOMO_ERR, "cannot read planes %lld..%lld of '%s' in "
-		                  "'%s': %s", (long long)b->z0,
-		                  (long long)(b->z0 + b->nz - 1), s->dataset,
+	if (tomo_hdf5_slab(s->ds, s->rank, start + 3 - s->rank, count + 3 - s->rank, dst, 0) < 0)
+		return tomo_error(TOMO_ERR,
+		                  "cannot read planes %lld..%lld of '%s' in "
+		                  "'%s': %s",
+		                  (long long)b->z0, (long long)(b->z0 + b->nz - 1), s->dataset,
 		                  s->file_name, tomo_hdf5_msg());
 	return TOMO_OK;
 }
@@ -411,8 +421,10 @@ open_file(struct h5src *s)
 	}
 	s->file = H5Fopen(s->file_name, H5F_ACC_RDONLY, fapl);
 	if (s->file < 0) {
-		int rc = tomo_error(TOMO_ERR, "cannot open '%s' as HDF5 (damaged or "
-		                    "truncated?): %s", s->file_name, tomo_hdf5_msg());
+		int rc = tomo_error(TOMO_ERR,
+		                    "cannot open '%s' as HDF5 (damaged or "
+		                    "truncated?): %s",
+		                    s->file_name, tomo_hdf5_msg());
 		H5Pclose(fapl);
 		return rc;
 	}
@@ -451,10 +463,8 @@ tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *datase
 		rc = TOMO_ERR;
 		goto fail;
 	}
-	if ((rc = stored_type(s, &in->dtype, &tsize)) ||
-	    (rc = shape(s, in->hdr.size)) ||
-	    (rc = set_chunk_cache(s, in->hdr.size, tsize)) ||
-	    (rc = read_theta(s, &in->hdr)))
+	if ((rc = stored_type(s, &in->dtype, &tsize)) || (rc = shape(s, in->hdr.size)) ||
+	    (rc = set_chunk_cache(s, in->hdr.size, tsize)) || (rc = read_theta(s, &in->hdr)))
 		goto fail;
 	char where[4200];
 	snprintf(where, sizeof where, "'%s' in '%s'", s->dataset, s->file_name);

@@ -28,7 +28,7 @@ struct layout {
 };
 
 struct tiffsrc {
-	char **files;      /* one per plane (directory, glob); NULL: multi-page */
+	char **files; /* one per plane (directory, glob); NULL: multi-page */
 	int64_t nfiles;
 	uint64_t *dir_off; /* multi-page: each plane's directory offset */
 	TIFF *tif;         /* the open file */
@@ -91,9 +91,8 @@ tiff_name(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
 	/* Hidden files are skipped, as a shell's *.tif would. */
-	return d->d_name[0] != '.' &&
-	       ((n > 4 && !strcasecmp(d->d_name + n - 4, ".tif")) ||
-	        (n > 5 && !strcasecmp(d->d_name + n - 5, ".tiff")));
+	return d->d_name[0] != '.' && ((n > 4 && !strcasecmp(d->d_name + n - 4, ".tif")) ||
+	                               (n > 5 && !strcasecmp(d->d_name + n - 5, ".tiff")));
 }
 
 static int
@@ -105,18 +104,16 @@ list_dir(const char *dir, char ***files, int64_t *n)
 	int rc = TOMO_OK;
 
 	if (k < 0)
-		return tomo_error_sys(TOMO_ERR, errno, "cannot read directory '%s'",
-		                      dir);
+		return tomo_error_sys(TOMO_ERR, errno, "cannot read directory '%s'", dir);
 	if (k == 0) {
 		free(ents);
-		return tomo_error(TOMO_ERR, "no .tif or .tiff files in directory '%s'",
-		                  dir);
+		return tomo_error(TOMO_ERR, "no .tif or .tiff files in directory '%s'", dir);
 	}
 	*files = calloc((size_t)k, sizeof **files);
 	for (int i = 0; i < k; i++) {
 		if (*files && rc == TOMO_OK &&
-		    asprintf(&(*files)[i], "%s%s%s", dir,
-		             dl && dir[dl - 1] == '/' ? "" : "/", ents[i]->d_name) < 0) {
+		    asprintf(&(*files)[i], "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/",
+		             ents[i]->d_name) < 0) {
 			(*files)[i] = NULL;
 			rc = TOMO_ERR;
 		}
@@ -183,8 +180,7 @@ page_layout(TIFF *tif, const char *w, struct layout *l)
 	uint32_t depth;
 
 	if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &l->width) ||
-	    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &l->height) || !l->width ||
-	    !l->height)
+	    !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &l->height) || !l->width || !l->height)
 		return tomo_error(TOMO_ERR, "%s has no image size", w);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_SAMPLESPERPIXEL, &spp);
 	TIFFGetFieldDefaulted(tif, TIFFTAG_BITSPERSAMPLE, &bits);
@@ -193,26 +189,34 @@ page_layout(TIFF *tif, const char *w, struct layout *l)
 	if (spp != 1)
 		return tomo_error(TOMO_ERR,
 		                  "%s has %u samples per pixel (RGB or "
-		                  "multi-channel); only one is supported", w, spp);
-	if (TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) &&
-	    photo == PHOTOMETRIC_PALETTE)
+		                  "multi-channel); only one is supported",
+		                  w, spp);
+	if (TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) && photo == PHOTOMETRIC_PALETTE)
 		return tomo_error(TOMO_ERR,
 		                  "%s is a palette (colour-mapped) image; only "
-		                  "greyscale is supported", w);
-	if (TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) &&
-	    photo != PHOTOMETRIC_MINISBLACK && photo != PHOTOMETRIC_MINISWHITE)
+		                  "greyscale is supported",
+		                  w);
+	if (TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &photo) && photo != PHOTOMETRIC_MINISBLACK &&
+	    photo != PHOTOMETRIC_MINISWHITE)
 		return tomo_error(TOMO_ERR,
 		                  "%s has photometric interpretation %u; only "
-		                  "greyscale is supported", w, photo);
+		                  "greyscale is supported",
+		                  w, photo);
 	if (depth != 1)
-		return tomo_error(TOMO_ERR, "%s is a volume (image depth %u); "
-		                  "only 2-D pages are supported", w, depth);
+		return tomo_error(TOMO_ERR,
+		                  "%s is a volume (image depth %u); "
+		                  "only 2-D pages are supported",
+		                  w, depth);
 	if (fmt == SAMPLEFORMAT_COMPLEXINT || fmt == SAMPLEFORMAT_COMPLEXIEEEFP)
-		return tomo_error(TOMO_ERR, "%s holds complex samples; only real "
-		                  "ones are supported", w);
+		return tomo_error(TOMO_ERR,
+		                  "%s holds complex samples; only real "
+		                  "ones are supported",
+		                  w);
 	if (bits == 1)
-		return tomo_error(TOMO_ERR, "%s is a 1-bit (bilevel) image; 8, 16, "
-		                  "32 or 64-bit samples are supported", w);
+		return tomo_error(TOMO_ERR,
+		                  "%s is a 1-bit (bilevel) image; 8, 16, "
+		                  "32 or 64-bit samples are supported",
+		                  w);
 	l->dtype = TOMO_DTYPE_INVALID;
 	if (fmt == SAMPLEFORMAT_IEEEFP) {
 		if (bits == 32)
@@ -220,8 +224,10 @@ page_layout(TIFF *tif, const char *w, struct layout *l)
 		else if (bits == 64)
 			l->dtype = TOMO_F64;
 		else
-			return tomo_error(TOMO_ERR, "%s holds %u-bit floats; 32 and "
-			                  "64-bit floats are supported", w, bits);
+			return tomo_error(TOMO_ERR,
+			                  "%s holds %u-bit floats; 32 and "
+			                  "64-bit floats are supported",
+			                  w, bits);
 	} else if (fmt == SAMPLEFORMAT_UINT || fmt == SAMPLEFORMAT_INT ||
 	           fmt == SAMPLEFORMAT_VOID) {
 		int s = fmt == SAMPLEFORMAT_INT;
@@ -234,8 +240,10 @@ page_layout(TIFF *tif, const char *w, struct layout *l)
 		else if (bits == 64)
 			l->dtype = s ? TOMO_I64 : TOMO_U64;
 		else
-			return tomo_error(TOMO_ERR, "%s holds %u-bit samples; 8, 16, 32 "
-			                  "or 64-bit samples are supported", w, bits);
+			return tomo_error(TOMO_ERR,
+			                  "%s holds %u-bit samples; 8, 16, 32 "
+			                  "or 64-bit samples are supported",
+			                  w, bits);
 	} else {
 		return tomo_error(TOMO_ERR, "%s has unknown sample format %u", w, fmt);
 	}
@@ -256,12 +264,11 @@ check_page(struct tiffsrc *t, const char *file, int64_t page, int first)
 		return TOMO_OK;
 	}
 	if (l.width != t->lay.width || l.height != t->lay.height)
-		return tomo_error(TOMO_ERR, "%s is %ux%u, the first page is %ux%u", w,
-		                  l.width, l.height, t->lay.width, t->lay.height);
+		return tomo_error(TOMO_ERR, "%s is %ux%u, the first page is %ux%u", w, l.width,
+		                  l.height, t->lay.width, t->lay.height);
 	if (l.dtype != t->lay.dtype)
-		return tomo_error(TOMO_ERR, "%s holds %s samples, the first page %s",
-		                  w, tomo_dtype_name(l.dtype),
-		                  tomo_dtype_name(t->lay.dtype));
+		return tomo_error(TOMO_ERR, "%s holds %s samples, the first page %s", w,
+		                  tomo_dtype_name(l.dtype), tomo_dtype_name(t->lay.dtype));
 	return TOMO_OK;
 }
 
@@ -281,8 +288,10 @@ open_file(const char *file)
 	tif = TIFFFdOpen(fd, file, "rm");
 	if (!tif) {
 		close(fd);
-		tomo_error(TOMO_ERR, "'%s' is not a readable TIFF file (damaged or "
-		           "truncated?): %s", file, tomo_tiff_msg());
+		tomo_error(TOMO_ERR,
+		           "'%s' is not a readable TIFF file (damaged or "
+		           "truncated?): %s",
+		           file, tomo_tiff_msg());
 	}
 	return tif;
 }
@@ -314,8 +323,10 @@ open_multipage(struct tomo_input *in, struct tiffsrc *t, const char *path)
 			cap = cap ? 2 * cap : 64;
 			uint64_t *o = realloc(t->dir_off, (size_t)cap * sizeof *o);
 			if (!o)
-				return tomo_error(TOMO_ERR, "out of memory for the pages "
-				                  "of '%s'", path);
+				return tomo_error(TOMO_ERR,
+				                  "out of memory for the pages "
+				                  "of '%s'",
+				                  path);
 			t->dir_off = o;
 		}
 		t->dir_off[n] = TIFFCurrentDirOffset(t->tif);
@@ -328,7 +339,8 @@ open_multipage(struct tomo_input *in, struct tiffsrc *t, const char *path)
 			break;
 		tomo_tiff_clear();
 		if (!TIFFReadDirectory(t->tif))
-			return tomo_error(TOMO_ERR, "'%s' page %lld: cannot read its "
+			return tomo_error(TOMO_ERR,
+			                  "'%s' page %lld: cannot read its "
 			                  "directory (damaged or truncated file?): %s",
 			                  path, (long long)n, tomo_tiff_msg());
 	}
@@ -348,7 +360,8 @@ open_files(struct tomo_input *in, struct tiffsrc *t)
 		if (!TIFFLastDirectory(t->tif))
 			return tomo_error(TOMO_ERR,
 			                  "'%s' has several pages; a directory or glob "
-			                  "takes single-page files", t->files[i]);
+			                  "takes single-page files",
+			                  t->files[i]);
 		if (i == 0 && read_description(in, t->tif, t->files[i]))
 			return TOMO_ERR;
 		if (i + 1 < t->nfiles) {
@@ -407,8 +420,7 @@ grow_buf(struct tiffsrc *t, uint64_t n)
 
 /* Rows y0..y0+ny, columns x0..x0+nx of the current page into dst. */
 static int
-read_tiles(struct tiffsrc *t, const char *w, const struct tomo_box *b,
-           float *dst)
+read_tiles(struct tiffsrc *t, const char *w, const struct tomo_box *b, float *dst)
 {
 	const size_t ts = tomo_dtype_size(t->lay.dtype);
 	uint32_t tw = 0, th = 0;
@@ -416,17 +428,14 @@ read_tiles(struct tiffsrc *t, const char *w, const struct tomo_box *b,
 	TIFFGetField(t->tif, TIFFTAG_TILEWIDTH, &tw);
 	TIFFGetField(t->tif, TIFFTAG_TILELENGTH, &th);
 	if (!tw || !th || grow_buf(t, TIFFTileSize64(t->tif)))
-		return tw && th ? TOMO_ERR
-		                : tomo_error(TOMO_ERR, "%s has empty tiles", w);
+		return tw && th ? TOMO_ERR : tomo_error(TOMO_ERR, "%s has empty tiles", w);
 	for (int64_t ty = b->y0 / th * th; ty < b->y0 + b->ny; ty += th)
 		for (int64_t tx = b->x0 / tw * tw; tx < b->x0 + b->nx; tx += tw) {
-			uint32_t tile = TIFFComputeTile(t->tif, (uint32_t)tx, (uint32_t)ty,
-			                                0, 0);
+			uint32_t tile = TIFFComputeTile(t->tif, (uint32_t)tx, (uint32_t)ty, 0, 0);
 			tomo_tiff_clear();
-			if (TIFFReadEncodedTile(t->tif, tile, t->buf,
-			                        (tmsize_t)t->buf_len) < 0)
-				return tomo_error(TOMO_ERR, "%s: cannot read tile %u: %s", w,
-				                  tile, tomo_tiff_msg());
+			if (TIFFReadEncodedTile(t->tif, tile, t->buf, (tmsize_t)t->buf_len) < 0)
+				return tomo_error(TOMO_ERR, "%s: cannot read tile %u: %s", w, tile,
+				                  tomo_tiff_msg());
 			int64_t r0 = ty > b->y0 ? ty : b->y0;
 			int64_t r1 = ty + th < b->y0 + b->ny ? ty + th : b->y0 + b->ny;
 			int64_t c0 = tx > b->x0 ? tx : b->x0;
@@ -434,15 +443,14 @@ read_tiles(struct tiffsrc *t, const char *w, const struct tomo_box *b,
 			for (int64_t r = r0; r < r1; r++)
 				tomo_convert_to_float(
 					t->buf + ((size_t)(r - ty) * tw + (size_t)(c0 - tx)) * ts,
-					t->lay.dtype, 0,
-					dst + (r - b->y0) * b->nx + (c0 - b->x0), (size_t)(c1 - c0));
+					t->lay.dtype, 0, dst + (r - b->y0) * b->nx + (c0 - b->x0),
+					(size_t)(c1 - c0));
 		}
 	return TOMO_OK;
 }
 
 static int
-read_strips(struct tiffsrc *t, const char *w, const struct tomo_box *b,
-            float *dst)
+read_strips(struct tiffsrc *t, const char *w, const struct tomo_box *b, float *dst)
 {
 	const size_t ts = tomo_dtype_size(t->lay.dtype);
 	const uint64_t line = TIFFScanlineSize64(t->tif);
@@ -464,16 +472,14 @@ read_strips(struct tiffsrc *t, const char *w, const struct tomo_box *b,
 		if (grow_buf(t, need))
 			return TOMO_ERR;
 		tomo_tiff_clear();
-		tmsize_t got = TIFFReadEncodedStrip(t->tif, strip, t->buf,
-		                                    (tmsize_t)need);
+		tmsize_t got = TIFFReadEncodedStrip(t->tif, strip, t->buf, (tmsize_t)need);
 		if (got < 0 || (uint64_t)got < need)
-			return tomo_error(TOMO_ERR, "%s: cannot read strip %u: %s", w,
-			                  strip, got < 0 ? tomo_tiff_msg() : "short strip");
+			return tomo_error(TOMO_ERR, "%s: cannot read strip %u: %s", w, strip,
+			                  got < 0 ? tomo_tiff_msg() : "short strip");
 		for (; y < end; y++)
-			tomo_convert_to_float(t->buf + (size_t)(y - first) * line +
-			                              (size_t)b->x0 * ts,
-			                      t->lay.dtype, 0, dst + (y - b->y0) * b->nx,
-			                      (size_t)b->nx);
+			tomo_convert_to_float(
+				t->buf + (size_t)(y - first) * line + (size_t)b->x0 * ts,
+				t->lay.dtype, 0, dst + (y - b->y0) * b->nx, (size_t)b->nx);
 	}
 	return TOMO_OK;
 }

@@ -21,8 +21,8 @@ struct h5out {
 static int
 fail(struct tomo_output *o, const char *what)
 {
-	return tomo_error(TOMO_ERR, "cannot write '%s' (%s): %s",
-	                  tomo_output_name(o), what, tomo_hdf5_msg());
+	return tomo_error(TOMO_ERR, "cannot write '%s' (%s): %s", tomo_output_name(o), what,
+	                  tomo_hdf5_msg());
 }
 
 static int
@@ -30,8 +30,7 @@ h5_write(struct tomo_output *o, int64_t z0, int64_t nz, const float *planes)
 {
 	struct h5out *h = o->impl;
 	const hsize_t start[3] = {(hsize_t)z0, 0, 0};
-	const hsize_t count[3] = {(hsize_t)nz, (hsize_t)o->hdr.size[1],
-	                          (hsize_t)o->hdr.size[0]};
+	const hsize_t count[3] = {(hsize_t)nz, (hsize_t)o->hdr.size[1], (hsize_t)o->hdr.size[0]};
 
 	tomo_hdf5_quiet();
 	/* HDF5 only reads the buffer when writing. */
@@ -90,13 +89,12 @@ write_theta(struct tomo_output *o, struct h5out *h)
 		return TOMO_OK;
 	if ((sp = H5Screate_simple(1, &n, NULL)) < 0)
 		return fail(o, "/exchange/theta");
-	t = H5Dcreate2(h->file, "/exchange/theta", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
-	               H5P_DEFAULT, H5P_DEFAULT);
+	t = H5Dcreate2(h->file, "/exchange/theta", H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
+	               H5P_DEFAULT);
 	H5Sclose(sp);
 	if (t < 0)
 		return fail(o, "/exchange/theta");
-	e = H5Dwrite(t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-	             o->hdr.angles);
+	e = H5Dwrite(t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, o->hdr.angles);
 	/* Units as an attribute, as DXchange has them. */
 	if (e >= 0 && tomo_hdf5_put_string(t, "units", "degrees"))
 		e = -1;
@@ -121,8 +119,7 @@ make_dcpl(const int64_t size[3])
 	 * attributes' order (the key/values' order). */
 	if (dcpl < 0 || H5Pset_chunk(dcpl, 3, chunk) < 0 ||
 	    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER) < 0 ||
-	    H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED |
-	                                             H5P_CRT_ORDER_INDEXED) < 0) {
+	    H5Pset_attr_creation_order(dcpl, H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) < 0) {
 		if (dcpl >= 0)
 			H5Pclose(dcpl);
 		return -1;
@@ -147,16 +144,14 @@ create(struct tomo_output *o, struct h5out *h)
 	/* Whole planes are written at once, so they bypass a chunk cache: none
 	 * saves a copy. */
 	if ((lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0 ||
-	    H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
-	    (dcpl = make_dcpl(o->hdr.size)) < 0 ||
+	    H5Pset_create_intermediate_group(lcpl, 1) < 0 || (dcpl = make_dcpl(o->hdr.size)) < 0 ||
 	    (dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0 ||
 	    H5Pset_chunk_cache(dapl, H5D_CHUNK_CACHE_NSLOTS_DEFAULT, 0,
 	                       H5D_CHUNK_CACHE_W0_DEFAULT) < 0 ||
 	    (sp = H5Screate_simple(3, dims, NULL)) < 0 ||
-	    (h->ds = H5Dcreate2(h->file, o->dataset, H5T_IEEE_F32LE, sp, lcpl, dcpl,
-	                        dapl)) < 0)
-		rc = tomo_error(TOMO_ERR, "cannot create dataset '%s' in '%s': %s",
-		                o->dataset, tomo_output_name(o), tomo_hdf5_msg());
+	    (h->ds = H5Dcreate2(h->file, o->dataset, H5T_IEEE_F32LE, sp, lcpl, dcpl, dapl)) < 0)
+		rc = tomo_error(TOMO_ERR, "cannot create dataset '%s' in '%s': %s", o->dataset,
+		                tomo_output_name(o), tomo_hdf5_msg());
 	if (sp >= 0)
 		H5Sclose(sp);
 	if (dapl >= 0)
@@ -180,8 +175,10 @@ tomo_output_open_hdf5(struct tomo_output *o)
 
 	/* HDF5 writes its file by name, with seeks: it needs a regular file. */
 	if (!o->tmp)
-		return tomo_error(TOMO_ERR, "'%s': HDF5 output needs a regular file, "
-		                  "not a device or FIFO", tomo_output_name(o));
+		return tomo_error(TOMO_ERR,
+		                  "'%s': HDF5 output needs a regular file, "
+		                  "not a device or FIFO",
+		                  tomo_output_name(o));
 	if (!(h = malloc(sizeof *h)))
 		return tomo_error(TOMO_ERR, "out of memory");
 	h->file = h->ds = -1;

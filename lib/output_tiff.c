@@ -19,16 +19,16 @@
 
 struct tiffout {
 	TIFF *tif;
-	char *desc;          /* page 0's ImageDescription */
-	uint32_t rows;       /* per strip */
-	float *strip;        /* a copy: libtiff may byte-swap what it writes */
+	char *desc;    /* page 0's ImageDescription */
+	uint32_t rows; /* per strip */
+	float *strip;  /* a copy: libtiff may byte-swap what it writes */
 };
 
 static int
 fail(struct tomo_output *o, const char *what, long long z)
 {
-	return tomo_error(TOMO_ERR, "cannot write '%s' (%s of plane %lld): %s",
-	                  tomo_output_name(o), what, z, tomo_tiff_msg());
+	return tomo_error(TOMO_ERR, "cannot write '%s' (%s of plane %lld): %s", tomo_output_name(o),
+	                  what, z, tomo_tiff_msg());
 }
 
 static int
@@ -58,8 +58,8 @@ tiff_write(struct tomo_output *o, int64_t z0, int64_t nz, const float *planes)
 		for (uint32_t y = 0, s = 0; y < Y; y += t->rows, s++) {
 			uint32_t n = Y - y < t->rows ? Y - y : t->rows;
 			memcpy(t->strip, p + (size_t)y * X, (size_t)n * X * sizeof *p);
-			if (TIFFWriteEncodedStrip(tif, s, t->strip,
-			                          (tmsize_t)n * X * sizeof *p) < 0)
+			if (TIFFWriteEncodedStrip(tif, s, t->strip, (tmsize_t)n * X * sizeof *p) <
+			    0)
 				return fail(o, "a strip", z);
 		}
 		if (!TIFFWriteDirectory(tif))
@@ -104,8 +104,7 @@ tiff_discard(struct tomo_output *o)
 	o->impl = NULL;
 }
 
-static const struct tomo_output_ops tiff_ops = {tiff_write, tiff_finish,
-                                                tiff_discard};
+static const struct tomo_output_ops tiff_ops = {tiff_write, tiff_finish, tiff_discard};
 
 int
 tomo_output_open_tiff(struct tomo_output *o)
@@ -115,13 +114,16 @@ tomo_output_open_tiff(struct tomo_output *o)
 	int fd;
 
 	if (X > UINT32_MAX || Y > UINT32_MAX)
-		return tomo_error(TOMO_ERR, "'%s': planes of %lld x %lld are too large "
-		                  "for TIFF", tomo_output_name(o), (long long)X,
-		                  (long long)Y);
+		return tomo_error(TOMO_ERR,
+		                  "'%s': planes of %lld x %lld are too large "
+		                  "for TIFF",
+		                  tomo_output_name(o), (long long)X, (long long)Y);
 	/* libtiff seeks back to link each page's directory. */
 	if (lseek(o->fd, 0, SEEK_CUR) < 0)
-		return tomo_error(TOMO_ERR, "'%s': TIFF needs a seekable file, not a "
-		                  "pipe or FIFO", tomo_output_name(o));
+		return tomo_error(TOMO_ERR,
+		                  "'%s': TIFF needs a seekable file, not a "
+		                  "pipe or FIFO",
+		                  tomo_output_name(o));
 	if (!(t = calloc(1, sizeof *t)))
 		return tomo_error(TOMO_ERR, "out of memory");
 	t->rows = (uint32_t)(STRIP_BYTES / (X * 4));
@@ -142,16 +144,15 @@ tomo_output_open_tiff(struct tomo_output *o)
 	if (fd < 0) {
 		int e = errno;
 		tiffout_free(t);
-		return tomo_error_sys(TOMO_ERR, e, "cannot write '%s'",
-		                      tomo_output_name(o));
+		return tomo_error_sys(TOMO_ERR, e, "cannot write '%s'", tomo_output_name(o));
 	}
 	t->tif = TIFFFdOpen(fd, tomo_output_name(o),
 	                    X * Y * Z * 4 > ((int64_t)2 << 30) ? "w8" : "w");
 	if (!t->tif) {
 		close(fd);
 		tiffout_free(t);
-		return tomo_error(TOMO_ERR, "cannot create '%s': %s",
-		                  tomo_output_name(o), tomo_tiff_msg());
+		return tomo_error(TOMO_ERR, "cannot create '%s': %s", tomo_output_name(o),
+		                  tomo_tiff_msg());
 	}
 	o->impl = t;
 	o->ops = &tiff_ops;

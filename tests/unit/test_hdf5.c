@@ -31,16 +31,16 @@ static double
 value(int t, int64_t k)
 {
 	switch (t) {
-	case 0: return (double)(k % 251);                /* u8 */
-	case 1: return (double)(k % 251 - 125);          /* i8 */
-	case 2: return (double)(k * 7 % 65521);          /* u16 */
-	case 3: return (double)(k * 7 % 65521 - 32760);  /* i16 */
-	case 4: return 3000000000.0 + (double)k;         /* u32 */
-	case 5: return -2000000000.0 + 3.0 * (double)k;  /* i32 */
-	case 6: return 1e19 + 4096.0 * (double)k;        /* u64 */
-	case 7: return -1e15 + (double)k;                /* i64 */
-	case 8: return (double)k * 0.25 - 1000.5;        /* f32 */
-	default: return (double)k * 1e-3 - 7.123456789;  /* f64 */
+	case 0: return (double)(k % 251);               /* u8 */
+	case 1: return (double)(k % 251 - 125);         /* i8 */
+	case 2: return (double)(k * 7 % 65521);         /* u16 */
+	case 3: return (double)(k * 7 % 65521 - 32760); /* i16 */
+	case 4: return 3000000000.0 + (double)k;        /* u32 */
+	case 5: return -2000000000.0 + 3.0 * (double)k; /* i32 */
+	case 6: return 1e19 + 4096.0 * (double)k;       /* u64 */
+	case 7: return -1e15 + (double)k;               /* i64 */
+	case 8: return (double)k * 0.25 - 1000.5;       /* f32 */
+	default: return (double)k * 1e-3 - 7.123456789; /* f64 */
 	}
 }
 
@@ -48,20 +48,20 @@ value(int t, int64_t k)
 static hid_t
 file_type(int t, int be)
 {
-	static const hid_t *le[] = {&H5T_STD_U8LE_g, &H5T_STD_I8LE_g,
-		&H5T_STD_U16LE_g, &H5T_STD_I16LE_g, &H5T_STD_U32LE_g,
-		&H5T_STD_I32LE_g, &H5T_STD_U64LE_g, &H5T_STD_I64LE_g,
-		&H5T_IEEE_F32LE_g, &H5T_IEEE_F64LE_g};
-	static const hid_t *bes[] = {&H5T_STD_U8BE_g, &H5T_STD_I8BE_g,
-		&H5T_STD_U16BE_g, &H5T_STD_I16BE_g, &H5T_STD_U32BE_g,
-		&H5T_STD_I32BE_g, &H5T_STD_U64BE_g, &H5T_STD_I64BE_g,
-		&H5T_IEEE_F32BE_g, &H5T_IEEE_F64BE_g};
+	static const hid_t *le[] = {&H5T_STD_U8LE_g,  &H5T_STD_I8LE_g,  &H5T_STD_U16LE_g,
+	                            &H5T_STD_I16LE_g, &H5T_STD_U32LE_g, &H5T_STD_I32LE_g,
+	                            &H5T_STD_U64LE_g, &H5T_STD_I64LE_g, &H5T_IEEE_F32LE_g,
+	                            &H5T_IEEE_F64LE_g};
+	static const hid_t *bes[] = {&H5T_STD_U8BE_g,  &H5T_STD_I8BE_g,  &H5T_STD_U16BE_g,
+	                             &H5T_STD_I16BE_g, &H5T_STD_U32BE_g, &H5T_STD_I32BE_g,
+	                             &H5T_STD_U64BE_g, &H5T_STD_I64BE_g, &H5T_IEEE_F32BE_g,
+	                             &H5T_IEEE_F64BE_g};
 	H5open();
 	return be ? *bes[t] : *le[t];
 }
 
-static const enum tomo_dtype our_type[] = {TOMO_U8, TOMO_I8, TOMO_U16,
-	TOMO_I16, TOMO_U32, TOMO_I32, TOMO_U64, TOMO_I64, TOMO_F32, TOMO_F64};
+static const enum tomo_dtype our_type[] = {TOMO_U8,  TOMO_I8,  TOMO_U16, TOMO_I16, TOMO_U32,
+                                           TOMO_I32, TOMO_U64, TOMO_I64, TOMO_F32, TOMO_F64};
 
 /* A dataset of rank r and dims d (C order) holding value(t, k) as type t;
  * chunk (rank r) compresses it with deflate when given. */
@@ -84,8 +84,8 @@ make_dataset(hid_t f, const char *name, int t, int be, int r, const hsize_t *d,
 	}
 	hid_t ds = H5Dcreate2(f, name, file_type(t, be), sp, lcpl, dcpl, H5P_DEFAULT);
 	/* Our conversion from double, exact for every value above. */
-	CHECK(ds >= 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL,
-	                          H5P_DEFAULT, v) >= 0, "write %s", name);
+	CHECK(ds >= 0 && H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0,
+	      "write %s", name);
 	H5Dclose(ds);
 	H5Pclose(dcpl);
 	H5Pclose(lcpl);
@@ -97,8 +97,18 @@ make_dataset(hid_t f, const char *name, int t, int be, int r, const hsize_t *d,
 static float
 expect(int t, int64_t k)
 {
-	union { uint8_t u8; int8_t i8; uint16_t u16; int16_t i16; uint32_t u32;
-	        int32_t i32; uint64_t u64; int64_t i64; float f; double d; } u;
+	union {
+		uint8_t u8;
+		int8_t i8;
+		uint16_t u16;
+		int16_t i16;
+		uint32_t u32;
+		int32_t i32;
+		uint64_t u64;
+		int64_t i64;
+		float f;
+		double d;
+	} u;
 	double v = value(t, k);
 	switch (t) {
 	case 0: u.u8 = (uint8_t)v; return (float)u.u8;
@@ -144,15 +154,16 @@ every_type_byte_order_and_chunking(void)
 			if (!in)
 				continue;
 			const struct tomo_header *h = tomo_input_header(in);
-			CHECK(h->size[0] == 41 && h->size[1] == 37 && h->size[2] == 5,
-			      "%s: sizes", name);
+			CHECK(h->size[0] == 41 && h->size[1] == 37 && h->size[2] == 5, "%s: sizes",
+			      name);
 			CHECK(tomo_input_dtype(in) == our_type[t], "%s: %s", name,
 			      tomo_dtype_name(tomo_input_dtype(in)));
 			CHECK(!strcmp(tomo_input_format(in), "hdf5"), "format");
 			/* Plane by plane, backwards. */
 			for (int z = 4; z >= 0; z--)
 				CHECK(tomo_input_read_planes(in, z, 1, got + z * 37 * 41) ==
-				              TOMO_OK, "%s", tomo_errmsg());
+				              TOMO_OK,
+				      "%s", tomo_errmsg());
 			for (int k = 0; k < 5 * 37 * 41; k++)
 				bad += got[k] != expect(t, k);
 			CHECK(!bad, "%s: %d samples differ", name, bad);
@@ -163,7 +174,8 @@ every_type_byte_order_and_chunking(void)
 				for (int y = 0; y < 9; y++)
 					for (int x = 0; x < 20; x++)
 						bad += got[(z * 9 + y) * 20 + x] !=
-						       expect(t, ((1 + z) * 37 + 13 + y) * 41 + 7 + x);
+						       expect(t,
+						              ((1 + z) * 37 + 13 + y) * 41 + 7 + x);
 			CHECK(!bad, "%s: %d box samples differ", name, bad);
 			tomo_input_close(in);
 		}
@@ -229,8 +241,8 @@ dxchange_angles_and_attributes(void)
 		hid_t f = H5Fcreate(path(name), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 		make_dataset(f, "/exchange/data", 2, 0, 3, d, NULL);
 		hid_t sp = H5Screate_simple(1, &n, NULL);
-		hid_t th = H5Dcreate2(f, "/exchange/theta", H5T_IEEE_F32LE, sp,
-		                      H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+		hid_t th = H5Dcreate2(f, "/exchange/theta", H5T_IEEE_F32LE, sp, H5P_DEFAULT,
+		                      H5P_DEFAULT, H5P_DEFAULT);
 		H5Dwrite(th, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, r ? rad : deg);
 		put_string_attr(th, "units", r ? "rad" : "degrees", r);
 		H5Dclose(th);
@@ -324,7 +336,9 @@ chain_nrrd_tiff_hdf5_nrrd_is_exact(void)
 	h.spacing[1] = 0.25;
 	tomo_header_set_kv(&h, "zeta", "last key first");
 	tomo_header_set_kv(&h, "alpha", "a\\b\nc");
-	tomo_header_set_kv(&h, "unicode", "\xce\xbc" "m");
+	tomo_header_set_kv(&h, "unicode",
+	                   "\xce\xbc"
+	                   "m");
 	CHECK(write_all(path("c0.nrrd"), &h, &ref[0][0][0]) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(read_all(path("c0.nrrd"), &h1, &d1) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(write_all(path("c1.tif"), &h1, d1) == TOMO_OK, "%s", tomo_errmsg());
@@ -357,7 +371,8 @@ chain_nrrd_tiff_hdf5_nrrd_is_exact(void)
 	         "and list(d.attrs['tomo_angles']) == [-88.2, -86.2, 0.1, 1e-9, 91.7999] "
 	         "and d.attrs['tomo_center'] == 38.75 and d.attrs['unicode'] == '\\u03bcm' "
 	         "and list(d.attrs)[-3:] == ['zeta', 'alpha', 'unicode']); "
-	         "sys.exit(0 if ok else 1)\"", path("c2.h5"));
+	         "sys.exit(0 if ok else 1)\"",
+	         path("c2.h5"));
 	CHECK(system(cmd) == 0, "h5py's view of the attributes");
 	free(d1);
 	free(d2);
@@ -391,8 +406,7 @@ defaults_and_long_angle_lists(void)
 	CHECK(back && !memcmp(back, data, sizeof data), "samples from /data");
 	free(back);
 	tomo_header_free(&g);
-	CHECK(write_all(spec("dx.h5", "/exchange/data"), &h, data) == TOMO_OK, "%s",
-	      tomo_errmsg());
+	CHECK(write_all(spec("dx.h5", "/exchange/data"), &h, data) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(read_all(path("dx.h5"), &g, &back) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(g.nangles == N && g.angles[N - 1] == a[N - 1], "angles");
 	free(back);
@@ -403,7 +417,8 @@ defaults_and_long_angle_lists(void)
 	         "/usr/bin/python3 -c \"import h5py, sys; t = h5py.File('%s')"
 	         "['/exchange/theta']; sys.exit(0 if t.shape == (20000,) and "
 	         "t[19999] == 180.0 * 19999 / 20000 and t.attrs['units'] == "
-	         "'degrees' else 1)\"", path("dx.h5"));
+	         "'degrees' else 1)\"",
+	         path("dx.h5"));
 	CHECK(system(cmd) == 0, "/exchange/theta");
 	tomo_header_free(&h);
 }
@@ -419,19 +434,16 @@ external_links_are_followed(void)
 
 	snprintf(sub, sizeof sub, "%s", path("sub"));
 	mkdir(sub, 0777);
-	hid_t f = H5Fcreate(path("sub/target.h5"), H5F_ACC_TRUNC, H5P_DEFAULT,
-	                    H5P_DEFAULT);
+	hid_t f = H5Fcreate(path("sub/target.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 	make_dataset(f, "/frames", 2, 0, 3, d, NULL);
 	H5Fclose(f);
 	f = H5Fcreate(path("links.nxs"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 	H5Gclose(H5Gcreate2(f, "/entry", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
-	H5Lcreate_external("sub/target.h5", "/frames", f, "/entry/data", H5P_DEFAULT,
-	                   H5P_DEFAULT);
-	H5Lcreate_external("sub/absent.h5", "/frames", f, "/entry/gone", H5P_DEFAULT,
-	                   H5P_DEFAULT);
+	H5Lcreate_external("sub/target.h5", "/frames", f, "/entry/data", H5P_DEFAULT, H5P_DEFAULT);
+	H5Lcreate_external("sub/absent.h5", "/frames", f, "/entry/gone", H5P_DEFAULT, H5P_DEFAULT);
 	H5Fclose(f);
-	CHECK(tomo_input_open(spec("links.nxs", "/entry/data"), NULL, &in) == TOMO_OK,
-	      "%s", tomo_errmsg());
+	CHECK(tomo_input_open(spec("links.nxs", "/entry/data"), NULL, &in) == TOMO_OK, "%s",
+	      tomo_errmsg());
 	if (in) {
 		CHECK(tomo_input_read_planes(in, 0, 3, got) == TOMO_OK && got[59] == expect(2, 59),
 		      "%s", tomo_errmsg());
@@ -487,8 +499,7 @@ bad_inputs_are_refused_in_one_line(void)
 	hid_t vt = H5Tvlen_create(H5T_NATIVE_FLOAT);
 	H5Dclose(H5Dcreate2(f, "/vlen", vt, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
 	H5Tclose(vt);
-	H5Dclose(H5Dcreate2(f, "/bits", H5T_STD_B8LE, sp, H5P_DEFAULT, H5P_DEFAULT,
-	                    H5P_DEFAULT));
+	H5Dclose(H5Dcreate2(f, "/bits", H5T_STD_B8LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
 	hid_t ot = H5Tcreate(H5T_OPAQUE, 4);
 	H5Dclose(H5Dcreate2(f, "/opaque", ot, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
 	H5Tclose(ot);
@@ -497,11 +508,10 @@ bad_inputs_are_refused_in_one_line(void)
 
 	refused(path("nope.h5"), "nope.h5", "No such file", NULL);
 	refused(spec("nope.h5", "/entry/data"), "nope.h5'", "No such file", NULL);
-	refused(spec("bad.h5", "/exchange/data"), "bad.h5",
-	        "no dataset '/exchange/data'", "/entry/data (2x3x4)");
+	refused(spec("bad.h5", "/exchange/data"), "bad.h5", "no dataset '/exchange/data'",
+	        "/entry/data (2x3x4)");
 	refused(path("bad.h5"), "bad.h5", "no dataset '/exchange/data'", NULL);
-	refused(spec("bad.h5", "/entry/missing"), "bad.h5", "no dataset '/entry/missing'",
-	        NULL);
+	refused(spec("bad.h5", "/entry/missing"), "bad.h5", "no dataset '/entry/missing'", NULL);
 	refused(spec("bad.h5", "/entry"), "bad.h5", "is a group", "/entry/data");
 	refused(spec("bad.h5", "/four"), "bad.h5", "4 dimensions", NULL);
 	refused(spec("bad.h5", "/scalar"), "bad.h5", "scalar", NULL);
@@ -545,11 +555,11 @@ damaged_chunk_fails_at_read(void)
 	FILE *fp = fopen(path("dmg.h5"), "r+b");
 	static const char junk[64] = "this is not deflate data; this is not deflate data";
 	CHECK(fp && fseek(fp, (long)addr + 8, SEEK_SET) == 0 &&
-	              fwrite(junk, sizeof junk, 1, fp) == 1 && fclose(fp) == 0, "damage");
+	              fwrite(junk, sizeof junk, 1, fp) == 1 && fclose(fp) == 0,
+	      "damage");
 	struct tomo_input *in = NULL;
 	static float buf[8 * 64 * 64];
-	CHECK(tomo_input_open(spec("dmg.h5", "/d"), NULL, &in) == TOMO_OK, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_input_open(spec("dmg.h5", "/d"), NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
 	if (!in)
 		return;
 	CHECK(tomo_input_read_planes(in, 0, 3, buf) == TOMO_OK, "%s", tomo_errmsg());
@@ -573,12 +583,13 @@ output_needs_a_regular_file(void)
 	h.size[0] = 4, h.size[1] = 4, h.size[2] = 2;
 	snprintf(link, sizeof link, "%s", path("dev.h5"));
 	CHECK(symlink("/dev/null", link) == 0, "symlink");
-	CHECK(tomo_output_open(link, &h, &o) == TOMO_ERR &&
-	              strstr(tomo_errmsg(), "dev.h5") && strstr(tomo_errmsg(), "regular file"),
+	CHECK(tomo_output_open(link, &h, &o) == TOMO_ERR && strstr(tomo_errmsg(), "dev.h5") &&
+	              strstr(tomo_errmsg(), "regular file"),
 	      "%s", tomo_errmsg());
 	/* A dataset path HDF5 refuses: the message names file and dataset. */
 	CHECK(tomo_output_open(spec("odd.h5", "/"), &h, &o) == TOMO_ERR &&
-	              strstr(tomo_errmsg(), "odd.h5"), "%s", tomo_errmsg());
+	              strstr(tomo_errmsg(), "odd.h5"),
+	      "%s", tomo_errmsg());
 	CHECK(access(path("odd.h5"), F_OK) != 0, "nothing left behind");
 	tomo_header_free(&h);
 }

@@ -50,8 +50,16 @@ static void
 put(unsigned char *p, enum tomo_dtype t, double v)
 {
 	union {
-		uint8_t u8; int8_t i8; uint16_t u16; int16_t i16; uint32_t u32;
-		int32_t i32; uint64_t u64; int64_t i64; float f; double d;
+		uint8_t u8;
+		int8_t i8;
+		uint16_t u16;
+		int16_t i16;
+		uint32_t u32;
+		int32_t i32;
+		uint64_t u64;
+		int64_t i64;
+		float f;
+		double d;
 	} u;
 	switch (t) {
 	case TOMO_U8: u.u8 = (uint8_t)v; break;
@@ -82,21 +90,24 @@ expect(enum tomo_dtype t, int z, int y, int x)
 enum layout { STRIPS, STRIPS_DEFLATE, TILES_LZW };
 
 struct spec {
-	const char *mode;      /* "w", "wb" (big endian), "w8" (BigTIFF) */
+	const char *mode; /* "w", "wb" (big endian), "w8" (BigTIFF) */
 	int pages, w, h;
 	uint16_t bits, fmt, spp, photo;
 	enum layout lay;
-	enum tomo_dtype t;     /* values; TOMO_DTYPE_INVALID: zeros */
-	const char *desc;      /* page 0's ImageDescription or NULL */
+	enum tomo_dtype t; /* values; TOMO_DTYPE_INVALID: zeros */
+	const char *desc;  /* page 0's ImageDescription or NULL */
 };
 
 static int
 sample_format(enum tomo_dtype t)
 {
 	switch (t) {
-	case TOMO_I8: case TOMO_I16: case TOMO_I32: case TOMO_I64:
-		return SAMPLEFORMAT_INT;
-	case TOMO_F32: case TOMO_F64: return SAMPLEFORMAT_IEEEFP;
+	case TOMO_I8:
+	case TOMO_I16:
+	case TOMO_I32:
+	case TOMO_I64: return SAMPLEFORMAT_INT;
+	case TOMO_F32:
+	case TOMO_F64: return SAMPLEFORMAT_IEEEFP;
 	default: return SAMPLEFORMAT_UINT;
 	}
 }
@@ -140,8 +151,12 @@ make_tiff(const char *file, const struct spec *s, int z0)
 					memset(tile, 0, (size_t)TIFFTileSize(tif));
 					for (int y = ty; y < ty + 16 && y < s->h; y++)
 						for (int x = tx; x < tx + 16 && x < s->w; x++)
-							memcpy(tile + ((size_t)(y - ty) * 16 + (x - tx)) * ts,
-							       img + (size_t)y * line + (size_t)x * ts, ts);
+							memcpy(tile + ((size_t)(y - ty) * 16 +
+							               (x - tx)) *
+							                       ts,
+							       img + (size_t)y * line +
+							               (size_t)x * ts,
+							       ts);
 					ok &= TIFFWriteTile(tif, tile, (uint32_t)tx, (uint32_t)ty,
 					                    0, 0) >= 0;
 				}
@@ -155,12 +170,13 @@ make_tiff(const char *file, const struct spec *s, int z0)
 				if (s->fmt != SAMPLEFORMAT_IEEEFP)
 					TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
 				else if (strcmp(s->mode, "wb"))
-					TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_FLOATINGPOINT);
+					TIFFSetField(tif, TIFFTAG_PREDICTOR,
+					             PREDICTOR_FLOATINGPOINT);
 			}
 			TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, 7);
 			for (int y = 0; y < s->h; y++)
-				ok &= TIFFWriteScanline(tif, img + (size_t)y * line,
-				                        (uint32_t)y, 0) >= 0;
+				ok &= TIFFWriteScanline(tif, img + (size_t)y * line, (uint32_t)y,
+				                        0) >= 0;
 		}
 		ok &= TIFFWriteDirectory(tif);
 	}
@@ -173,17 +189,24 @@ make_tiff(const char *file, const struct spec *s, int z0)
 static struct spec
 gray(enum tomo_dtype t, int pages, int w, int h)
 {
-	struct spec s = {"w", pages, w, h, (uint16_t)(8 * tomo_dtype_size(t)),
-	                 (uint16_t)sample_format(t), 1, PHOTOMETRIC_MINISBLACK,
-	                 STRIPS, t, NULL};
+	struct spec s = {"w",
+	                 pages,
+	                 w,
+	                 h,
+	                 (uint16_t)(8 * tomo_dtype_size(t)),
+	                 (uint16_t)sample_format(t),
+	                 1,
+	                 PHOTOMETRIC_MINISBLACK,
+	                 STRIPS,
+	                 t,
+	                 NULL};
 	return s;
 }
 
 /* Planes z0..z0+nz of input p match expect() for type t, wholly and in a
  * box crossing strip and tile edges. */
 static void
-check_values(struct tomo_input *in, enum tomo_dtype t, int w, int h, int zoff,
-             const char *what)
+check_values(struct tomo_input *in, enum tomo_dtype t, int w, int h, int zoff, const char *what)
 {
 	const struct tomo_header *hd = tomo_input_header(in);
 	int Z = (int)hd->size[2];
@@ -193,16 +216,14 @@ check_values(struct tomo_input *in, enum tomo_dtype t, int w, int h, int zoff,
 	CHECK(hd->size[0] == w && hd->size[1] == h, "%s: sizes", what);
 	CHECK(tomo_input_dtype(in) == t, "%s: dtype %s", what,
 	      tomo_dtype_name(tomo_input_dtype(in)));
-	CHECK(tomo_input_read_planes(in, 0, Z, got) == TOMO_OK, "%s: %s", what,
-	      tomo_errmsg());
+	CHECK(tomo_input_read_planes(in, 0, Z, got) == TOMO_OK, "%s: %s", what, tomo_errmsg());
 	for (int z = 0; z < Z; z++)
 		for (int y = 0; y < h; y++)
 			for (int x = 0; x < w; x++)
 				bad += got[(z * h + y) * w + x] != expect(t, zoff + z, y, x);
 	CHECK(!bad, "%s: %d samples differ", what, bad);
 	struct tomo_box b = {5, 20, 6, 17, Z - 1, 1};
-	CHECK(tomo_input_read(in, &b, got) == TOMO_OK, "%s: box: %s", what,
-	      tomo_errmsg());
+	CHECK(tomo_input_read(in, &b, got) == TOMO_OK, "%s: box: %s", what, tomo_errmsg());
 	for (int y = 0; y < b.ny; y++)
 		for (int x = 0; x < b.nx; x++)
 			bad += got[y * b.nx + x] != expect(t, zoff + Z - 1, 6 + y, 5 + x);
@@ -214,8 +235,8 @@ static void
 every_sample_type_layout_and_byte_order(void)
 {
 	static const enum tomo_dtype types[] = {
-		TOMO_U8, TOMO_I8, TOMO_U16, TOMO_I16, TOMO_U32, TOMO_I32,
-		TOMO_U64, TOMO_I64, TOMO_F32, TOMO_F64,
+		TOMO_U8,  TOMO_I8,  TOMO_U16, TOMO_I16, TOMO_U32,
+		TOMO_I32, TOMO_U64, TOMO_I64, TOMO_F32, TOMO_F64,
 	};
 	static const char *const lays[] = {"strips", "deflate", "tiles"};
 	for (size_t i = 0; i < sizeof types / sizeof *types; i++)
@@ -227,8 +248,8 @@ every_sample_type_layout_and_byte_order(void)
 				s.lay = (enum layout)l;
 				s.mode = be ? "wb" : l == 2 ? "w8" : "w";
 				snprintf(name, sizeof name, "t%zu_%d_%d.tif", i, l, be);
-				snprintf(what, sizeof what, "%s %s %s",
-				         tomo_dtype_name(types[i]), lays[l], be ? "BE" : s.mode);
+				snprintf(what, sizeof what, "%s %s %s", tomo_dtype_name(types[i]),
+				         lays[l], be ? "BE" : s.mode);
 				CHECK(make_tiff(path(name), &s, 0), "%s: libtiff", what);
 				CHECK(tomo_input_open(path(name), NULL, &in) == TOMO_OK, "%s: %s",
 				      what, tomo_errmsg());
@@ -345,17 +366,19 @@ header_survives_tiff_and_foreign_descriptions_are_ignored(void)
 	/* NRRD -> TIFF through the library, planes in two writes. */
 	CHECK(tomo_output_open(nrrd, &h, &o) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_output_write(o, 0, Z, &ref[0][0][0]) == TOMO_OK &&
-	              tomo_output_close(o) == TOMO_OK, "%s", tomo_errmsg());
+	              tomo_output_close(o) == TOMO_OK,
+	      "%s", tomo_errmsg());
 	CHECK(tomo_input_open(nrrd, NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
-	CHECK(tomo_output_open(tif, tomo_input_header(in), &o) == TOMO_OK, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_output_open(tif, tomo_input_header(in), &o) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_input_read_planes(in, 0, Z, &got[0][0][0]) == TOMO_OK, "read");
 	tomo_input_close(in);
 	CHECK(tomo_output_write(o, 0, 1, &got[0][0][0]) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_output_write(o, 2, 1, &got[2][0][0]) == TOMO_ERR &&
-	              strstr(tomo_errmsg(), "out of order"), "TIFF takes planes in order");
+	              strstr(tomo_errmsg(), "out of order"),
+	      "TIFF takes planes in order");
 	CHECK(tomo_output_write(o, 1, 3, &got[1][0][0]) == TOMO_OK &&
-	              tomo_output_close(o) == TOMO_OK, "%s", tomo_errmsg());
+	              tomo_output_close(o) == TOMO_OK,
+	      "%s", tomo_errmsg());
 	/* What libtiff sees: float32 pages of strips near 64 KiB. */
 	TIFF *t = TIFFOpen(tif, "r");
 	CHECK(t != NULL, "libtiff opens our TIFF");
@@ -375,11 +398,9 @@ header_survives_tiff_and_foreign_descriptions_are_ignored(void)
 	CHECK(tomo_input_open(tif, NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
 	if (!in)
 		return;
-	CHECK(tomo_input_read_planes(in, 0, Z, &got[0][0][0]) == TOMO_OK, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_input_read_planes(in, 0, Z, &got[0][0][0]) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(!memcmp(got, ref, sizeof ref), "TIFF samples bit-exact");
-	CHECK(tomo_output_open(back, tomo_input_header(in), &o) == TOMO_OK, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_output_open(back, tomo_input_header(in), &o) == TOMO_OK, "%s", tomo_errmsg());
 	tomo_output_write(o, 0, Z, &got[0][0][0]);
 	CHECK(tomo_output_close(o) == TOMO_OK, "%s", tomo_errmsg());
 	tomo_input_close(in);
@@ -403,31 +424,30 @@ header_survives_tiff_and_foreign_descriptions_are_ignored(void)
 	CHECK(tomo_input_open(path("ij.tif"), NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
 	if (in) {
 		CHECK(tomo_input_header(in)->kind == TOMO_KIND_UNKNOWN &&
-		              tomo_input_header(in)->nkv == 0, "ImageJ text ignored");
+		              tomo_input_header(in)->nkv == 0,
+		      "ImageJ text ignored");
 		tomo_input_close(in);
 	}
 	/* Ours, damaged: an error naming the file, not silently no metadata. */
 	s.desc = "NRRD0005\n# tomo stream\ntype: float\ndimension: 3\nsizes: 1 1 1\n"
-	         "endian: little\nencoding: raw\ntomo_kind:=sideways\n";
+		 "endian: little\nencoding: raw\ntomo_kind:=sideways\n";
 	CHECK(make_tiff(path("bad-desc.tif"), &s, 0), "libtiff");
 	CHECK(tomo_input_open(path("bad-desc.tif"), NULL, &in) == TOMO_ERR &&
-	              strstr(tomo_errmsg(), "bad-desc.tif") &&
-	              strstr(tomo_errmsg(), "sideways"), "%s", tomo_errmsg());
+	              strstr(tomo_errmsg(), "bad-desc.tif") && strstr(tomo_errmsg(), "sideways"),
+	      "%s", tomo_errmsg());
 }
 
 /* Open must fail with TOMO_ERR and a one-line message naming the file
  * (name, or input's last component) and holding w1 and w2. */
 static void
-refused_naming(const char *input, const char *name, const char *w1,
-               const char *w2)
+refused_naming(const char *input, const char *name, const char *w1, const char *w2)
 {
 	struct tomo_input *in = NULL;
 	int rc = tomo_input_open(input, NULL, &in);
 	CHECK(rc == TOMO_ERR, "'%s' opened (rc %d)", input, rc);
 	if (in)
 		tomo_input_close(in);
-	const char *base = name ? name
-	                   : strrchr(input, '/') ? strrchr(input, '/') + 1 : input;
+	const char *base = name ? name : strrchr(input, '/') ? strrchr(input, '/') + 1 : input;
 	CHECK(strstr(tomo_errmsg(), base), "message names '%s': %s", base, tomo_errmsg());
 	CHECK(!w1 || strstr(tomo_errmsg(), w1), "'%s' not in: %s", w1, tomo_errmsg());
 	CHECK(!w2 || strstr(tomo_errmsg(), w2), "'%s' not in: %s", w2, tomo_errmsg());
@@ -453,9 +473,8 @@ unsupported_and_damaged_inputs_are_refused(void)
 		{"palette.tif", "palette", 1, 8, SAMPLEFORMAT_UINT, PHOTOMETRIC_PALETTE},
 		{"twelve.tif", "12-bit", 1, 12, SAMPLEFORMAT_UINT, PHOTOMETRIC_MINISBLACK},
 		{"complex.tif", "complex", 1, 64, SAMPLEFORMAT_COMPLEXIEEEFP,
-		 PHOTOMETRIC_MINISBLACK},
-		{"half.tif", "16-bit floats", 1, 16, SAMPLEFORMAT_IEEEFP,
-		 PHOTOMETRIC_MINISBLACK},
+	         PHOTOMETRIC_MINISBLACK},
+		{"half.tif", "16-bit floats", 1, 16, SAMPLEFORMAT_IEEEFP, PHOTOMETRIC_MINISBLACK},
 	};
 	struct spec s;
 	const char *p;
@@ -481,8 +500,7 @@ unsupported_and_damaged_inputs_are_refused(void)
 	refused(dir, "raw_00017.tiff' is 160x134, the first page is 160x135", NULL);
 	struct spec one = gray(TOMO_U16, 1, 10, 10), two = gray(TOMO_F32, 1, 10, 10);
 	two.mode = "a"; /* libtiff appends a page */
-	CHECK(make_tiff(p = path("types.tif"), &one, 0) && make_tiff(p, &two, 0),
-	      "libtiff");
+	CHECK(make_tiff(p = path("types.tif"), &one, 0) && make_tiff(p, &two, 0), "libtiff");
 	refused(p, "page 1 holds float32 samples, the first page uint16", NULL);
 	snprintf(f, sizeof f, "%s/raw_0001?.tiff", dir);
 	refused_naming(f, "raw_00017.tiff' is 160x134", NULL, NULL);
@@ -526,7 +544,8 @@ truncated_data_fails_at_read(void)
 	snprintf(cmd, sizeof cmd,
 	         "/usr/bin/python3 -c \"import numpy, tifffile; "
 	         "tifffile.imwrite('%s', numpy.ones((64, 64), numpy.float32))\" && "
-	         "truncate -s 9000 '%s'", p, p);
+	         "truncate -s 9000 '%s'",
+	         p, p);
 	if (system(cmd) != 0) {
 		printf("# skipped: python3 with tifffile is missing\n");
 		return;
@@ -535,12 +554,11 @@ truncated_data_fails_at_read(void)
 	if (!in)
 		return;
 	CHECK(tomo_input_read_planes(in, 0, 1, got) == TOMO_ERR, "read of a cut file");
-	CHECK(strstr(tomo_errmsg(), "short.tif") && strstr(tomo_errmsg(), "strip"),
-	      "%s", tomo_errmsg());
+	CHECK(strstr(tomo_errmsg(), "short.tif") && strstr(tomo_errmsg(), "strip"), "%s",
+	      tomo_errmsg());
 	/* The rows that are there still read. */
 	struct tomo_box b = {0, 64, 0, 10, 0, 1};
-	CHECK(tomo_input_read(in, &b, got) == TOMO_OK && got[639] == 1, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_input_read(in, &b, got) == TOMO_OK && got[639] == 1, "%s", tomo_errmsg());
 	tomo_input_close(in);
 }
 
@@ -570,8 +588,8 @@ output_errors_name_the_file(void)
 	CHECK(mkfifo(link, 0600) == 0, "mkfifo");
 	int fd = open(link, O_RDONLY | O_NONBLOCK); /* so the writer's open returns */
 	o = NULL;
-	CHECK(tomo_output_open(link, &h, &o) == TOMO_ERR &&
-	              strstr(tomo_errmsg(), "fifo.tif") && strstr(tomo_errmsg(), "seekable"),
+	CHECK(tomo_output_open(link, &h, &o) == TOMO_ERR && strstr(tomo_errmsg(), "fifo.tif") &&
+	              strstr(tomo_errmsg(), "seekable"),
 	      "%s", tomo_errmsg());
 	if (fd >= 0)
 		close(fd);
@@ -581,5 +599,5 @@ output_errors_name_the_file(void)
 UNIT_MAIN(T(every_sample_type_layout_and_byte_order), T(pages_are_read_in_any_order),
           T(directory_and_glob_in_natural_order),
           T(header_survives_tiff_and_foreign_descriptions_are_ignored),
-          T(unsupported_and_damaged_inputs_are_refused),
-          T(truncated_data_fails_at_read), T(output_errors_name_the_file))
+          T(unsupported_and_damaged_inputs_are_refused), T(truncated_data_fails_at_read),
+          T(output_errors_name_the_file))
