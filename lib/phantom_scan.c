@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hdf5_common.h"
 #include "io_impl.h"
 #include "tomo/err.h"
 #include "tomo/phantom.h"
@@ -140,11 +141,13 @@ make_frames(struct scan *c, int kind, int64_t index0, int64_t n)
 
 /* --- HDF5 helpers: each returns < 0 after setting the error message. --- */
 
+/* Call right after the failing HDF5 call, before any other: HDF5 clears
+ * its error stack at every call. */
 static int
 h5fail(const struct scan *c, const char *what)
 {
-	return -tomo_error(TOMO_ERR, "cannot write '%s': HDF5 failed to %s",
-	                   c->path, what);
+	return -tomo_error(TOMO_ERR, "cannot write '%s': HDF5 failed to %s: %s",
+	                   c->path, what, tomo_hdf5_msg());
 }
 
 static hid_t
@@ -159,20 +162,12 @@ str_type(const char *v)
 	return t;
 }
 
+/* String attributes as the rest of libtomo writes them (UTF-8). */
 static int
 attr_str(const struct scan *c, hid_t loc, const char *name, const char *v)
 {
-	hid_t t = str_type(v), sp = H5Screate(H5S_SCALAR), a = -1;
-	int ok = t >= 0 && sp >= 0 &&
-	         (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-	         H5Awrite(a, t, v) >= 0;
-	if (a >= 0)
-		H5Aclose(a);
-	if (sp >= 0)
-		H5Sclose(sp);
-	if (t >= 0)
-		H5Tclose(t);
-	return ok ? 0 : h5fail(c, "write an attribute");
+	return tomo_hdf5_put_string(loc, name, v) < 0 ? h5fail(c, "write an attribute")
+	                                               : 0;
 }
 
 /* A scalar number: file type ftype, memory type mtype. */
@@ -181,15 +176,17 @@ attr_num(const struct scan *c, hid_t loc, const char *name, hid_t ftype,
          hid_t mtype, const void *v)
 {
 	hid_t sp = H5Screate(H5S_SCALAR), a = -1;
-	int ok = sp >= 0 &&
-	         (a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT,
-	                         H5P_DEFAULT)) >= 0 &&
-	         H5Awrite(a, mtype, v) >= 0;
+	int rc = sp >= 0 &&
+	                 (a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT,
+	                                 H5P_DEFAULT)) >= 0 &&
+	                 H5Awrite(a, mtype, v) >= 0
+	         ? 0
+	         : h5fail(c, "write an attribute");
 	if (a >= 0)
 		H5Aclose(a);
 	if (sp >= 0)
 		H5Sclose(sp);
-	return ok ? 0 : h5fail(c, "write an attribute");
+	return rc;
 }
 
 static int
@@ -202,17 +199,19 @@ static int
 dset_str(const struct scan *c, hid_t loc, const char *name, const char *v)
 {
 	hid_t t = str_type(v), sp = H5Screate(H5S_SCALAR), ds = -1;
-	int ok = t >= 0 && sp >= 0 &&
-	         (ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT,
-	                          H5P_DEFAULT)) >= 0 &&
-	         H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
+	int rc = t >= 0 && sp >= 0 &&
+	                 (ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT,
+	                                  H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+	                 H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0
+	         ? 0
+	         : h5fail(c, "write a string");
 	if (ds >= 0)
 		H5Dclose(ds);
 	if (sp >= 0)
 		H5Sclose(sp);
 	if (t >= 0)
 		H5Tclose(t);
-	return ok ? 0 : h5fail(c, "write a string");
+	return rc;
 }
 
 /* A 1D dataset of n values (file type ftype, memory type mtype). */
@@ -226,15 +225,15 @@ dset_1d(const struct scan *c, hid_t loc, const char *name, hid_t ftype,
 	if (sp >= 0)
 		ds = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT,
 		                H5P_DEFAULT);
-	if (ds >= 0 && n > 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-	                                 v) < 0) {
-		H5Dclose(ds);
+	if (ds < 0 || (n > 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT,
+	                                 v) < 0)) {
+		h5fail(c, "write a dataset");
+		if (ds >= 0)
+			H5Dclose(ds);
 		ds = -1;
 	}
 	if (sp >= 0)
 		H5Sclose(sp);
-	if (ds < 0)
-		h5fail(c, "write a dataset");
 	return ds;
 }
 
@@ -249,15 +248,18 @@ dset_frames(const struct scan *c, hid_t loc, const char *name, int64_t n)
 	hid_t sp = H5Screate_simple(3, dims, NULL), pl = H5Pcreate(H5P_DATASET_CREATE);
 	hid_t ds = -1;
 
-	if (sp >= 0 && pl >= 0 && (n == 0 || H5Pset_chunk(pl, 3, chunk) >= 0))
+	/* Every frame is written whole: no fill values first. */
+	if (sp >= 0 && pl >= 0 &&
+	    (n == 0 || (H5Pset_chunk(pl, 3, chunk) >= 0 &&
+	                H5Pset_fill_time(pl, H5D_FILL_TIME_NEVER) >= 0)))
 		ds = H5Dcreate2(loc, name, H5T_STD_U16LE, sp, H5P_DEFAULT, pl,
 		                H5P_DEFAULT);
+	if (ds < 0)
+		h5fail(c, "create a dataset");
 	if (pl >= 0)
 		H5Pclose(pl);
 	if (sp >= 0)
 		H5Sclose(sp);
-	if (ds < 0)
-		h5fail(c, "create a dataset");
 	return ds;
 }
 
@@ -282,15 +284,18 @@ write_slab(const struct scan *c, hid_t ds, int64_t at, int64_t n)
 	hsize_t start[3] = {(hsize_t)at, 0, 0};
 	hsize_t count[3] = {(hsize_t)n, (hsize_t)c->d->nrows, (hsize_t)c->d->ncols};
 	hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(3, count, NULL);
-	int ok = fs >= 0 && ms >= 0 &&
-	         H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count,
-	                             NULL) >= 0 &&
-	         H5Dwrite(ds, H5T_NATIVE_UINT16, ms, fs, H5P_DEFAULT, c->buf) >= 0;
+	int rc = fs >= 0 && ms >= 0 &&
+	                 H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL,
+	                                     count, NULL) >= 0 &&
+	                 H5Dwrite(ds, H5T_NATIVE_UINT16, ms, fs, H5P_DEFAULT,
+	                          c->buf) >= 0
+	         ? 0
+	         : h5fail(c, "write frames");
 	if (ms >= 0)
 		H5Sclose(ms);
 	if (fs >= 0)
 		H5Sclose(fs);
-	return ok ? 0 : h5fail(c, "write frames");
+	return rc;
 }
 
 /* Frames index0..index0+n of a kind into ds from frame at, slab by slab. */
@@ -328,6 +333,27 @@ write_provenance(const struct scan *c, hid_t root)
 	return 0;
 }
 
+/* The stream's keys as libtomo's HDF5 reader takes them (counts, the
+ * axis, and for projections-only datasets the angles and kind), so that
+ * the tools read the scan with its metadata. */
+static int
+write_keys(const struct scan *c, hid_t ds, enum tomo_kind kind)
+{
+	struct tomo_header h;
+	int rc;
+
+	tomo_header_init(&h);
+	h.kind = kind;
+	h.quantity = TOMO_QUANTITY_COUNTS;
+	h.center = c->d->center;
+	rc = kind == TOMO_KIND_PROJECTIONS ? tomo_header_set_angles(&h, c->deg, c->na)
+	                                   : TOMO_OK;
+	if (rc == TOMO_OK)
+		rc = tomo_hdf5_write_header(ds, &h, c->path);
+	tomo_header_free(&h);
+	return rc ? -1 : 0;
+}
+
 static int
 write_dxchange(struct scan *c, hid_t file)
 {
@@ -346,6 +372,7 @@ write_dxchange(struct scan *c, hid_t file)
 	    (theta = dset_1d(c, ex, "theta", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
 	                     c->na, c->deg)) < 0 ||
 	    attr_str(c, theta, "units", "degrees") < 0 ||
+	    write_keys(c, data, TOMO_KIND_PROJECTIONS) < 0 ||
 	    attr_str(c, data, "axes", "theta:y:x") < 0 ||
 	    attr_str(c, data, "units", "counts") < 0)
 		goto done;
@@ -409,6 +436,7 @@ write_nxtomo(struct scan *c, hid_t file)
 	    attr_str(c, g[4], "signal", "data") < 0)
 		goto done;
 	if ((data = dset_frames(c, g[2], "data", total)) < 0 ||
+	    write_keys(c, data, TOMO_KIND_UNKNOWN) < 0 ||
 	    attr_str(c, data, "interpretation", "image") < 0 ||
 	    attr_str(c, data, "units", "counts") < 0 ||
 	    (key = dset_1d(c, g[2], "image_key", H5T_STD_I32LE, H5T_NATIVE_INT32,
@@ -455,11 +483,9 @@ tomo_phantom_scan_write(const struct tomo_phantom *p,
 {
 	struct scan c = {.p = p, .d = d, .s = s, .deg = deg, .na = na,
 	                 .path = path, .progress = progress};
-	H5E_auto2_t old_fn;
-	void *old_data;
 	char *tmp = NULL;
 	int fd, rc;
-	hid_t file;
+	hid_t file, fapl;
 	int64_t budget = memory / 2 > (64LL << 20) ? (64LL << 20) : memory / 2;
 
 	if (na < 1)
@@ -474,20 +500,22 @@ tomo_phantom_scan_write(const struct tomo_phantom *p,
 		goto out;
 	close(fd);
 	/* Our messages, not HDF5's error stack on stderr. */
-	H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-	file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	tomo_hdf5_quiet();
+	fapl = tomo_hdf5_fapl(1);
+	file = fapl < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
 	if (file < 0) {
-		rc = tomo_error(TOMO_ERR, "cannot create '%s': HDF5 refused it", path);
+		rc = tomo_error(TOMO_ERR, "cannot create '%s': %s", path,
+		                tomo_hdf5_msg());
 	} else {
 		rc = (s->nexus ? write_nxtomo(&c, file) : write_dxchange(&c, file)) < 0
 		             ? TOMO_ERR
 		             : TOMO_OK;
 		if (H5Fclose(file) < 0 && rc == TOMO_OK)
-			rc = tomo_error(TOMO_ERR, "cannot write '%s': HDF5 failed to "
-			                "close it", path);
+			rc = tomo_error(TOMO_ERR, "cannot write '%s': %s", path,
+			                tomo_hdf5_msg());
 	}
-	H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+	if (fapl >= 0)
+		H5Pclose(fapl);
 	if (rc == TOMO_OK)
 		rc = tomo_output_temp_commit(tmp, path);
 	else
