@@ -37,19 +37,16 @@ prepare(const struct tomo_ellipsoid *e, struct quad *q)
 	double cp = cos(e->phi * DEG), sp = sin(e->phi * DEG);
 	double ct = cos(e->tilt * DEG), st = sin(e->tilt * DEG);
 	/* R = Rz(phi) Rx(tilt): its columns are the body axes in space. */
-	double r[3][3] = {{cp, -sp * ct, sp * st},
-	                  {sp, cp * ct, -cp * st},
-	                  {0, st, ct}};
+	double r[3][3] = {{cp, -sp * ct, sp * st}, {sp, cp * ct, -cp * st}, {0, st, ct}};
 	double z2 = 0;
 
 	for (int i = 0; i < 3; i++)
-		if (!(e->axes[i] > 0) || !isfinite(e->axes[i]) ||
-		    !isfinite(e->center[i]))
+		if (!(e->axes[i] > 0) || !isfinite(e->axes[i]) || !isfinite(e->center[i]))
 			return tomo_error(TOMO_ERR, "ellipsoid: semi-axes must be "
-			                  "positive and the centre finite");
+			                            "positive and the centre finite");
 	if (!isfinite(e->value) || !isfinite(e->phi) || !isfinite(e->tilt))
 		return tomo_error(TOMO_ERR, "ellipsoid: value and angles must be "
-		                  "finite");
+		                            "finite");
 	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 3; j++) {
 			double s = 0;
@@ -121,6 +118,7 @@ tomo_phantom_ellipsoids(const struct tomo_phantom *p, int *n)
  * modified Shepp-Logan (phi = -18 and 18: major axes at 72 and 108
  * degrees, as in Kak & Slaney's Table 3.1).
  */
+/* clang-format off */
 static const double shepp_logan[10][8] = {
 	/* value  a       b      c      x0     y0       z0     phi */
 	{ 1.0,  0.6900, 0.920, 0.810,  0.00,  0.0000,  0.00,   0},
@@ -134,6 +132,7 @@ static const double shepp_logan[10][8] = {
 	{ 0.1,  0.0230, 0.023, 0.020,  0.00, -0.6060,  0.00,   0},
 	{ 0.1,  0.0230, 0.046, 0.020,  0.06, -0.6050,  0.00,   0},
 };
+/* clang-format on */
 
 int
 tomo_phantom_shepp_logan(int64_t n, int64_t rows, struct tomo_phantom **p)
@@ -255,8 +254,7 @@ xy_reach(const struct tomo_ellipsoid *e)
 
 /* Draw one ellipsoid for the random phantom; big: the enclosing body. */
 static int
-random_ellipsoid(struct tomo_rng *r, double hx, double hz, int big,
-                 struct tomo_ellipsoid *e)
+random_ellipsoid(struct tomo_rng *r, double hx, double hz, int big, struct tomo_ellipsoid *e)
 {
 	double reach, room_xy, room_z, rho, ang;
 	struct quad q;
@@ -291,8 +289,7 @@ random_ellipsoid(struct tomo_rng *r, double hx, double hz, int big,
 }
 
 int
-tomo_phantom_random(int64_t n, int64_t rows, uint64_t seed,
-                    struct tomo_phantom **p)
+tomo_phantom_random(int64_t n, int64_t rows, uint64_t seed, struct tomo_phantom **p)
 {
 	struct tomo_ellipsoid e[24];
 	struct tomo_phantom *cur = NULL;
@@ -315,8 +312,7 @@ tomo_phantom_random(int64_t n, int64_t rows, uint64_t seed,
 				memcpy(pt, c.center, sizeof pt);
 				if (k >= 0)
 					pt[k / 2] += (k % 2 ? -0.7 : 0.7) * c.axes[k / 2];
-				worst = fmax(worst, tomo_phantom_value(cur, pt[0], pt[1],
-				                                       pt[2]));
+				worst = fmax(worst, tomo_phantom_value(cur, pt[0], pt[1], pt[2]));
 			}
 			if (worst + c.value > 2.0)
 				continue;
@@ -327,9 +323,10 @@ tomo_phantom_random(int64_t n, int64_t rows, uint64_t seed,
 			return TOMO_ERR;
 	}
 	if (!cur)
-		return tomo_error(TOMO_ERR, "no random ellipsoid fits a %lld x %lld "
-		                  "x %lld volume", (long long)n, (long long)n,
-		                  (long long)rows);
+		return tomo_error(TOMO_ERR,
+		                  "no random ellipsoid fits a %lld x %lld "
+		                  "x %lld volume",
+		                  (long long)n, (long long)n, (long long)rows);
 	*p = cur;
 	return TOMO_OK;
 }
@@ -337,12 +334,12 @@ tomo_phantom_random(int64_t n, int64_t rows, uint64_t seed,
 /* Per angle and ellipsoid: the ray's direction d = (-sin, cos, 0) and its
  * offset direction e = (cos, sin, 0) through the quadratic form. */
 struct ang_coef {
-	double a;      /* d^T M d */
-	double dme;    /* d^T M e */
-	double gamma;  /* (d^T M e)^2 - a e^T M e: the s^2 term, < 0 */
-	double md[3];  /* M d */
-	double me[3];  /* M e */
-	double k;      /* 2 value / a */
+	double a;     /* d^T M d */
+	double dme;   /* d^T M e */
+	double gamma; /* (d^T M e)^2 - a e^T M e: the s^2 term, < 0 */
+	double md[3]; /* M d */
+	double me[3]; /* M e */
+	double k;     /* 2 value / a */
 };
 
 static void
@@ -370,8 +367,8 @@ angle_coef(const struct quad *q, double theta_deg, struct ang_coef *c)
  * else the coefficients and the interval [s1, s2] where disc > 0.
  */
 static int
-row_poly(const struct quad *q, const struct ang_coef *c, double z,
-         double *alpha, double *beta, double *s1, double *s2)
+row_poly(const struct quad *q, const struct ang_coef *c, double z, double *alpha, double *beta,
+         double *s1, double *s2)
 {
 	double w[3] = {-q->c[0], -q->c[1], z - q->c[2]};
 	double dmw, emw, wmw = 0, disc, root;
@@ -381,8 +378,7 @@ row_poly(const struct quad *q, const struct ang_coef *c, double z,
 	dmw = c->md[0] * w[0] + c->md[1] * w[1] + c->md[2] * w[2];
 	emw = c->me[0] * w[0] + c->me[1] * w[1] + c->me[2] * w[2];
 	for (int i = 0; i < 3; i++)
-		wmw += w[i] * (q->m[i][0] * w[0] + q->m[i][1] * w[1] +
-		               q->m[i][2] * w[2]);
+		wmw += w[i] * (q->m[i][0] * w[0] + q->m[i][1] * w[1] + q->m[i][2] * w[2]);
 	*alpha = dmw * dmw - c->a * (wmw - 1);
 	*beta = 2 * (c->dme * dmw - c->a * emw);
 	disc = *beta * *beta - 4 * c->gamma * *alpha;
@@ -395,8 +391,7 @@ row_poly(const struct quad *q, const struct ang_coef *c, double z,
 }
 
 double
-tomo_ellipsoid_chord(const struct tomo_ellipsoid *e, double theta_deg,
-                     double s, double z)
+tomo_ellipsoid_chord(const struct tomo_ellipsoid *e, double theta_deg, double s, double z)
 {
 	struct quad q;
 	struct ang_coef c;
@@ -412,8 +407,7 @@ tomo_ellipsoid_chord(const struct tomo_ellipsoid *e, double theta_deg,
 }
 
 double
-tomo_phantom_ray(const struct tomo_phantom *p, double theta_deg, double s,
-                 double z)
+tomo_phantom_ray(const struct tomo_phantom *p, double theta_deg, double s, double z)
 {
 	double sum = 0;
 
@@ -439,8 +433,7 @@ tomo_phantom_value(const struct tomo_phantom *p, double x, double y, double z)
 		const struct quad *q = &p->q[i];
 		double v[3] = {x - q->c[0], y - q->c[1], z - q->c[2]}, f = 0;
 		for (int a = 0; a < 3; a++)
-			f += v[a] * (q->m[a][0] * v[0] + q->m[a][1] * v[1] +
-			             q->m[a][2] * v[2]);
+			f += v[a] * (q->m[a][0] * v[0] + q->m[a][1] * v[1] + q->m[a][2] * v[2]);
 		if (f <= 1)
 			sum += q->value;
 	}
@@ -450,8 +443,8 @@ tomo_phantom_value(const struct tomo_phantom *p, double x, double y, double z)
 /* Add one ellipsoid's chords to a detector row: acc[k] for column k at
  * s = k + s0. Only the columns inside [s1, s2] are visited. */
 static void
-add_chords(double *restrict acc, int64_t ncols, double s0, double kval,
-           double alpha, double beta, double gamma, double s1, double s2)
+add_chords(double *restrict acc, int64_t ncols, double s0, double kval, double alpha, double beta,
+           double gamma, double s1, double s2)
 {
 	double lo = ceil(s1 - s0), hi = floor(s2 - s0);
 	int64_t k0 = lo < 0 ? 0 : (int64_t)lo;
@@ -465,8 +458,8 @@ add_chords(double *restrict acc, int64_t ncols, double s0, double kval,
 }
 
 int
-tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d,
-                     const double *deg, int64_t na, float *out)
+tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d, const double *deg,
+                     int64_t na, float *out)
 {
 	const int64_t nc = d->ncols, nr = d->nrows, ne = p->n;
 	const double s0 = 0.5 - d->center;
@@ -477,8 +470,7 @@ tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d
 		return TOMO_OK;
 	coef = malloc((size_t)(na * (ne > 0 ? ne : 1)) * sizeof *coef);
 	if (!coef)
-		return tomo_error(TOMO_ERR, "out of memory for %lld angles",
-		                  (long long)na);
+		return tomo_error(TOMO_ERR, "out of memory for %lld angles", (long long)na);
 	for (int64_t a = 0; a < na; a++)
 		for (int64_t i = 0; i < ne; i++)
 			angle_coef(&p->q[i], deg[a], &coef[a * ne + i]);
@@ -501,8 +493,8 @@ tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d
 				const struct ang_coef *c = &coef[a * ne + i];
 				double alpha, beta, s1, s2;
 				if (row_poly(&p->q[i], c, z, &alpha, &beta, &s1, &s2))
-					add_chords(acc, nc, s0, c->k, alpha, beta, c->gamma,
-					           s1, s2);
+					add_chords(acc, nc, s0, c->k, alpha, beta, c->gamma, s1,
+					           s2);
 			}
 			for (int64_t k = 0; k < nc; k++)
 				o[k] = (float)acc[k];
@@ -519,8 +511,7 @@ tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d
  * j + 0.5 - n/2 where (x, y, z) is inside. The roots bound the columns;
  * the form itself decides the ones at the edge. */
 static void
-sample_row(const struct quad *q, int64_t n, double y, double z,
-           double *restrict acc)
+sample_row(const struct quad *q, int64_t n, double y, double z, double *restrict acc)
 {
 	double w[3] = {-q->c[0], y - q->c[1], z - q->c[2]};
 	double a = q->m[0][0], b = 0, c = 0, disc, root, x1, x2, lo, hi, half;
@@ -554,8 +545,8 @@ sample_row(const struct quad *q, int64_t n, double y, double z,
 }
 
 int
-tomo_phantom_sample(const struct tomo_phantom *p, int64_t n, int64_t rows,
-                    int64_t z0, int64_t nz, float *out)
+tomo_phantom_sample(const struct tomo_phantom *p, int64_t n, int64_t rows, int64_t z0, int64_t nz,
+                    float *out)
 {
 	int fail = 0;
 
@@ -628,9 +619,8 @@ write_slab(void *arg)
  * one slab while the previous one is written (two buffers, each within
  * half the memory budget). */
 static int
-stream_planes(int64_t plane, int64_t total, fill_fn fill, const void *ctx,
-              struct tomo_output *out, int64_t memory,
-              struct tomo_progress *progress)
+stream_planes(int64_t plane, int64_t total, fill_fn fill, const void *ctx, struct tomo_output *out,
+              int64_t memory, struct tomo_progress *progress)
 {
 	int64_t slab = slab_planes(plane * 4, memory / 2, total);
 	size_t bytes = (size_t)(slab * plane) * sizeof(float);
@@ -696,21 +686,17 @@ fill_volume(const void *ctx, int64_t z0, int64_t nz, float *buf)
 }
 
 int
-tomo_phantom_write_projections(const struct tomo_phantom *p,
-                               const struct tomo_detector *d,
-                               const double *deg, int64_t na,
-                               struct tomo_output *out, int64_t memory,
-                               struct tomo_progress *progress)
+tomo_phantom_write_projections(const struct tomo_phantom *p, const struct tomo_detector *d,
+                               const double *deg, int64_t na, struct tomo_output *out,
+                               int64_t memory, struct tomo_progress *progress)
 {
 	struct fill_ctx c = {.p = p, .d = d, .deg = deg};
-	return stream_planes(d->ncols * d->nrows, na, fill_projections, &c, out,
-	                     memory, progress);
+	return stream_planes(d->ncols * d->nrows, na, fill_projections, &c, out, memory, progress);
 }
 
 int
-tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n,
-                          int64_t rows, struct tomo_output *out,
-                          int64_t memory, struct tomo_progress *progress)
+tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t rows,
+                          struct tomo_output *out, int64_t memory, struct tomo_progress *progress)
 {
 	struct fill_ctx c = {.p = p, .n = n, .rows = rows};
 	return stream_planes(n * n, rows, fill_volume, &c, out, memory, progress);

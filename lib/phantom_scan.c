@@ -26,10 +26,10 @@ enum { KEY_PROJ = 0, KEY_FLAT = 1, KEY_DARK = 2 };
 
 /* Hot pixels: about one per 50000 pixels (at least one), 20000..60000
  * counts above the dark level in every frame. Zingers add 2000..20000. */
-#define HOT_EVERY 50000
-#define HOT_MIN 20000.0
-#define HOT_SPAN 40000.0
-#define ZINGER_MIN 2000.0
+#define HOT_EVERY   50000
+#define HOT_MIN     20000.0
+#define HOT_SPAN    40000.0
+#define ZINGER_MIN  2000.0
 #define ZINGER_SPAN 18000.0
 
 double
@@ -45,8 +45,7 @@ tomo_scan_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows)
 }
 
 double
-tomo_scan_dark_level(const struct tomo_scan *s, int64_t col, int64_t row,
-                     int64_t ncols)
+tomo_scan_dark_level(const struct tomo_scan *s, int64_t col, int64_t row, int64_t ncols)
 {
 	struct tomo_rng r;
 	tomo_rng_seed(&r, s->seed, S_DARKLEVEL, (uint64_t)(row * ncols + col));
@@ -59,12 +58,12 @@ struct scan {
 	const struct tomo_scan *s;
 	const double *deg;
 	int64_t na, plane, slab;
-	double *pb;        /* P b per pixel */
-	double *dark;      /* D per pixel */
-	float *hot;        /* the hot pixels' extra counts, else 0 */
-	float *li;         /* line integrals of a slab of projections */
-	uint16_t *buf;     /* a slab of frames */
-	const char *path;  /* for messages */
+	double *pb;       /* P b per pixel */
+	double *dark;     /* D per pixel */
+	float *hot;       /* the hot pixels' extra counts, else 0 */
+	float *li;        /* line integrals of a slab of projections */
+	uint16_t *buf;    /* a slab of frames */
+	const char *path; /* for messages */
 	struct tomo_progress *progress;
 };
 
@@ -120,8 +119,7 @@ make_frames(struct scan *c, int kind, int64_t index0, int64_t n)
 		struct tomo_rng r;
 		double count = 0;
 
-		tomo_rng_seed(&r, s->seed, ((uint64_t)kind << 48) +
-		                                   (uint64_t)(index0 + f),
+		tomo_rng_seed(&r, s->seed, ((uint64_t)kind << 48) + (uint64_t)(index0 + f),
 		              (uint64_t)px);
 		if (kind != S_DARK) {
 			double mean = c->pb[px];
@@ -132,8 +130,7 @@ make_frames(struct scan *c, int kind, int64_t index0, int64_t n)
 		count += tomo_rng_poisson(&r, c->dark[px]);
 		if (c->hot[px] > 0)
 			count += tomo_rng_poisson(&r, c->hot[px]);
-		if (kind != S_DARK && s->zingers > 0 &&
-		    tomo_rng_uniform(&r) < s->zingers)
+		if (kind != S_DARK && s->zingers > 0 && tomo_rng_uniform(&r) < s->zingers)
 			count += floor(ZINGER_MIN + ZINGER_SPAN * tomo_rng_uniform(&r));
 		c->buf[fp] = count > 65535 ? 65535 : (uint16_t)count;
 	}
@@ -146,16 +143,16 @@ make_frames(struct scan *c, int kind, int64_t index0, int64_t n)
 static int
 h5fail(const struct scan *c, const char *what)
 {
-	return -tomo_error(TOMO_ERR, "cannot write '%s': HDF5 failed to %s: %s",
-	                   c->path, what, tomo_hdf5_msg());
+	return -tomo_error(TOMO_ERR, "cannot write '%s': HDF5 failed to %s: %s", c->path, what,
+	                   tomo_hdf5_msg());
 }
 
 static hid_t
 str_type(const char *v)
 {
 	hid_t t = H5Tcopy(H5T_C_S1);
-	if (t >= 0 && (H5Tset_size(t, strlen(v) + 1) < 0 ||
-	               H5Tset_strpad(t, H5T_STR_NULLTERM) < 0)) {
+	if (t >= 0 &&
+	    (H5Tset_size(t, strlen(v) + 1) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0)) {
 		H5Tclose(t);
 		return -1;
 	}
@@ -166,22 +163,18 @@ str_type(const char *v)
 static int
 attr_str(const struct scan *c, hid_t loc, const char *name, const char *v)
 {
-	return tomo_hdf5_put_string(loc, name, v) < 0 ? h5fail(c, "write an attribute")
-	                                               : 0;
+	return tomo_hdf5_put_string(loc, name, v) < 0 ? h5fail(c, "write an attribute") : 0;
 }
 
 /* A scalar number: file type ftype, memory type mtype. */
 static int
-attr_num(const struct scan *c, hid_t loc, const char *name, hid_t ftype,
-         hid_t mtype, const void *v)
+attr_num(const struct scan *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
 {
 	hid_t sp = H5Screate(H5S_SCALAR), a = -1;
-	int rc = sp >= 0 &&
-	                 (a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT,
-	                                 H5P_DEFAULT)) >= 0 &&
-	                 H5Awrite(a, mtype, v) >= 0
-	         ? 0
-	         : h5fail(c, "write an attribute");
+	int rc = sp >= 0 && (a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+	                         H5Awrite(a, mtype, v) >= 0
+	                 ? 0
+	                 : h5fail(c, "write an attribute");
 	if (a >= 0)
 		H5Aclose(a);
 	if (sp >= 0)
@@ -200,11 +193,11 @@ dset_str(const struct scan *c, hid_t loc, const char *name, const char *v)
 {
 	hid_t t = str_type(v), sp = H5Screate(H5S_SCALAR), ds = -1;
 	int rc = t >= 0 && sp >= 0 &&
-	                 (ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT,
-	                                  H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-	                 H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0
-	         ? 0
-	         : h5fail(c, "write a string");
+	                         (ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT,
+	                                          H5P_DEFAULT)) >= 0 &&
+	                         H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0
+	                 ? 0
+	                 : h5fail(c, "write a string");
 	if (ds >= 0)
 		H5Dclose(ds);
 	if (sp >= 0)
@@ -216,17 +209,15 @@ dset_str(const struct scan *c, hid_t loc, const char *name, const char *v)
 
 /* A 1D dataset of n values (file type ftype, memory type mtype). */
 static hid_t
-dset_1d(const struct scan *c, hid_t loc, const char *name, hid_t ftype,
-        hid_t mtype, int64_t n, const void *v)
+dset_1d(const struct scan *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int64_t n,
+        const void *v)
 {
 	hsize_t dim = (hsize_t)n;
 	hid_t sp = H5Screate_simple(1, &dim, NULL), ds = -1;
 
 	if (sp >= 0)
-		ds = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT,
-		                H5P_DEFAULT);
-	if (ds < 0 || (n > 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT,
-	                                 v) < 0)) {
+		ds = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+	if (ds < 0 || (n > 0 && H5Dwrite(ds, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0)) {
 		h5fail(c, "write a dataset");
 		if (ds >= 0)
 			H5Dclose(ds);
@@ -250,10 +241,9 @@ dset_frames(const struct scan *c, hid_t loc, const char *name, int64_t n)
 
 	/* Every frame is written whole: no fill values first. */
 	if (sp >= 0 && pl >= 0 &&
-	    (n == 0 || (H5Pset_chunk(pl, 3, chunk) >= 0 &&
-	                H5Pset_fill_time(pl, H5D_FILL_TIME_NEVER) >= 0)))
-		ds = H5Dcreate2(loc, name, H5T_STD_U16LE, sp, H5P_DEFAULT, pl,
-		                H5P_DEFAULT);
+	    (n == 0 ||
+	     (H5Pset_chunk(pl, 3, chunk) >= 0 && H5Pset_fill_time(pl, H5D_FILL_TIME_NEVER) >= 0)))
+		ds = H5Dcreate2(loc, name, H5T_STD_U16LE, sp, H5P_DEFAULT, pl, H5P_DEFAULT);
 	if (ds < 0)
 		h5fail(c, "create a dataset");
 	if (pl >= 0)
@@ -285,12 +275,11 @@ write_slab(const struct scan *c, hid_t ds, int64_t at, int64_t n)
 	hsize_t count[3] = {(hsize_t)n, (hsize_t)c->d->nrows, (hsize_t)c->d->ncols};
 	hid_t fs = H5Dget_space(ds), ms = H5Screate_simple(3, count, NULL);
 	int rc = fs >= 0 && ms >= 0 &&
-	                 H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL,
-	                                     count, NULL) >= 0 &&
-	                 H5Dwrite(ds, H5T_NATIVE_UINT16, ms, fs, H5P_DEFAULT,
-	                          c->buf) >= 0
-	         ? 0
-	         : h5fail(c, "write frames");
+	                         H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count,
+	                                             NULL) >= 0 &&
+	                         H5Dwrite(ds, H5T_NATIVE_UINT16, ms, fs, H5P_DEFAULT, c->buf) >= 0
+	                 ? 0
+	                 : h5fail(c, "write frames");
 	if (ms >= 0)
 		H5Sclose(ms);
 	if (fs >= 0)
@@ -300,8 +289,7 @@ write_slab(const struct scan *c, hid_t ds, int64_t at, int64_t n)
 
 /* Frames index0..index0+n of a kind into ds from frame at, slab by slab. */
 static int
-write_frames(struct scan *c, hid_t ds, int64_t at, int kind, int64_t index0,
-             int64_t n)
+write_frames(struct scan *c, hid_t ds, int64_t at, int kind, int64_t index0, int64_t n)
 {
 	for (int64_t i = 0; i < n; i += c->slab) {
 		int64_t m = i + c->slab > n ? n - i : c->slab;
@@ -326,8 +314,8 @@ write_provenance(const struct scan *c, hid_t root)
 	    attr_double(c, root, "tomo_phantom_mu", s->mu) < 0 ||
 	    attr_double(c, root, "tomo_phantom_photons", s->photons) < 0 ||
 	    attr_double(c, root, "tomo_phantom_dark", s->dark) < 0 ||
-	    attr_num(c, root, "tomo_phantom_seed", H5T_STD_U64LE,
-	             H5T_NATIVE_UINT64, &s->seed) < 0 ||
+	    attr_num(c, root, "tomo_phantom_seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &s->seed) <
+	            0 ||
 	    attr_double(c, root, "tomo_center", c->d->center) < 0)
 		return -1;
 	return 0;
@@ -346,8 +334,7 @@ write_keys(const struct scan *c, hid_t ds, enum tomo_kind kind)
 	h.kind = kind;
 	h.quantity = TOMO_QUANTITY_COUNTS;
 	h.center = c->d->center;
-	rc = kind == TOMO_KIND_PROJECTIONS ? tomo_header_set_angles(&h, c->deg, c->na)
-	                                   : TOMO_OK;
+	rc = kind == TOMO_KIND_PROJECTIONS ? tomo_header_set_angles(&h, c->deg, c->na) : TOMO_OK;
 	if (rc == TOMO_OK)
 		rc = tomo_hdf5_write_header(ds, &h, c->path);
 	tomo_header_free(&h);
@@ -361,20 +348,18 @@ write_dxchange(struct scan *c, hid_t file)
 	hid_t ex, data = -1, white = -1, dark = -1, theta = -1;
 	int rc = -1;
 
-	if (dset_str(c, file, "implements", "exchange") < 0 ||
-	    write_provenance(c, file) < 0)
+	if (dset_str(c, file, "implements", "exchange") < 0 || write_provenance(c, file) < 0)
 		return -1;
 	if ((ex = group(c, file, "exchange", NULL)) < 0)
 		return -1;
 	if ((data = dset_frames(c, ex, "data", c->na)) < 0 ||
 	    (white = dset_frames(c, ex, "data_white", s->flats)) < 0 ||
 	    (dark = dset_frames(c, ex, "data_dark", s->darks)) < 0 ||
-	    (theta = dset_1d(c, ex, "theta", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-	                     c->na, c->deg)) < 0 ||
+	    (theta = dset_1d(c, ex, "theta", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, c->na, c->deg)) <
+	            0 ||
 	    attr_str(c, theta, "units", "degrees") < 0 ||
 	    write_keys(c, data, TOMO_KIND_PROJECTIONS) < 0 ||
-	    attr_str(c, data, "axes", "theta:y:x") < 0 ||
-	    attr_str(c, data, "units", "counts") < 0)
+	    attr_str(c, data, "axes", "theta:y:x") < 0 || attr_str(c, data, "units", "counts") < 0)
 		goto done;
 	if (write_frames(c, dark, 0, S_DARK, 0, s->darks) < 0 ||
 	    write_frames(c, white, 0, S_FLAT, 0, s->flats) < 0 ||
@@ -439,17 +424,16 @@ write_nxtomo(struct scan *c, hid_t file)
 	    write_keys(c, data, TOMO_KIND_UNKNOWN) < 0 ||
 	    attr_str(c, data, "interpretation", "image") < 0 ||
 	    attr_str(c, data, "units", "counts") < 0 ||
-	    (key = dset_1d(c, g[2], "image_key", H5T_STD_I32LE, H5T_NATIVE_INT32,
-	                   total, keys)) < 0 ||
-	    (rot = dset_1d(c, g[3], "rotation_angle", H5T_IEEE_F64LE,
-	                   H5T_NATIVE_DOUBLE, total, ang)) < 0 ||
+	    (key = dset_1d(c, g[2], "image_key", H5T_STD_I32LE, H5T_NATIVE_INT32, total, keys)) <
+	            0 ||
+	    (rot = dset_1d(c, g[3], "rotation_angle", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, total,
+	                   ang)) < 0 ||
 	    attr_str(c, rot, "units", "degree") < 0)
 		goto done;
 	if (H5Lcreate_hard(g[2], "data", g[4], "data", H5P_DEFAULT, H5P_DEFAULT) < 0 ||
-	    H5Lcreate_hard(g[2], "image_key", g[4], "image_key", H5P_DEFAULT,
-	                   H5P_DEFAULT) < 0 ||
-	    H5Lcreate_hard(g[3], "rotation_angle", g[4], "rotation_angle",
-	                   H5P_DEFAULT, H5P_DEFAULT) < 0) {
+	    H5Lcreate_hard(g[2], "image_key", g[4], "image_key", H5P_DEFAULT, H5P_DEFAULT) < 0 ||
+	    H5Lcreate_hard(g[3], "rotation_angle", g[4], "rotation_angle", H5P_DEFAULT,
+	                   H5P_DEFAULT) < 0) {
 		h5fail(c, "link into /entry/data");
 		goto done;
 	}
@@ -475,14 +459,12 @@ done:
 }
 
 int
-tomo_phantom_scan_write(const struct tomo_phantom *p,
-                        const struct tomo_detector *d, const double *deg,
-                        int64_t na, const struct tomo_scan *s,
-                        const char *path, int64_t memory,
-                        struct tomo_progress *progress)
+tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
+                        const double *deg, int64_t na, const struct tomo_scan *s, const char *path,
+                        int64_t memory, struct tomo_progress *progress)
 {
-	struct scan c = {.p = p, .d = d, .s = s, .deg = deg, .na = na,
-	                 .path = path, .progress = progress};
+	struct scan c = {
+		.p = p, .d = d, .s = s, .deg = deg, .na = na, .path = path, .progress = progress};
 	char *tmp = NULL;
 	int fd, rc;
 	hid_t file, fapl;
@@ -504,15 +486,12 @@ tomo_phantom_scan_write(const struct tomo_phantom *p,
 	fapl = tomo_hdf5_fapl(1);
 	file = fapl < 0 ? -1 : H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
 	if (file < 0) {
-		rc = tomo_error(TOMO_ERR, "cannot create '%s': %s", path,
-		                tomo_hdf5_msg());
+		rc = tomo_error(TOMO_ERR, "cannot create '%s': %s", path, tomo_hdf5_msg());
 	} else {
-		rc = (s->nexus ? write_nxtomo(&c, file) : write_dxchange(&c, file)) < 0
-		             ? TOMO_ERR
-		             : TOMO_OK;
+		rc = (s->nexus ? write_nxtomo(&c, file) : write_dxchange(&c, file)) < 0 ? TOMO_ERR
+		                                                                        : TOMO_OK;
 		if (H5Fclose(file) < 0 && rc == TOMO_OK)
-			rc = tomo_error(TOMO_ERR, "cannot write '%s': %s", path,
-			                tomo_hdf5_msg());
+			rc = tomo_error(TOMO_ERR, "cannot write '%s': %s", path, tomo_hdf5_msg());
 	}
 	if (fapl >= 0)
 		H5Pclose(fapl);

@@ -10,13 +10,24 @@
 #include <string.h>
 #include <strings.h>
 
-#include "tomo/tomo.h"
 #include "tomo/phantom.h"
+#include "tomo/tomo.h"
 
 enum {
-	OPT_SIZE = 256, OPT_ROWS, OPT_ANGLES, OPT_RANGE, OPT_CENTER, OPT_RANDOM,
-	OPT_VOLUME, OPT_FLATS, OPT_DARKS, OPT_PHOTONS, OPT_NEXUS, OPT_SEED,
-	OPT_MU, OPT_ZINGERS,
+	OPT_SIZE = 256,
+	OPT_ROWS,
+	OPT_ANGLES,
+	OPT_RANGE,
+	OPT_CENTER,
+	OPT_RANDOM,
+	OPT_VOLUME,
+	OPT_FLATS,
+	OPT_DARKS,
+	OPT_PHOTONS,
+	OPT_NEXUS,
+	OPT_SEED,
+	OPT_MU,
+	OPT_ZINGERS,
 };
 
 static const struct tomo_opt opts[] = {
@@ -29,21 +40,26 @@ static const struct tomo_opt opts[] = {
 	{"volume", 0, "PATH", "also write the ground-truth N x N x R volume to PATH", OPT_VOLUME},
 	{"flats", 0, "K", "simulated scan: K flat fields (default 10)", OPT_FLATS},
 	{"darks", 0, "K", "simulated scan: K dark fields (default 10)", OPT_DARKS},
-	{"photons", 0, "P", "simulated scan: photons per pixel at the beam's peak (default 10000)", OPT_PHOTONS},
+	{"photons", 0, "P", "simulated scan: photons per pixel at the beam's peak (default 10000)",
+         OPT_PHOTONS},
 	{"nexus", 0, NULL, "simulated scan as NXtomo instead of DXchange", OPT_NEXUS},
-	{"seed", 0, "S", "simulated scan: noise seed (default the --random seed, else 1)", OPT_SEED},
-	{"mu", 0, "MU", "simulated scan: attenuation per phantom unit and pixel (default 8/N)", OPT_MU},
-	{"zingers", 0, "RATE", "simulated scan: zinger probability per pixel and frame (default 0)", OPT_ZINGERS},
+	{"seed", 0, "S", "simulated scan: noise seed (default the --random seed, else 1)",
+         OPT_SEED},
+	{"mu", 0, "MU", "simulated scan: attenuation per phantom unit and pixel (default 8/N)",
+         OPT_MU},
+	{"zingers", 0, "RATE", "simulated scan: zinger probability per pixel and frame (default 0)",
+         OPT_ZINGERS},
 	{NULL, 0, NULL, NULL, 0},
 };
 
 static const struct tomo_tool tool = {
-	"tomo-phantom", "[options]",
+	"tomo-phantom",
+	"[options]",
 	"Make test data: exact projections of a 3D phantom, its volume, or a "
 	"simulated scan.",
-	TOMO_COMMON_OUTPUT | TOMO_COMMON_THREADS | TOMO_COMMON_MEMORY |
-		TOMO_COMMON_PROGRESS,
-	opts, 0,
+	TOMO_COMMON_OUTPUT | TOMO_COMMON_THREADS | TOMO_COMMON_MEMORY | TOMO_COMMON_PROGRESS,
+	opts,
+	0,
 };
 
 struct args {
@@ -186,7 +202,10 @@ main(int argc, char **argv)
 {
 	struct tomo_common c;
 	struct args a = {
-		.size = 256, .start = 0, .stop = 180, .center = NAN,
+		.size = 256,
+		.start = 0,
+		.stop = 180,
+		.center = NAN,
 		.s = {.flats = 10, .darks = 10, .photons = 10000, .dark = 100},
 	};
 	struct tomo_detector det;
@@ -242,27 +261,25 @@ main(int argc, char **argv)
 		tomo_die_lib(rc);
 
 	tomo_verbose("%s phantom, %lld x %lld detector, %lld angles %g..%g "
-	             "degrees, center %g", name, (long long)a.size,
-	             (long long)a.rows, (long long)a.angles, a.start, a.stop,
-	             a.center);
+	             "degrees, center %g",
+	             name, (long long)a.size, (long long)a.rows, (long long)a.angles, a.start,
+	             a.stop, a.center);
 	tomo_progress_start(&pr, &c, "phantom",
 	                    a.angles + (a.scan ? a.s.flats + a.s.darks : 0) +
 	                            (a.volume ? a.rows : 0));
 	if (a.scan) {
 		tomo_verbose("simulated %s scan: %lld flats, %lld darks, %g photons, "
-		             "mu %g, seed %llu", a.nexus ? "NXtomo" : "DXchange",
-		             (long long)a.s.flats, (long long)a.s.darks, a.s.photons,
-		             a.s.mu, (unsigned long long)a.s.seed);
-		rc = tomo_phantom_scan_write(p, &det, deg, a.angles, &a.s, c.output,
-		                             c.memory, &pr);
+		             "mu %g, seed %llu",
+		             a.nexus ? "NXtomo" : "DXchange", (long long)a.s.flats,
+		             (long long)a.s.darks, a.s.photons, a.s.mu,
+		             (unsigned long long)a.s.seed);
+		rc = tomo_phantom_scan_write(p, &det, deg, a.angles, &a.s, c.output, c.memory, &pr);
 	} else {
-		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout,
-		                                    c.memory, &pr);
+		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, c.memory, &pr);
 	}
 	if (rc)
 		tomo_die_lib(rc);
-	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout,
-	                                            c.memory, &pr)))
+	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout, c.memory, &pr)))
 		tomo_die_lib(rc);
 	tomo_progress_end(&pr);
 	if (vout && (rc = tomo_output_close(vout)))

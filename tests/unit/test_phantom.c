@@ -12,8 +12,7 @@
 static void
 test_sphere_chord(void)
 {
-	struct tomo_ellipsoid e = {.value = 1, .axes = {10, 10, 10},
-	                           .center = {1, 2, 3}};
+	struct tomo_ellipsoid e = {.value = 1, .axes = {10, 10, 10}, .center = {1, 2, 3}};
 	/* theta = 30: the centre projects at s_c = cos30 + 2 sin30. */
 	double sc = cos(M_PI / 6) + 2 * sin(M_PI / 6);
 
@@ -50,8 +49,7 @@ test_rotated_chord(void)
 	/* phi = 45, a ray along x through the centre: the radius r in the
 	 * direction 45 degrees off the a axis has 1/r^2 = (1/2)/16 + (1/2)/4. */
 	e.phi = 45;
-	CHECK_NEAR(tomo_ellipsoid_chord(&e, 90, 0, 0), 2 / sqrt(0.5 / 16 + 0.5 / 4),
-	           1e-12);
+	CHECK_NEAR(tomo_ellipsoid_chord(&e, 90, 0, 0), 2 / sqrt(0.5 / 16 + 0.5 / 4), 1e-12);
 	/* and along the a axis itself (direction (-sin t, cos t) at t = -45). */
 	CHECK_NEAR(tomo_ellipsoid_chord(&e, -45, 0, 0), 8, 1e-12);
 	CHECK_NEAR(tomo_ellipsoid_chord(&e, 45, 0, 0), 4, 1e-12);
@@ -73,8 +71,8 @@ test_rotated_chord(void)
 /* The Radon transform of an ellipse (value rho, semi-axes a along x' and b,
  * centre (x0, y0), turned by phi), e.g. Kak & Slaney eq. 3.8-3.11. */
 static double
-ellipse_radon(double rho, double a, double b, double x0, double y0, double phi,
-              double theta, double s)
+ellipse_radon(double rho, double a, double b, double x0, double y0, double phi, double theta,
+              double s)
 {
 	double t = theta - phi;
 	double a2 = a * a * cos(t) * cos(t) + b * b * sin(t) * sin(t);
@@ -87,8 +85,8 @@ test_ellipse_radon(void)
 {
 	/* An ellipsoid cut at its equator is the ellipse; project a
 	 * detector of 64 columns with the axis off-centre. */
-	struct tomo_ellipsoid e = {.value = 0.7, .axes = {20, 9, 5},
-	                           .center = {3.5, -4.25, 0}, .phi = 27};
+	struct tomo_ellipsoid e = {
+		.value = 0.7, .axes = {20, 9, 5}, .center = {3.5, -4.25, 0}, .phi = 27};
 	struct tomo_phantom *p;
 	struct tomo_detector d = {64, 1, 30.7};
 	double deg[7] = {0, 13, 45, 90, 117.5, 180, 301};
@@ -97,8 +95,7 @@ test_ellipse_radon(void)
 
 	CHECK(tomo_phantom_new(&e, 1, &p) == TOMO_OK, "%s", tomo_errmsg());
 	/* The one row sits at z = 0.5 - 1/2 = 0. */
-	CHECK(tomo_phantom_project(p, &d, deg, 7, &out[0][0]) == TOMO_OK, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_phantom_project(p, &d, deg, 7, &out[0][0]) == TOMO_OK, "%s", tomo_errmsg());
 	for (int a = 0; a < 7; a++)
 		for (int k = 0; k < 64; k++) {
 			double s = k + 0.5 - d.center;
@@ -155,10 +152,11 @@ test_mass_conservation(void)
 			for (int j = 0; j < N; j++)
 				vsum += vol[r][i][j];
 		/* The outer slices miss the head (|z| > 0.81 R/2). */
-		CHECK(r == 0 || r == R - 1 || exact > 1000, "slice %d: mass %g", r,
-		      exact);
-		CHECK(fabs(vsum - exact) <= vbound, "slice %d: voxels %g, exact %g, "
-		      "bound %g", r, vsum, exact, vbound);
+		CHECK(r == 0 || r == R - 1 || exact > 1000, "slice %d: mass %g", r, exact);
+		CHECK(fabs(vsum - exact) <= vbound,
+		      "slice %d: voxels %g, exact %g, "
+		      "bound %g",
+		      r, vsum, exact, vbound);
 		for (int a = 0; a < A; a++) {
 			double th = deg[a] * M_PI / 180, psum = 0, pbound = 0;
 			for (int k = 0; k < N; k++)
@@ -174,10 +172,14 @@ test_mass_conservation(void)
 				double k = 2 * fabs(e[i].value) * sqrt(a2 * b2) / (w * w);
 				pbound += 2 * 0.3 * k * sqrt(2 * w);
 			}
-			CHECK(fabs(psum - exact) <= pbound, "row %d angle %g: projection "
-			      "%g, exact %g, bound %g", r, deg[a], psum, exact, pbound);
-			CHECK(fabs(psum - vsum) <= pbound + vbound, "row %d angle %g: "
-			      "projection %g, voxels %g", r, deg[a], psum, vsum);
+			CHECK(fabs(psum - exact) <= pbound,
+			      "row %d angle %g: projection "
+			      "%g, exact %g, bound %g",
+			      r, deg[a], psum, exact, pbound);
+			CHECK(fabs(psum - vsum) <= pbound + vbound,
+			      "row %d angle %g: "
+			      "projection %g, voxels %g",
+			      r, deg[a], psum, vsum);
 		}
 	}
 	tomo_phantom_free(p);
@@ -198,8 +200,7 @@ test_sample_matches_value(void)
 		for (int i = 0; i < N; i++)
 			for (int j = 0; j < N; j++) {
 				double v = tomo_phantom_value(p, j + 0.5 - N / 2.0,
-				                              N / 2.0 - i - 0.5,
-				                              k + 0.5 - R / 2.0);
+				                              N / 2.0 - i - 0.5, k + 0.5 - R / 2.0);
 				bad += fabs(v - vol[k][i][j]) > 1e-6;
 			}
 	CHECK(bad == 0, "%d voxels differ", bad);
@@ -255,10 +256,8 @@ test_random(void)
 	eb = tomo_phantom_ellipsoids(b, &nb);
 	ec = tomo_phantom_ellipsoids(c, &nc);
 	CHECK(na >= 10 && na <= 18, "%d ellipsoids", na);
-	CHECK(na == nb && !memcmp(ea, eb, (size_t)na * sizeof *ea),
-	      "seed 42 twice differs");
-	CHECK(na != nc || memcmp(ea, ec, (size_t)na * sizeof *ea),
-	      "seeds 42 and 43 agree");
+	CHECK(na == nb && !memcmp(ea, eb, (size_t)na * sizeof *ea), "seed 42 twice differs");
+	CHECK(na != nc || memcmp(ea, ec, (size_t)na * sizeof *ea), "seeds 42 and 43 agree");
 	for (int i = 0; i < na; i++) {
 		const struct tomo_ellipsoid *e = &ea[i];
 		CHECK(e->value > 0, "value %g", e->value);
@@ -270,7 +269,7 @@ test_random(void)
 				      "ellipsoid %d leaves the cylinder at %d degrees", i, th);
 		/* Its z extent from the chord: no ray at |z| >= R/2 meets it. */
 		CHECK(tomo_ellipsoid_chord(e, 0, e->center[0], R / 2.0) == 0 &&
-		      tomo_ellipsoid_chord(e, 0, e->center[0], -R / 2.0) == 0,
+		              tomo_ellipsoid_chord(e, 0, e->center[0], -R / 2.0) == 0,
 		      "ellipsoid %d leaves the height", i);
 	}
 	tomo_phantom_free(a);
@@ -301,7 +300,7 @@ test_rng(void)
 	double m = 0, m2 = 0, in1 = 0, out2 = 0;
 	for (int i = 0; i < n; i++) {
 		double z = tomo_rng_normal(&s);
-		m += z, m2 += z * z, in1 += fabs(z) < 1, out2 += fabs(z) > 2;
+		m += z, m2 += z * z, in1 += fabs(z)<1, out2 += fabs(z)> 2;
 	}
 	m /= n, m2 /= n, in1 /= n, out2 /= n;
 	CHECK(fabs(m) < 5 / sqrt(n), "normal mean %g", m);
@@ -328,11 +327,11 @@ poisson_moments(double mean, int n)
 	}
 	double m = s / n, v = s2 / n - m * m;
 	CHECK(fabs(m - mean) < 5 * sqrt(mean / n), "mean %g for %g", m, mean);
-	CHECK(fabs(v - mean) < 5 * sqrt((mean + 2 * mean * mean) / n),
-	      "variance %g for %g", v, mean);
+	CHECK(fabs(v - mean) < 5 * sqrt((mean + 2 * mean * mean) / n), "variance %g for %g", v,
+	      mean);
 	if (mean < 10)
-		CHECK(fabs(zeros / n - exp(-mean)) < 5 * sqrt(exp(-mean) / n),
-		      "P(0) %g for %g", zeros / n, mean);
+		CHECK(fabs(zeros / n - exp(-mean)) < 5 * sqrt(exp(-mean) / n), "P(0) %g for %g",
+		      zeros / n, mean);
 }
 
 static void
@@ -376,8 +375,7 @@ test_bad_ellipsoid(void)
 	struct tomo_ellipsoid e = {.value = 1, .axes = {1, 0, 1}};
 	struct tomo_phantom *p = (void *)1;
 
-	CHECK(tomo_phantom_new(&e, 1, &p) == TOMO_ERR && p == NULL,
-	      "zero axis accepted");
+	CHECK(tomo_phantom_new(&e, 1, &p) == TOMO_ERR && p == NULL, "zero axis accepted");
 	CHECK(strstr(tomo_errmsg(), "semi-axes") != NULL, "%s", tomo_errmsg());
 	e.axes[1] = 1;
 	e.center[0] = NAN;
@@ -385,6 +383,5 @@ test_bad_ellipsoid(void)
 }
 
 UNIT_MAIN(T(test_sphere_chord), T(test_rotated_chord), T(test_ellipse_radon),
-          T(test_mass_conservation), T(test_sample_matches_value),
-          T(test_shepp_logan_orientation), T(test_random), T(test_rng),
-          T(test_poisson), T(test_scan_model), T(test_bad_ellipsoid))
+          T(test_mass_conservation), T(test_sample_matches_value), T(test_shepp_logan_orientation),
+          T(test_random), T(test_rng), T(test_poisson), T(test_scan_model), T(test_bad_ellipsoid))
