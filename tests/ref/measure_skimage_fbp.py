@@ -9,20 +9,23 @@ size are posed in scikit-image's conventions and reconstructed with
 skimage.transform.iradon (Debian python3-skimage 0.19, interpolation
 'linear', circle=True, output_size n):
   - the sinogram is (detector, angle); the axis is detector index cols//2
-    (tomo's center cols//2 + 0.5), so the projections are computed
-    analytically for that axis;
+    (tomo's center cols//2 + 0.5), so the projections are made for that
+    axis (fbp_cases.problem: tomo-phantom, or the NumPy model);
   - an off-centre axis cannot be expressed: for "offcenter" the case's own
     projections are shifted to put the axis on index cols//2 with
     scipy.ndimage.shift (its defaults: cubic spline, zeros outside), as a
     scikit-image user would;
   - output pixel (i, j) lies at x = j - n//2, y = n//2 - i, so the truth is
-    the phantom sampled on that grid (the same as tomo's for odd n);
+    the phantom sampled on that grid (the same as tomo's for odd n), by the
+    NumPy model phantom.py (tomo-phantom samples only tomo's grid);
   - the error is the relative RMS inside the disk of radius n/2 - 0.5
     around the axis, as in fbp_cases.py;
   - parzen is not one of iradon's filters: its ramp is multiplied by the
     Parzen window of tomo-fbp(1) (same formula, r = 2|fftfreq|) by
     replacing skimage's _get_fourier_filter for that run.
 With tomo-fbp's path given it also prints tomo-fbp's error on each case.
+Run it with tomo-phantom on PATH (the tests' generator), e.g.
+    PATH=build/bin:$PATH tests/ref/measure_skimage_fbp.py build/bin/tomo-fbp
 """
 import os
 import subprocess
@@ -52,10 +55,10 @@ def skimage_error(name):
     c = fc.case(name)
     n, cols = c["n"], c["cols"]
     axis = cols // 2 + 0.5
-    sino = ph.projections(n, cols, c["angles"], axis, 1, c["scale"])[:, 0, :].T
+    sino = fc.problem(c, axis)[0][:, 0, :].T.astype(np.float64)
     if c["center"] != axis and c["n"] == c["cols"] and c["cols"] % 2:
-        own = ph.projections(n, cols, c["angles"], c["center"], 1, c["scale"])
-        sino = shift(own[:, 0, :].T, (axis - c["center"], 0))
+        own = fc.problem(c, c["center"])[0]
+        sino = shift(own[:, 0, :].T.astype(np.float64), (axis - c["center"], 0))
     f = c["filter"]
     rt._get_fourier_filter = _parzen if f == "parzen" else _ramp
     rec = iradon(sino, theta=c["angles"], filter_name="ramp" if f == "parzen" else f,
