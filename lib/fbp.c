@@ -141,8 +141,8 @@ tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p)
 	return TOMO_OK;
 }
 
-static void
-geom_free(struct fbp_geom *g)
+void
+fbp_geom_free(struct fbp_geom *g)
 {
 	free(g->filter);
 	free(g->cosv);
@@ -150,16 +150,15 @@ geom_free(struct fbp_geom *g)
 	free(g->weight);
 }
 
-static int
-geom_init(struct fbp_geom *g, const struct tomo_input *in,
-          const struct tomo_fbp_params *p)
+int
+fbp_geom_init(struct fbp_geom *g, int64_t ncols, const struct tomo_fbp_params *p)
 {
 	const double pi = 3.14159265358979323846;
 	double *resp, *w;
 	int rc = TOMO_OK;
 
 	memset(g, 0, sizeof *g);
-	g->C = tomo_input_header(in)->size[0];
+	g->C = ncols;
 	g->A = p->nangles;
 	g->N = p->size;
 	g->P = tomo_fbp_padded_length(g->C);
@@ -196,7 +195,7 @@ done:
 	free(resp);
 	free(w);
 	if (rc)
-		geom_free(g);
+		fbp_geom_free(g);
 	return rc;
 }
 
@@ -390,7 +389,8 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p,
 	if (!stats)
 		stats = &local;
 	memset(stats, 0, sizeof *stats);
-	if ((rc = tomo_fbp_check(in, p)) || (rc = geom_init(&g, in, p)))
+	if ((rc = tomo_fbp_check(in, p)) ||
+	    (rc = fbp_geom_init(&g, tomo_input_header(in)->size[0], p)))
 		return rc;
 	stats->padded = g.P;
 	rc = p->use_gpu ? run_gpu(in, p, &g, out, stats)
@@ -398,6 +398,6 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p,
 	stats->updates = (double)g.A * (double)(g.N * g.N) *
 	                 (double)(p->row1 - p->row0);
 	stats->seconds = tomo_now() - t0;
-	geom_free(&g);
+	fbp_geom_free(&g);
 	return rc;
 }

@@ -21,6 +21,13 @@ struct fbp_geom {
 	int transmission, pad_zero;
 };
 
+/* The tables for ncols detector columns and p (angles, centre, filter,
+ * cutoff, padding, size, scale, transmission); fbp_geom_free releases
+ * them. TOMO_ERR on a bad angle or no memory. */
+int fbp_geom_init(struct fbp_geom *g, int64_t ncols,
+                  const struct tomo_fbp_params *p);
+void fbp_geom_free(struct fbp_geom *g);
+
 /* Filtered lines of a slab, interleaved for the back-projection: group g
  * of TOMO_FBP_LANES rows, angle a, stored column q, lane l at
  * ((g * A + a) * cs + q) * TOMO_FBP_LANES + l. */

@@ -226,50 +226,22 @@ test_preprocess(void)
 	CHECK(fbp_pad_source(31, 10, 32) == 0, "pad 31");
 }
 
+/* Tables for C columns, A angles over 180 degrees (jittered, so that the
+ * weights differ), an N x N slice. */
 static void
 make_geom(struct fbp_geom *g, int64_t C, int64_t A, int64_t N, double center,
           int pad_zero)
 {
-	double *resp, *w, *ang;
+	static double ang[64];
+	struct tomo_fbp_params p = {
+		.angles = ang, .nangles = A, .center = center, .cutoff = 1,
+		.pad = pad_zero ? TOMO_FBP_PAD_ZERO : TOMO_FBP_PAD_EDGE,
+		.size = N, .scale = 1,
+	};
 
-	memset(g, 0, sizeof *g);
-	g->C = C, g->A = A, g->N = N;
-	g->P = tomo_fbp_padded_length(C);
-	g->nbins = g->P / 2 + 1;
-	g->cs = C + FBP_GUARD_COLS;
-	g->off = (float)(center - 0.5 + FBP_GUARD_LEFT);
-	g->hi = (float)(C + FBP_GUARD_LEFT);
-	g->pad_zero = pad_zero;
-	g->filter = malloc(sizeof(float) * (size_t)g->nbins);
-	g->cosv = malloc(sizeof(float) * (size_t)A);
-	g->sinv = malloc(sizeof(float) * (size_t)A);
-	g->weight = malloc(sizeof(float) * (size_t)A);
-	resp = malloc(sizeof(double) * (size_t)g->nbins);
-	w = malloc(sizeof(double) * (size_t)A);
-	ang = malloc(sizeof(double) * (size_t)A);
-	tomo_fbp_filter_table(TOMO_FBP_RAMP, 1, g->P, 1.0 / (double)g->P, resp);
-	for (int64_t k = 0; k < g->nbins; k++)
-		g->filter[k] = (float)resp[k];
 	for (int64_t a = 0; a < A; a++)
 		ang[a] = 180.0 * (double)a / (double)A + 0.3 * (double)(a % 3);
-	tomo_fbp_angle_weights(ang, A, w);
-	for (int64_t a = 0; a < A; a++) {
-		g->cosv[a] = (float)cos(ang[a] * pi / 180);
-		g->sinv[a] = (float)sin(ang[a] * pi / 180);
-		g->weight[a] = (float)w[a];
-	}
-	free(resp);
-	free(w);
-	free(ang);
-}
-
-static void
-free_geom(struct fbp_geom *g)
-{
-	free(g->filter);
-	free(g->cosv);
-	free(g->sinv);
-	free(g->weight);
+	CHECK(fbp_geom_init(g, C, &p) == TOMO_OK, "%s", tomo_errmsg());
 }
 
 /* fbp_cpu_filter with zero padding is the linear convolution with the
@@ -319,7 +291,7 @@ test_cpu_filter(void)
 	fbp_cpu_destroy(cpu);
 	free(F);
 	free(F2);
-	free_geom(&g);
+	fbp_geom_free(&g);
 }
 
 /* The vectorised back-projection against fbp_voxel, lane by lane, for a
@@ -360,7 +332,7 @@ test_cpu_backproject(void)
 	free(F);
 	free(out);
 	free(line);
-	free_geom(&g);
+	fbp_geom_free(&g);
 }
 
 UNIT_MAIN(T(test_ramlak_kernel), T(test_ramp_response), T(test_windows),
