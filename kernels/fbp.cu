@@ -4,8 +4,8 @@
  * them, batched cuFFT R2C, multiply by the filter (uploaded once), C2R,
  * weight and interleave 16 rows per stored column (the CPU path's layout),
  * back-project with an explicit lerp (16 accumulators in registers per
- * thread, cos/sin from constant memory), copy the slices out. Two slots (streams) let one slab's copies overlap the
- * other's computation. The arithmetic is kernels/fbp_math.h's.
+ * thread, cos/sin from constant memory), copy the slices out. Two slots (streams) let one slab's
+ * copies overlap the other's computation. The arithmetic is kernels/fbp_math.h's.
  */
 #include <cuda_runtime.h>
 #include <cufft.h>
@@ -16,7 +16,7 @@
 #include "fbp_math.h"
 #include "tomo/err.h"
 
-#define L TOMO_FBP_LANES
+#define L     TOMO_FBP_LANES
 #define NSLOT 2
 /* Angles per constant-memory bank; one bank per slot, so that a slot can
  * load the next chunk while the other slot's kernel reads its own. */
@@ -28,14 +28,14 @@ __constant__ float2 c_trig[NSLOT][TRIG_MAX];
 
 struct slot {
 	cudaStream_t stream;
-	float *h_in, *h_out;          /* pinned */
+	float *h_in, *h_out; /* pinned */
 	float *d_in, *d_line, *d_F, *d_out;
 	cufftComplex *d_spec;
 	unsigned long long *d_clamped;
 	unsigned long long *h_clamped; /* pinned: an async copy target */
 	cufftHandle r2c, c2r;
 	int have_r2c, have_c2r;
-	int64_t rows;                 /* of the slab in flight, 0 if none */
+	int64_t rows; /* of the slab in flight, 0 if none */
 };
 
 struct tomo_fbp_gpu {
@@ -59,18 +59,18 @@ cufft_fail(cufftResult r, const char *what)
 	return tomo_error(TOMO_ERR, "cuFFT: %s failed (error %d)", what, (int)r);
 }
 
-#define CK(call)                                                              \
-	do {                                                                  \
-		cudaError_t e_ = (call);                                      \
-		if (e_ != cudaSuccess)                                        \
-			return cuda_fail(e_, #call);                          \
+#define CK(call)                                     \
+	do {                                         \
+		cudaError_t e_ = (call);             \
+		if (e_ != cudaSuccess)               \
+			return cuda_fail(e_, #call); \
 	} while (0)
 
-#define CKFFT(call)                                                           \
-	do {                                                                  \
-		cufftResult r_ = (call);                                      \
-		if (r_ != CUFFT_SUCCESS)                                      \
-			return cufft_fail(r_, #call);                         \
+#define CKFFT(call)                                   \
+	do {                                          \
+		cufftResult r_ = (call);              \
+		if (r_ != CUFFT_SUCCESS)              \
+			return cufft_fail(r_, #call); \
 	} while (0)
 
 #define CKLAUNCH(what) CK(cudaGetLastError())
@@ -78,10 +78,9 @@ cufft_fail(cufftResult r, const char *what)
 /* Padded, pre-processed lines of one FFT batch: line n = al * L + l holds
  * row grp * L + l at angle a0 + al (zero when past the slab or the angles). */
 __global__ void
-prep_kernel(const float *__restrict__ in, int64_t rs, int64_t as, int64_t rows,
-            int64_t grp, int64_t a0, int64_t nang, int64_t A, int64_t C,
-            int64_t P, int transmission, int pad_zero, float *__restrict__ line,
-            unsigned long long *clamped)
+prep_kernel(const float *__restrict__ in, int64_t rs, int64_t as, int64_t rows, int64_t grp,
+            int64_t a0, int64_t nang, int64_t A, int64_t C, int64_t P, int transmission,
+            int pad_zero, float *__restrict__ line, unsigned long long *clamped)
 {
 	const int64_t k = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
 	const int64_t n = blockIdx.y;
@@ -117,9 +116,9 @@ filter_kernel(cufftComplex *__restrict__ spec, int64_t nbins, int64_t lines,
 
 /* Weighted lines into the interleaved layout, guard columns zero. */
 __global__ void
-scatter_kernel(const float *__restrict__ line, int64_t P, int64_t C, int64_t cs,
-               int64_t grp, int64_t a0, int64_t nang, int64_t A,
-               const float *__restrict__ weight, float *__restrict__ F)
+scatter_kernel(const float *__restrict__ line, int64_t P, int64_t C, int64_t cs, int64_t grp,
+               int64_t a0, int64_t nang, int64_t A, const float *__restrict__ weight,
+               float *__restrict__ F)
 {
 	const int64_t idx = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
 	const int64_t al = blockIdx.y;
@@ -145,9 +144,9 @@ scatter_kernel(const float *__restrict__ line, int64_t P, int64_t C, int64_t cs,
 #define BP_COLS 8
 
 __global__ void __launch_bounds__(256)
-bp_kernel(const float *__restrict__ F, int64_t A, int64_t cs, int64_t a0,
-          int na, int bank, float off, float hi, int64_t N, int64_t rows,
-          int accumulate, float *__restrict__ out)
+	bp_kernel(const float *__restrict__ F, int64_t A, int64_t cs, int64_t a0, int na, int bank,
+                  float off, float hi, int64_t N, int64_t rows, int accumulate,
+                  float *__restrict__ out)
 {
 	const int quad = threadIdx.x % 4;
 	const int64_t j = (int64_t)blockIdx.x * BP_COLS + threadIdx.x / 4;
@@ -206,11 +205,11 @@ static size_t
 slot_bytes(const struct tomo_fbp_gpu_desc *d, int64_t R, int64_t fft_angles)
 {
 	int64_t groups = cdiv(R, L), lines = fft_angles * L;
-	return 4 * (size_t)(R * d->nangles * d->ncols +            /* raw */
+	return 4 * (size_t)(R * d->nangles * d->ncols + /* raw */
 	                    groups * L * d->nangles * (d->ncols + FBP_GUARD_COLS) +
-	                    R * d->size * d->size +                /* slices */
-	                    lines * d->padded +                    /* lines */
-	                    2 * lines * (d->padded / 2 + 1));      /* spectra */
+	                    R * d->size * d->size +           /* slices */
+	                    lines * d->padded +               /* lines */
+	                    2 * lines * (d->padded / 2 + 1)); /* spectra */
 }
 
 static int
@@ -226,19 +225,16 @@ slot_init(struct tomo_fbp_gpu *g, struct slot *s)
 	CK(cudaHostAlloc((void **)&s->h_out, 4 * (size_t)(R * d->size * d->size),
 	                 cudaHostAllocDefault));
 	CK(cudaMalloc((void **)&s->d_in, 4 * (size_t)(R * d->nangles * d->ncols)));
-	CK(cudaMalloc((void **)&s->d_F, 4 * (size_t)(g->groups * L * d->nangles *
-	                                             (d->ncols + FBP_GUARD_COLS))));
+	CK(cudaMalloc((void **)&s->d_F,
+	              4 * (size_t)(g->groups * L * d->nangles * (d->ncols + FBP_GUARD_COLS))));
 	CK(cudaMalloc((void **)&s->d_out, 4 * (size_t)(R * d->size * d->size)));
 	CK(cudaMalloc((void **)&s->d_line, 4 * (size_t)(lines * d->padded)));
 	CK(cudaMalloc((void **)&s->d_spec, sizeof(cufftComplex) * (size_t)(lines * nb)));
 	CK(cudaMalloc((void **)&s->d_clamped, sizeof *s->d_clamped));
-	CK(cudaHostAlloc((void **)&s->h_clamped, sizeof *s->h_clamped,
-	                 cudaHostAllocDefault));
-	CKFFT(cufftPlanMany(&s->r2c, 1, &n, NULL, 1, n, NULL, 1, nb, CUFFT_R2C,
-	                    (int)lines));
+	CK(cudaHostAlloc((void **)&s->h_clamped, sizeof *s->h_clamped, cudaHostAllocDefault));
+	CKFFT(cufftPlanMany(&s->r2c, 1, &n, NULL, 1, n, NULL, 1, nb, CUFFT_R2C, (int)lines));
 	s->have_r2c = 1;
-	CKFFT(cufftPlanMany(&s->c2r, 1, &n, NULL, 1, nb, NULL, 1, n, CUFFT_C2R,
-	                    (int)lines));
+	CKFFT(cufftPlanMany(&s->c2r, 1, &n, NULL, 1, nb, NULL, 1, n, CUFFT_C2R, (int)lines));
 	s->have_c2r = 1;
 	CKFFT(cufftSetStream(s->r2c, s->stream));
 	CKFFT(cufftSetStream(s->c2r, s->stream));
@@ -282,23 +278,20 @@ create(struct tomo_fbp_gpu *g)
 	 * fit in 80% of the free device memory (cuFFT's work area included,
 	 * about one batch of spectra). */
 	g->R = d->slab_rows;
-	while (g->R > 1 &&
-	       NSLOT * (slot_bytes(d, g->R, g->fft_angles) +
-	                8 * (size_t)(g->fft_angles * L * g->nbins)) >
-	               free_b / 10 * 8)
+	while (g->R > 1 && NSLOT * (slot_bytes(d, g->R, g->fft_angles) +
+	                            8 * (size_t)(g->fft_angles * L * g->nbins)) >
+	                           free_b / 10 * 8)
 		g->R = g->R > L ? (g->R / 2 + L - 1) / L * L : g->R / 2;
 	g->groups = cdiv(g->R, L);
 	if (NSLOT * slot_bytes(d, g->R, g->fft_angles) > free_b)
-		return tomo_error(TOMO_ERR, "the GPU has %.0f MB free, too little for "
-		                  "one row of %lld x %lld", (double)free_b / 1e6,
-		                  (long long)d->ncols, (long long)d->nangles);
+		return tomo_error(TOMO_ERR,
+		                  "the GPU has %.0f MB free, too little for one row of %lld x %lld",
+		                  (double)free_b / 1e6, (long long)d->ncols, (long long)d->nangles);
 
 	CK(cudaMalloc((void **)&g->d_filter, 4 * (size_t)g->nbins));
-	CK(cudaMemcpy(g->d_filter, d->filter, 4 * (size_t)g->nbins,
-	              cudaMemcpyHostToDevice));
+	CK(cudaMemcpy(g->d_filter, d->filter, 4 * (size_t)g->nbins, cudaMemcpyHostToDevice));
 	CK(cudaMalloc((void **)&g->d_weight, 4 * (size_t)d->nangles));
-	CK(cudaMemcpy(g->d_weight, d->weight, 4 * (size_t)d->nangles,
-	              cudaMemcpyHostToDevice));
+	CK(cudaMemcpy(g->d_weight, d->weight, 4 * (size_t)d->nangles, cudaMemcpyHostToDevice));
 	CK(cudaHostAlloc((void **)&g->h_trig, sizeof(float2) * (size_t)d->nangles,
 	                 cudaHostAllocDefault));
 	for (int64_t a = 0; a < d->nangles; a++)
@@ -368,18 +361,18 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 	cudaStream_t st = s->stream;
 
 	if (rows < 1 || rows > g->R)
-		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)",
-		                  (long long)rows, (long long)g->R);
+		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)", (long long)rows,
+		                  (long long)g->R);
 	CK(cudaMemsetAsync(s->d_clamped, 0, sizeof *s->d_clamped, st));
-	CK(cudaMemcpyAsync(s->d_in, s->h_in, 4 * (size_t)(rows * A * C),
-	                   cudaMemcpyHostToDevice, st));
+	CK(cudaMemcpyAsync(s->d_in, s->h_in, 4 * (size_t)(rows * A * C), cudaMemcpyHostToDevice,
+	                   st));
 	for (int64_t grp = 0; grp < groups; grp++) {
 		for (int64_t a0 = 0; a0 < A; a0 += g->fft_angles) {
 			int64_t nang = a0 + g->fft_angles > A ? A - a0 : g->fft_angles;
 			dim3 pb(256), pg((unsigned)cdiv(P, 256), (unsigned)lines);
-			prep_kernel<<<pg, pb, 0, st>>>(s->d_in, rs, as, rows, grp, a0, nang,
-			                               A, C, P, d->transmission, d->pad_zero,
-			                               s->d_line, s->d_clamped);
+			prep_kernel<<<pg, pb, 0, st>>>(s->d_in, rs, as, rows, grp, a0, nang, A, C,
+			                               P, d->transmission, d->pad_zero, s->d_line,
+			                               s->d_clamped);
 			CKLAUNCH("prep_kernel");
 			CKFFT(cufftExecR2C(s->r2c, s->d_line, s->d_spec));
 			dim3 fg((unsigned)cdiv(nb, 256), (unsigned)lines);
@@ -387,28 +380,27 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 			CKLAUNCH("filter_kernel");
 			CKFFT(cufftExecC2R(s->c2r, s->d_spec, s->d_line));
 			dim3 sg((unsigned)cdiv(cs * L, 256), (unsigned)nang);
-			scatter_kernel<<<sg, pb, 0, st>>>(s->d_line, P, C, cs, grp, a0, nang,
-			                                  A, g->d_weight, s->d_F);
+			scatter_kernel<<<sg, pb, 0, st>>>(s->d_line, P, C, cs, grp, a0, nang, A,
+			                                  g->d_weight, s->d_F);
 			CKLAUNCH("scatter_kernel");
 		}
 	}
-	dim3 bb(4 * BP_COLS, 8), bg((unsigned)cdiv(N, BP_COLS),
-	                            (unsigned)cdiv(N, 8 * BP_ROWS), (unsigned)groups);
+	dim3 bb(4 * BP_COLS, 8),
+		bg((unsigned)cdiv(N, BP_COLS), (unsigned)cdiv(N, 8 * BP_ROWS), (unsigned)groups);
 	for (int64_t a0 = 0; a0 < A; a0 += TRIG_MAX) {
 		int na = (int)(a0 + TRIG_MAX > A ? A - a0 : TRIG_MAX);
 		if (A > TRIG_MAX)
-			CK(cudaMemcpyToSymbolAsync(c_trig, g->h_trig + a0,
-			                           sizeof(float2) * (size_t)na,
-			                           sizeof(float2) * TRIG_MAX * (size_t)k,
-			                           cudaMemcpyHostToDevice, st));
-		bp_kernel<<<bg, bb, 0, st>>>(s->d_F, A, cs, a0, na, k, d->off, d->hi, N,
-		                             rows, a0 > 0, s->d_out);
+			CK(cudaMemcpyToSymbolAsync(
+				c_trig, g->h_trig + a0, sizeof(float2) * (size_t)na,
+				sizeof(float2) * TRIG_MAX * (size_t)k, cudaMemcpyHostToDevice, st));
+		bp_kernel<<<bg, bb, 0, st>>>(s->d_F, A, cs, a0, na, k, d->off, d->hi, N, rows,
+		                             a0 > 0, s->d_out);
 		CKLAUNCH("bp_kernel");
 	}
-	CK(cudaMemcpyAsync(s->h_out, s->d_out, 4 * (size_t)(rows * N * N),
-	                   cudaMemcpyDeviceToHost, st));
-	CK(cudaMemcpyAsync(s->h_clamped, s->d_clamped, sizeof *s->h_clamped,
-	                   cudaMemcpyDeviceToHost, st));
+	CK(cudaMemcpyAsync(s->h_out, s->d_out, 4 * (size_t)(rows * N * N), cudaMemcpyDeviceToHost,
+	                   st));
+	CK(cudaMemcpyAsync(s->h_clamped, s->d_clamped, sizeof *s->h_clamped, cudaMemcpyDeviceToHost,
+	                   st));
 	s->rows = rows;
 	return TOMO_OK;
 }

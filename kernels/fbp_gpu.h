@@ -17,17 +17,17 @@ extern "C" {
 
 /* What the GPU needs to know, tables computed on the host. */
 struct tomo_fbp_gpu_desc {
-	int64_t ncols, nangles, size;  /* C, A, N */
-	int64_t padded;                /* P */
-	int64_t slab_rows;             /* R: rows per slab (host buffers) */
-	int sinograms;                 /* raw slab layout, see below */
+	int64_t ncols, nangles, size; /* C, A, N */
+	int64_t padded;               /* P */
+	int64_t slab_rows;            /* R: rows per slab (host buffers) */
+	int sinograms;                /* raw slab layout, see below */
 	int transmission;
 	int pad_zero;
-	float off, hi;                 /* fbp_u offset and clamp limit */
-	const float *filter;           /* P/2 + 1 gains (1/P and scale included) */
-	const float *cosv, *sinv;      /* A each */
-	const float *weight;           /* A quadrature weights */
-	int64_t memory;                /* host bytes for pinned buffers */
+	float off, hi;            /* fbp_u offset and clamp limit */
+	const float *filter;      /* P/2 + 1 gains (1/P and scale included) */
+	const float *cosv, *sinv; /* A each */
+	const float *weight;      /* A quadrature weights */
+	int64_t memory;           /* host bytes for pinned buffers */
 };
 
 struct tomo_fbp_gpu;
@@ -35,8 +35,7 @@ struct tomo_fbp_gpu;
 /* Set up device buffers, plans and tables for desc. Slab rows may be
  * lowered to fit the GPU's memory: read the value used back with
  * tomo_fbp_gpu_slab_rows. */
-int tomo_fbp_gpu_create(const struct tomo_fbp_gpu_desc *d,
-                        struct tomo_fbp_gpu **g);
+int tomo_fbp_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fbp_gpu **g);
 int64_t tomo_fbp_gpu_slab_rows(const struct tomo_fbp_gpu *g);
 
 /* The pinned host buffers of slot k (0 or 1): the raw slab to fill

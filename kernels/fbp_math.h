@@ -92,8 +92,8 @@ fbp_sample(const float *line, long stride, float u, float hi)
  * cs/sn the angle tables. The reference the fast paths are tested
  * against; they sum in the same order. */
 static inline TOMO_HD float
-fbp_voxel(const float *lines, long line_stride, long stride, const float *cs,
-          const float *sn, long n, float x, float y, float off, float hi)
+fbp_voxel(const float *lines, long line_stride, long stride, const float *cs, const float *sn,
+          long n, float x, float y, float off, float hi)
 {
 	float acc = 0.0f;
 	for (long a = 0; a < n; a++)
@@ -150,19 +150,14 @@ fbp_window(int filter, double r)
 	if (r > 1.0)
 		return 0.0;
 	switch (filter) {
-	case TOMO_FBP_SHEPP_LOGAN:
-		return r == 0.0 ? 1.0 : sin(0.5 * pi * r) / (0.5 * pi * r);
-	case TOMO_FBP_COSINE:
-		return cos(0.5 * pi * r);
-	case TOMO_FBP_HAMMING:
-		return 0.54 + 0.46 * cos(pi * r);
-	case TOMO_FBP_HANN:
-		return 0.5 + 0.5 * cos(pi * r);
+	case TOMO_FBP_SHEPP_LOGAN: return r == 0.0 ? 1.0 : sin(0.5 * pi * r) / (0.5 * pi * r);
+	case TOMO_FBP_COSINE: return cos(0.5 * pi * r);
+	case TOMO_FBP_HAMMING: return 0.54 + 0.46 * cos(pi * r);
+	case TOMO_FBP_HANN: return 0.5 + 0.5 * cos(pi * r);
 	case TOMO_FBP_PARZEN:
 		return r <= 0.5 ? 1.0 - 6.0 * r * r * (1.0 - r)
 		                : 2.0 * (1.0 - r) * (1.0 - r) * (1.0 - r);
-	default:
-		return 1.0;
+	default: return 1.0;
 	}
 }
 

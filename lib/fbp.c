@@ -27,8 +27,7 @@ tomo_fbp_padded_length(int64_t ncols)
 }
 
 void
-tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P,
-                      double gain, double *resp)
+tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P, double gain, double *resp)
 {
 	const double pi = 3.14159265358979323846;
 
@@ -120,24 +119,22 @@ tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p)
 	const char *name = tomo_input_name(in);
 
 	if (p->nangles != A)
-		return tomo_error(TOMO_ERR, "%s holds %lld projections but %lld "
-		                  "angles were given", name, (long long)A,
-		                  (long long)p->nangles);
+		return tomo_error(TOMO_ERR, "%s holds %lld projections but %lld angles were given",
+		                  name, (long long)A, (long long)p->nangles);
 	if (!(p->center >= 0 && p->center <= (double)C))
-		return tomo_error(TOMO_ERR, "center %g is outside the detector "
-		                  "(0 to %lld columns)", p->center, (long long)C);
+		return tomo_error(TOMO_ERR, "center %g is outside the detector (0 to %lld columns)",
+		                  p->center, (long long)C);
 	if (p->row0 < 0 || p->row1 > R || p->row0 >= p->row1)
-		return tomo_error(TOMO_ERR, "slices %lld:%lld are outside the "
-		                  "detector's rows 0:%lld", (long long)p->row0,
-		                  (long long)p->row1, (long long)R);
+		return tomo_error(TOMO_ERR,
+		                  "slices %lld:%lld are outside the detector's rows 0:%lld",
+		                  (long long)p->row0, (long long)p->row1, (long long)R);
 	if (p->size < 1 || p->size > (1 << 20))
-		return tomo_error(TOMO_ERR, "size %lld is out of range",
-		                  (long long)p->size);
+		return tomo_error(TOMO_ERR, "size %lld is out of range", (long long)p->size);
 	if (!(p->cutoff > 0 && p->cutoff <= 1))
 		return tomo_error(TOMO_ERR, "cutoff %g is not in (0, 1]", p->cutoff);
 	if (C > (1 << 22) || A > (1 << 24))
-		return tomo_error(TOMO_ERR, "%s: %lld columns x %lld angles is too "
-		                  "large", name, (long long)C, (long long)A);
+		return tomo_error(TOMO_ERR, "%s: %lld columns x %lld angles is too large", name,
+		                  (long long)C, (long long)A);
 	return TOMO_OK;
 }
 
@@ -179,8 +176,7 @@ fbp_geom_init(struct fbp_geom *g, int64_t ncols, const struct tomo_fbp_params *p
 		goto done;
 	}
 	/* The FFT round trip multiplies by P; the result by the scale. */
-	tomo_fbp_filter_table(p->filter, p->cutoff, g->P,
-	                      p->scale / (double)g->P, resp);
+	tomo_fbp_filter_table(p->filter, p->cutoff, g->P, p->scale / (double)g->P, resp);
 	for (int64_t k = 0; k < g->nbins; k++)
 		g->filter[k] = (float)resp[k];
 	if ((rc = tomo_fbp_angle_weights(p->angles, g->A, w)))
@@ -202,9 +198,8 @@ done:
 /* Read rows r0..r0+nr-1 at angles a0..a0+na-1 into buf; sets the strides
  * of a line (row r, angle a0 + k at buf + r*rs + k*as). */
 static int
-read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p,
-           int64_t C, int64_t r0, int64_t nr, int64_t a0, int64_t na,
-           float *buf, int64_t *rs, int64_t *as)
+read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64_t C, int64_t r0,
+           int64_t nr, int64_t a0, int64_t na, float *buf, int64_t *rs, int64_t *as)
 {
 	struct tomo_box b = {0, C, 0, 0, 0, 0};
 
@@ -219,8 +214,8 @@ read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p,
 }
 
 static int
-write_slab(struct tomo_output *out, const struct tomo_fbp_params *p,
-           int64_t r0, int64_t nr, const float *slices)
+write_slab(struct tomo_output *out, const struct tomo_fbp_params *p, int64_t r0, int64_t nr,
+           const float *slices)
 {
 	return tomo_output_write(out, r0 - p->row0, nr, slices);
 }
@@ -237,8 +232,8 @@ alloc_floats(int64_t n)
  * of at most an eighth of the budget (all angles for a forward-only input,
  * which cannot be read twice). */
 static void
-cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p,
-         int sequential, int64_t *rows, int64_t *angles, int64_t *bytes)
+cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequential, int64_t *rows,
+         int64_t *angles, int64_t *bytes)
 {
 	const int64_t total = p->row1 - p->row0;
 	const int64_t lane = g->A * g->cs * 4, slice = g->N * g->N * 4;
@@ -247,8 +242,7 @@ cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p,
 
 	for (int64_t r = 1; r <= total; r++) {
 		int64_t lanes = (r + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES * TOMO_FBP_LANES;
-		int64_t need = lanes * lane + r * slice +
-		               (sequential ? r * raw_row : 0);
+		int64_t need = lanes * lane + r * slice + (sequential ? r * raw_row : 0);
 		if (need + (sequential ? 0 : budget / 8) > budget)
 			break;
 		best = r;
@@ -268,9 +262,8 @@ cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p,
 }
 
 static int
-run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
-        const struct fbp_geom *g, struct tomo_output *out,
-        struct tomo_fbp_stats *st)
+run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
+        struct tomo_output *out, struct tomo_fbp_stats *st)
 {
 	const int sequential = tomo_input_sequential(in);
 	int64_t R, Ac, bytes;
@@ -286,8 +279,8 @@ run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
 	slices = alloc_floats(R * g->N * g->N);
 	raw = alloc_floats(R * Ac * g->C);
 	if (!F || !slices || !raw) {
-		rc = tomo_error(TOMO_ERR, "out of memory for a slab of %lld rows "
-		                "(%.0f MB)", (long long)R, (double)bytes / 1e6);
+		rc = tomo_error(TOMO_ERR, "out of memory for a slab of %lld rows (%.0f MB)",
+		                (long long)R, (double)bytes / 1e6);
 		goto done;
 	}
 	for (int64_t r0 = p->row0; r0 < p->row1; r0 += R) {
@@ -316,16 +309,24 @@ done:
 /* The GPU path: two slots alternate, so that while the GPU works on slab
  * k the host writes slab k-1's slices and reads slab k+1's rows. */
 static int
-run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p,
-        const struct fbp_geom *g, struct tomo_output *out,
-        struct tomo_fbp_stats *st)
+run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
+        struct tomo_output *out, struct tomo_fbp_stats *st)
 {
 	struct tomo_fbp_gpu_desc d = {
-		.ncols = g->C, .nangles = g->A, .size = g->N, .padded = g->P,
-		.sinograms = p->sinograms, .transmission = g->transmission,
-		.pad_zero = g->pad_zero, .off = g->off, .hi = g->hi,
-		.filter = g->filter, .cosv = g->cosv, .sinv = g->sinv,
-		.weight = g->weight, .memory = p->memory,
+		.ncols = g->C,
+		.nangles = g->A,
+		.size = g->N,
+		.padded = g->P,
+		.sinograms = p->sinograms,
+		.transmission = g->transmission,
+		.pad_zero = g->pad_zero,
+		.off = g->off,
+		.hi = g->hi,
+		.filter = g->filter,
+		.cosv = g->cosv,
+		.sinv = g->sinv,
+		.weight = g->weight,
+		.memory = p->memory,
 	};
 	struct tomo_fbp_gpu *gpu;
 	int64_t pending_r0[2] = {-1, -1}, pending_nr[2] = {0, 0};
@@ -365,8 +366,8 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p,
 			continue; /* drain the other slot */
 		}
 		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R, rs, as;
-		if ((rc = read_chunk(in, p, g->C, r0, nr, 0, g->A,
-		                     tomo_fbp_gpu_input(gpu, k), &rs, &as)) ||
+		if ((rc = read_chunk(in, p, g->C, r0, nr, 0, g->A, tomo_fbp_gpu_input(gpu, k), &rs,
+		                     &as)) ||
 		    (rc = tomo_fbp_gpu_submit(gpu, k, nr)))
 			goto done;
 		pending_r0[k] = r0;
@@ -378,8 +379,8 @@ done:
 }
 
 int
-tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p,
-             struct tomo_output *out, struct tomo_fbp_stats *stats)
+tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo_output *out,
+             struct tomo_fbp_stats *stats)
 {
 	struct tomo_fbp_stats local;
 	struct fbp_geom g;
@@ -393,10 +394,8 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p,
 	    (rc = fbp_geom_init(&g, tomo_input_header(in)->size[0], p)))
 		return rc;
 	stats->padded = g.P;
-	rc = p->use_gpu ? run_gpu(in, p, &g, out, stats)
-	                : run_cpu(in, p, &g, out, stats);
-	stats->updates = (double)g.A * (double)(g.N * g.N) *
-	                 (double)(p->row1 - p->row0);
+	rc = p->use_gpu ? run_gpu(in, p, &g, out, stats) : run_cpu(in, p, &g, out, stats);
+	stats->updates = (double)g.A * (double)(g.N * g.N) * (double)(p->row1 - p->row0);
 	stats->seconds = tomo_now() - t0;
 	fbp_geom_free(&g);
 	return rc;

@@ -25,8 +25,8 @@ struct fbp_cpu {
 	const struct fbp_geom *g;
 	fftwf_plan r2c, c2r;
 	int nthreads;
-	float **line;          /* per thread: L lines of P floats */
-	fftwf_complex **spec;  /* per thread: L spectra of nbins */
+	float **line;         /* per thread: L lines of P floats */
+	fftwf_complex **spec; /* per thread: L spectra of nbins */
 };
 
 void
@@ -74,15 +74,15 @@ fbp_cpu_create(const struct fbp_geom *g, struct fbp_cpu **out)
 	/* Our threads each run their own batches: one-thread plans. */
 	tomo_fft_init(1);
 	tomo_fft_lock();
-	c->r2c = fftwf_plan_many_dft_r2c(1, &n, L, c->line[0], NULL, 1, n,
-	                                 c->spec[0], NULL, 1, nb, tomo_fft_flags());
-	c->c2r = fftwf_plan_many_dft_c2r(1, &n, L, c->spec[0], NULL, 1, nb,
-	                                 c->line[0], NULL, 1, n, tomo_fft_flags());
+	c->r2c = fftwf_plan_many_dft_r2c(1, &n, L, c->line[0], NULL, 1, n, c->spec[0], NULL, 1, nb,
+	                                 tomo_fft_flags());
+	c->c2r = fftwf_plan_many_dft_c2r(1, &n, L, c->spec[0], NULL, 1, nb, c->line[0], NULL, 1, n,
+	                                 tomo_fft_flags());
 	tomo_fft_unlock();
 	if (!c->r2c || !c->c2r) {
 		fbp_cpu_destroy(c);
-		return tomo_error(TOMO_ERR, "FFTW could not plan transforms of %lld "
-		                  "samples", (long long)g->P);
+		return tomo_error(TOMO_ERR, "FFTW could not plan transforms of %lld samples",
+		                  (long long)g->P);
 	}
 	*out = c;
 	return TOMO_OK;
@@ -93,9 +93,8 @@ oom:
 
 /* Filter group grp's lanes at angle a0 + k into F. */
 static int64_t
-filter_batch(struct fbp_cpu *c, float *line, fftwf_complex *spec,
-             const float *raw, int64_t rs, int64_t as, int64_t rows,
-             int64_t grp, int64_t a0, int64_t k, float *F)
+filter_batch(struct fbp_cpu *c, float *line, fftwf_complex *spec, const float *raw, int64_t rs,
+             int64_t as, int64_t rows, int64_t grp, int64_t a0, int64_t k, float *F)
 {
 	const struct fbp_geom *g = c->g;
 	const int64_t C = g->C, P = g->P, nb = g->nbins, a = a0 + k;
@@ -151,8 +150,8 @@ filter_batch(struct fbp_cpu *c, float *line, fftwf_complex *spec,
 }
 
 int64_t
-fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t as,
-               int64_t rows, int64_t a0, int64_t na, float *F)
+fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t rows,
+               int64_t a0, int64_t na, float *F)
 {
 	const int64_t groups = (rows + L - 1) / L, tasks = groups * na;
 	int64_t clamped = 0;
@@ -160,8 +159,8 @@ fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t as,
 #pragma omp parallel for schedule(dynamic, 4) reduction(+ : clamped)
 	for (int64_t t = 0; t < tasks; t++) {
 		int id = omp_get_thread_num();
-		clamped += filter_batch(c, c->line[id], c->spec[id], raw, rs, as, rows,
-		                        t / na, a0, t % na, F);
+		clamped += filter_batch(c, c->line[id], c->spec[id], raw, rs, as, rows, t / na, a0,
+		                        t % na, F);
 	}
 	return clamped;
 }
@@ -180,8 +179,7 @@ fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t as,
 typedef int v16i __attribute__((vector_size(L * sizeof(int))));
 
 static void
-bp_block(const struct fbp_geom *g, const float *restrict Fg, float x0,
-         float y, v16f *restrict res)
+bp_block(const struct fbp_geom *g, const float *restrict Fg, float x0, float y, v16f *restrict res)
 {
 	const int64_t stride = g->cs * L;
 	const float *restrict cosv = g->cosv, *restrict sinv = g->sinv;
@@ -195,8 +193,7 @@ bp_block(const struct fbp_geom *g, const float *restrict Fg, float x0,
 		const float *Fa = Fg + a * stride;
 		/* fbp_u with y*s hoisted out of the lanes, then fbp_clamp_u as
 		 * masks (gcc's vector extension has no ?: in C). */
-		v16f u = FBP_ADD(FBP_ADD(FBP_MUL(x, cosv[a]), FBP_MUL(y, sinv[a])),
-		                 g->off);
+		v16f u = FBP_ADD(FBP_ADD(FBP_MUL(x, cosv[a]), FBP_MUL(y, sinv[a])), g->off);
 		u = (v16f)((v16i)u & (u > zero));
 		v16i in = u < hi;
 		u = (v16f)(((v16i)u & in) | ((v16i)hi & ~in));
@@ -213,8 +210,7 @@ bp_block(const struct fbp_geom *g, const float *restrict Fg, float x0,
 }
 
 void
-fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows,
-                    float *out)
+fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, float *out)
 {
 	const int64_t N = g->N, plane = N * N;
 	const int64_t groups = (rows + L - 1) / L;

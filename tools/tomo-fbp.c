@@ -15,43 +15,65 @@
 #include "tomo/tomo.h"
 
 enum {
-	OPT_CENTER = 256, OPT_ANGLES, OPT_RANGE, OPT_FILTER, OPT_CUTOFF, OPT_PAD,
-	OPT_SIZE, OPT_SLICES, OPT_SINOGRAMS, OPT_PIXEL_SIZE,
+	OPT_CENTER = 256,
+	OPT_ANGLES,
+	OPT_RANGE,
+	OPT_FILTER,
+	OPT_CUTOFF,
+	OPT_PAD,
+	OPT_SIZE,
+	OPT_SLICES,
+	OPT_SINOGRAMS,
+	OPT_PIXEL_SIZE,
 };
 
 static const struct tomo_opt opts[] = {
-	{"center", 0, "X", "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)", OPT_CENTER},
-	{"angles", 0, "FILE", "projection angles in degrees, one per line (default the stream's, else 0:180)", OPT_ANGLES},
-	{"range", 0, "START:STOP", "angles evenly spaced from START to STOP degrees, STOP excluded", OPT_RANGE},
-	{"filter", 0, "ramp|shepp-logan|cosine|hamming|hann|parzen", "filter window (default ramp)", OPT_FILTER},
-	{"cutoff", 0, "F", "filter cutoff as a fraction of Nyquist, 0 < F <= 1 (default 1)", OPT_CUTOFF},
-	{"pad", 0, "edge|zero", "pad detector rows by repeating the edge columns or with zeros (default edge)", OPT_PAD},
+	{"center", 0, "X",
+         "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)",
+         OPT_CENTER},
+	{"angles", 0, "FILE",
+         "projection angles in degrees, one per line (default the stream's, else 0:180)",
+         OPT_ANGLES},
+	{"range", 0, "START:STOP", "angles evenly spaced from START to STOP degrees, STOP excluded",
+         OPT_RANGE},
+	{"filter", 0, "ramp|shepp-logan|cosine|hamming|hann|parzen", "filter window (default ramp)",
+         OPT_FILTER},
+	{"cutoff", 0, "F", "filter cutoff as a fraction of Nyquist, 0 < F <= 1 (default 1)",
+         OPT_CUTOFF},
+	{"pad", 0, "edge|zero",
+         "pad detector rows by repeating the edge columns or with zeros (default edge)", OPT_PAD},
 	{"size", 0, "N", "output slices are N x N pixels (default the detector width)", OPT_SIZE},
 	{"slices", 0, "A:B", "reconstruct detector rows A to B-1 (default all)", OPT_SLICES},
-	{"sinograms", 0, NULL, "the input holds sinograms (column, angle, row) when the stream does not say", OPT_SINOGRAMS},
-	{"pixel-size", 0, "M", "detector pixel size in metres: output in 1/m instead of 1/pixel", OPT_PIXEL_SIZE},
+	{"sinograms", 0, NULL,
+         "the input holds sinograms (column, angle, row) when the stream does not say",
+         OPT_SINOGRAMS},
+	{"pixel-size", 0, "M", "detector pixel size in metres: output in 1/m instead of 1/pixel",
+         OPT_PIXEL_SIZE},
 	{NULL, 0, NULL, NULL, 0},
 };
 
 static const struct tomo_tool tool = {
-	"tomo-fbp", "[options] [INPUT]",
+	"tomo-fbp",
+	"[options] [INPUT]",
 	"Reconstruct slices from parallel-beam projections by filtered back-projection.",
-	TOMO_COMMON_ALL, opts, 1,
+	TOMO_COMMON_ALL,
+	opts,
+	1,
 };
 
 struct args {
-	double center;          /* NAN: not given */
+	double center; /* NAN: not given */
 	const char *angles;
 	int have_range;
 	double range[2];
 	int filter;
 	double cutoff;
 	int pad;
-	int64_t size;           /* 0: not given */
+	int64_t size; /* 0: not given */
 	int have_slices;
 	int64_t slices[2];
 	int sinograms;
-	double pixel_size;      /* NAN: not given */
+	double pixel_size; /* NAN: not given */
 };
 
 static const char *const pad_names[] = {"edge", "zero", NULL};
@@ -71,9 +93,7 @@ handle(void *ctx, int key, const char *arg)
 		if (a->have_range && a->range[0] == a->range[1])
 			tomo_usage_error("--range: '%s' is empty", arg);
 		break;
-	case OPT_FILTER:
-		a->filter = tomo_arg_choice("--filter", arg, tomo_fbp_filter_names);
-		break;
+	case OPT_FILTER: a->filter = tomo_arg_choice("--filter", arg, tomo_fbp_filter_names); break;
 	case OPT_CUTOFF:
 		a->cutoff = tomo_arg_positive("--cutoff", arg, 0);
 		if (a->cutoff > 1)
@@ -82,17 +102,14 @@ handle(void *ctx, int key, const char *arg)
 	case OPT_PAD: a->pad = tomo_arg_choice("--pad", arg, pad_names); break;
 	case OPT_SIZE: a->size = tomo_arg_int("--size", arg, 1, 1 << 20); break;
 	case OPT_SLICES:
-		if (!tomo_arg_int_range("--slices", arg, &a->slices[0], &a->slices[1],
-		                        &step)) {
+		if (!tomo_arg_int_range("--slices", arg, &a->slices[0], &a->slices[1], &step)) {
 			a->have_slices = 1;
 			if (step != 1)
 				tomo_usage_error("--slices: '%s': a step is not supported", arg);
 		}
 		break;
 	case OPT_SINOGRAMS: a->sinograms = 1; break;
-	case OPT_PIXEL_SIZE:
-		a->pixel_size = tomo_arg_positive("--pixel-size", arg, 0);
-		break;
+	case OPT_PIXEL_SIZE: a->pixel_size = tomo_arg_positive("--pixel-size", arg, 0); break;
 	}
 }
 
@@ -121,8 +138,8 @@ read_angle_file(const char *path, int64_t *n)
 			end++;
 		if (end == p || *end || errno || !isfinite(v)) {
 			p[strcspn(p, "\r\n")] = 0;
-			tomo_die(TOMO_ERR, "%s:%lld: '%s' is not an angle in degrees",
-			         path, (long long)lineno, p);
+			tomo_die(TOMO_ERR, "%s:%lld: '%s' is not an angle in degrees", path,
+			         (long long)lineno, p);
 		}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 1024;
@@ -142,8 +159,7 @@ read_angle_file(const char *path, int64_t *n)
 
 /* The angles: --angles, --range, the stream's, or 0:180; nproj of them. */
 static double *
-choose_angles(const struct args *a, const struct tomo_header *h,
-              const char *name, int64_t nproj)
+choose_angles(const struct args *a, const struct tomo_header *h, const char *name, int64_t nproj)
 {
 	double *ang;
 	int64_t n;
@@ -151,16 +167,15 @@ choose_angles(const struct args *a, const struct tomo_header *h,
 	if (a->angles) {
 		ang = read_angle_file(a->angles, &n);
 		if (n != nproj)
-			tomo_die(TOMO_ERR, "'%s' holds %lld angles but %s has %lld "
-			         "projections", a->angles, (long long)n, name,
-			         (long long)nproj);
+			tomo_die(TOMO_ERR, "'%s' holds %lld angles but %s has %lld projections",
+			         a->angles, (long long)n, name, (long long)nproj);
 		return ang;
 	}
 	if (!a->have_range && h->nangles > 0) {
 		if (h->nangles != nproj)
-			tomo_die(TOMO_ERR, "%s lists %lld angles (tomo_angles) for %lld "
-			         "projections", name, (long long)h->nangles,
-			         (long long)nproj);
+			tomo_die(TOMO_ERR,
+			         "%s lists %lld angles (tomo_angles) for %lld projections", name,
+			         (long long)h->nangles, (long long)nproj);
 		ang = malloc(sizeof *ang * (size_t)nproj);
 		if (!ang)
 			tomo_die(TOMO_ERR, "out of memory");
@@ -203,22 +218,25 @@ main(int argc, char **argv)
 		tomo_usage_error("--angles and --range exclude each other");
 	tomo_usage_done();
 
-	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape},
-	                          &in)))
+	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape}, &in)))
 		tomo_die_lib(rc);
 	const struct tomo_header *h = tomo_input_header(in);
 	const char *name = tomo_input_name(in);
 	if (h->kind == TOMO_KIND_VOLUME)
-		tomo_die(TOMO_ERR, "%s holds a volume (tomo_kind volume), not "
-		         "projections or sinograms", name);
+		tomo_die(TOMO_ERR,
+		         "%s holds a volume (tomo_kind volume), not projections or sinograms",
+		         name);
 	if (h->quantity == TOMO_QUANTITY_COUNTS)
-		tomo_die(TOMO_ERR, "%s holds raw detector counts: run tomo-flat "
-		         "first (flat/dark correction, --log)", name);
+		tomo_die(
+			TOMO_ERR,
+			"%s holds raw detector counts: run tomo-flat first (flat/dark correction, --log)",
+			name);
 	if (h->quantity == TOMO_QUANTITY_ATTENUATION)
-		tomo_die(TOMO_ERR, "%s holds attenuation (an output of "
-		         "reconstruction), not projections", name);
-	p.sinograms = h->kind == TOMO_KIND_SINOGRAMS ||
-	              (h->kind == TOMO_KIND_UNKNOWN && a.sinograms);
+		tomo_die(TOMO_ERR,
+		         "%s holds attenuation (an output of reconstruction), not projections",
+		         name);
+	p.sinograms =
+		h->kind == TOMO_KIND_SINOGRAMS || (h->kind == TOMO_KIND_UNKNOWN && a.sinograms);
 	if (a.sinograms && h->kind == TOMO_KIND_PROJECTIONS)
 		tomo_warn("--sinograms ignored: %s says it holds projections", name);
 	p.transmission = h->quantity == TOMO_QUANTITY_TRANSMISSION;
@@ -229,8 +247,7 @@ main(int argc, char **argv)
 	double *angles = choose_angles(&a, h, name, nproj);
 	p.angles = angles;
 	p.nangles = nproj;
-	p.center = !isnan(a.center) ? a.center
-	           : !isnan(h->center) ? h->center : 0.5 * (double)C;
+	p.center = !isnan(a.center) ? a.center : !isnan(h->center) ? h->center : 0.5 * (double)C;
 	p.filter = a.filter;
 	p.cutoff = a.cutoff;
 	p.pad = a.pad;
@@ -267,13 +284,13 @@ main(int argc, char **argv)
 		tomo_die_lib(rc);
 	tomo_header_free(&oh);
 
-	tomo_verbose("%lld rows of %lld columns x %lld angles (%s) into %lld x %lld "
-	             "slices, center %g, filter %s (cutoff %g), %s padding, on %s",
-	             (long long)(p.row1 - p.row0), (long long)C, (long long)nproj,
-	             p.sinograms ? "sinograms" : "projections", (long long)p.size,
-	             (long long)p.size, p.center, tomo_fbp_filter_names[p.filter],
-	             p.cutoff, p.pad == TOMO_FBP_PAD_ZERO ? "zero" : "edge",
-	             p.use_gpu ? tomo_gpu_name() : "the CPU");
+	tomo_verbose(
+		"%lld rows of %lld columns x %lld angles (%s) into %lld x %lld slices, center %g, filter %s (cutoff %g), %s padding, on %s",
+		(long long)(p.row1 - p.row0), (long long)C, (long long)nproj,
+		p.sinograms ? "sinograms" : "projections", (long long)p.size, (long long)p.size,
+		p.center, tomo_fbp_filter_names[p.filter], p.cutoff,
+		p.pad == TOMO_FBP_PAD_ZERO ? "zero" : "edge",
+		p.use_gpu ? tomo_gpu_name() : "the CPU");
 	tomo_progress_start(&pr, &c, "reconstructing", p.row1 - p.row0);
 	p.progress = progress_cb;
 	p.progress_ctx = &pr;
@@ -281,14 +298,13 @@ main(int argc, char **argv)
 	tomo_progress_end(&pr);
 	if (rc)
 		tomo_die_lib(rc);
-	tomo_verbose("%lld slabs of %lld rows, padded length %lld, %.3g s, "
-	             "%.3g giga-updates/s", (long long)st.slabs,
-	             (long long)st.slab_rows, (long long)st.padded, st.seconds,
+	tomo_verbose("%lld slabs of %lld rows, padded length %lld, %.3g s, %.3g giga-updates/s",
+	             (long long)st.slabs, (long long)st.slab_rows, (long long)st.padded, st.seconds,
 	             st.updates / st.seconds * 1e-9);
 	if (st.clamped)
-		tomo_warn("%lld transmission values at or below zero (or NaN) were "
-		          "clamped to %g before -ln", (long long)st.clamped,
-		          (double)TOMO_FBP_MIN_TRANSMISSION);
+		tomo_warn(
+			"%lld transmission values at or below zero (or NaN) were clamped to %g before -ln",
+			(long long)st.clamped, (double)TOMO_FBP_MIN_TRANSMISSION);
 	if (tomo_output_nonfinite(out) > 0)
 		tomo_warn("%lld output values are not finite (NaN or Inf in the input?)",
 		          (long long)tomo_output_nonfinite(out));

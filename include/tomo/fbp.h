@@ -45,25 +45,25 @@ struct tomo_fbp_params {
 	int64_t nangles;      /* must equal the input's angle axis */
 	double center;        /* rotation axis, TomoPy convention (columns) */
 	enum tomo_fbp_filter filter;
-	double cutoff;        /* fraction of Nyquist, (0, 1] */
+	double cutoff; /* fraction of Nyquist, (0, 1] */
 	enum tomo_fbp_pad pad;
-	int64_t size;         /* output width and height N */
-	int64_t row0, row1;   /* detector rows row0..row1-1 to reconstruct */
-	double scale;         /* multiplies the result (1/pixel size); 1 */
-	int use_gpu;          /* 1: CUDA back-end (caller checked it is usable) */
-	int64_t memory;       /* bytes of host buffers to aim for */
+	int64_t size;       /* output width and height N */
+	int64_t row0, row1; /* detector rows row0..row1-1 to reconstruct */
+	double scale;       /* multiplies the result (1/pixel size); 1 */
+	int use_gpu;        /* 1: CUDA back-end (caller checked it is usable) */
+	int64_t memory;     /* bytes of host buffers to aim for */
 	/* Called after each slab with the rows done so far (may be NULL). */
 	void (*progress)(void *ctx, int64_t rows_done);
 	void *progress_ctx;
 };
 
 struct tomo_fbp_stats {
-	int64_t clamped;      /* transmission samples clamped before -ln */
-	int64_t slab_rows;    /* detector rows per slab */
+	int64_t clamped;   /* transmission samples clamped before -ln */
+	int64_t slab_rows; /* detector rows per slab */
 	int64_t slabs;
-	double updates;       /* voxel updates: angles x N^2 x rows */
-	double seconds;       /* inside tomo_fbp_run */
-	int64_t padded;       /* padded detector length of the filter */
+	double updates; /* voxel updates: angles x N^2 x rows */
+	double seconds; /* inside tomo_fbp_run */
+	int64_t padded; /* padded detector length of the filter */
 };
 
 /* Reconstruct rows p->row0..row1-1 of in (float32 boxes through
@@ -75,8 +75,8 @@ struct tomo_fbp_stats {
  * are attenuation per pixel length times p->scale. The caller has checked
  * the parameters (tomo_fbp_check). stats may be NULL. Errors set
  * tomo_error's message and return TOMO_ERR (CUDA failures included). */
-int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p,
-                 struct tomo_output *out, struct tomo_fbp_stats *stats);
+int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo_output *out,
+                 struct tomo_fbp_stats *stats);
 
 /* Check p against the input's sizes: angle count, centre inside the
  * detector, rows in range, size, cutoff. TOMO_ERR with a message naming
@@ -92,8 +92,8 @@ int64_t tomo_fbp_padded_length(int64_t ncols);
  * kernel (h[0] = 1/4, h[n] = -1/(pi n)^2 for odd n, 0 for even n, n the
  * circular distance on P samples), times the window at k/P / (cutoff/2),
  * zero past the cutoff, times gain. */
-void tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P,
-                           double gain, double *resp);
+void tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P, double gain,
+                           double *resp);
 
 /* Quadrature weights (radians) for angles in degrees: angles are folded
  * modulo 180, sorted, and each distinct direction gets half the gap to

@@ -91,8 +91,8 @@ test_filter_table(void)
 		CHECK_NEAR(t[P / 8], ramp[P / 8] * fbp_window(f, 0.5), 1e-15);
 		CHECK_NEAR(t[P / 4], ramp[P / 4] * fbp_window(f, 1), 1e-15);
 		for (int64_t k = P / 4 + 1; k <= P / 2; k++)
-			CHECK(t[k] == 0, "filter %d bin %lld: %g past the cutoff", f,
-			      (long long)k, t[k]);
+			CHECK(t[k] == 0, "filter %d bin %lld: %g past the cutoff", f, (long long)k,
+			      t[k]);
 	}
 }
 
@@ -154,7 +154,7 @@ test_geometry(void)
 	CHECK_NEAR(fbp_pixel_x(2, 5), 0, 0);
 	CHECK_NEAR(fbp_pixel_y(2, 5), 0, 0);
 	/* stored column = s + center - 0.5 + FBP_GUARD_LEFT */
-	float off = 2.0f - 0.5f + FBP_GUARD_LEFT; /* 4 columns, center 2 */
+	float off = 2.0f - 0.5f + FBP_GUARD_LEFT;           /* 4 columns, center 2 */
 	float x = fbp_pixel_x(2, 4), y = fbp_pixel_y(1, 4); /* (0.5, 0.5) */
 	CHECK_NEAR(fbp_u(x, y, 1, 0, off), 0.5 + 1.5 + FBP_GUARD_LEFT, 1e-6);
 	CHECK_NEAR(fbp_u(x, y, 0, 1, off), 0.5 + 1.5 + FBP_GUARD_LEFT, 1e-6);
@@ -162,8 +162,8 @@ test_geometry(void)
 	CHECK_NEAR(fbp_u(x, y, (float)sqrt(0.5), (float)sqrt(0.5), off),
 	           sqrt(0.5) + 1.5 + FBP_GUARD_LEFT, 1e-6);
 	/* a fractional center shifts the column by as much */
-	CHECK_NEAR(fbp_u(x, y, 1, 0, 2.3f - 0.5f + FBP_GUARD_LEFT),
-	           0.5 + 1.8 + FBP_GUARD_LEFT, 1e-6);
+	CHECK_NEAR(fbp_u(x, y, 1, 0, 2.3f - 0.5f + FBP_GUARD_LEFT), 0.5 + 1.8 + FBP_GUARD_LEFT,
+	           1e-6);
 	/* clamping keeps reads inside [0, C + 2] */
 	CHECK_NEAR(fbp_clamp_u(-7, 5), 0, 0);
 	CHECK_NEAR(fbp_clamp_u(9, 5), 5, 0);
@@ -182,12 +182,11 @@ test_voxel_constant(void)
 		double t = pi * a / A;
 		cs[a] = (float)cos(t), sn[a] = (float)sin(t);
 		for (int q = 0; q < CS; q++)
-			lines[a][q] = q >= FBP_GUARD_LEFT && q < C + FBP_GUARD_LEFT
-			                      ? (float)(pi / A) : 0;
+			lines[a][q] =
+				q >= FBP_GUARD_LEFT && q < C + FBP_GUARD_LEFT ? (float)(pi / A) : 0;
 	}
 	float off = 4.0f - 0.5f + FBP_GUARD_LEFT, hi = C + FBP_GUARD_LEFT;
-	CHECK_NEAR(fbp_voxel(&lines[0][0], CS, 1, cs, sn, A, 0.5f, -1.5f, off, hi),
-	           pi, 1e-5);
+	CHECK_NEAR(fbp_voxel(&lines[0][0], CS, 1, cs, sn, A, 0.5f, -1.5f, off, hi), pi, 1e-5);
 	/* s = 3.75 at theta = 0 lands on column 7.25: between the last column
 	 * and the zero guard, a quarter of the way */
 	float row[CS] = {0};
@@ -229,14 +228,17 @@ test_preprocess(void)
 /* Tables for C columns, A angles over 180 degrees (jittered, so that the
  * weights differ), an N x N slice. */
 static void
-make_geom(struct fbp_geom *g, int64_t C, int64_t A, int64_t N, double center,
-          int pad_zero)
+make_geom(struct fbp_geom *g, int64_t C, int64_t A, int64_t N, double center, int pad_zero)
 {
 	static double ang[64];
 	struct tomo_fbp_params p = {
-		.angles = ang, .nangles = A, .center = center, .cutoff = 1,
+		.angles = ang,
+		.nangles = A,
+		.center = center,
+		.cutoff = 1,
 		.pad = pad_zero ? TOMO_FBP_PAD_ZERO : TOMO_FBP_PAD_EDGE,
-		.size = N, .scale = 1,
+		.size = N,
+		.scale = 1,
 	};
 
 	for (int64_t a = 0; a < A; a++)
@@ -274,7 +276,8 @@ test_cpu_filter(void)
 						expect += raw[r][a][m] *
 						          fbp_ramlak(labs(x - m), 1 << 20);
 				expect *= g.weight[a];
-				float got = F[(((int64_t)(r / 16) * A + a) * g.cs + q) * 16 + r % 16];
+				float got =
+					F[(((int64_t)(r / 16) * A + a) * g.cs + q) * 16 + r % 16];
 				worst = fmax(worst, fabs(got - expect));
 			}
 	CHECK(worst < 2e-6, "filter differs by %g", worst);
@@ -311,8 +314,8 @@ test_cpu_backproject(void)
 	float *line = malloc(sizeof(float) * (size_t)(A * g.cs));
 	for (int64_t i = 0; i < nf; i++) {
 		int64_t q = i / 16 % g.cs;
-		F[i] = q >= FBP_GUARD_LEFT && q < C + FBP_GUARD_LEFT
-		               ? (float)cos(0.001 * (double)i) : 0;
+		F[i] = q >= FBP_GUARD_LEFT && q < C + FBP_GUARD_LEFT ? (float)cos(0.001 * (double)i)
+		                                                     : 0;
 	}
 	fbp_cpu_backproject(&g, F, R, out);
 	double worst = 0, norm = 0;
@@ -321,21 +324,19 @@ test_cpu_backproject(void)
 		for (int i = 0; i < N; i++)
 			for (int j = 0; j < N; j++) {
 				float v = fbp_voxel(Fg, g.cs * 16, 16, g.cosv, g.sinv, A,
-				                    fbp_pixel_x(j, N), fbp_pixel_y(i, N),
-				                    g.off, g.hi);
+				                    fbp_pixel_x(j, N), fbp_pixel_y(i, N), g.off,
+				                    g.hi);
 				worst = fmax(worst, fabs(out[((int64_t)r * N + i) * N + j] - v));
 				norm = fmax(norm, fabs(v));
 			}
 	}
-	CHECK(worst <= 1e-6 * norm, "back-projection differs by %g (max %g)",
-	      worst, norm);
+	CHECK(worst <= 1e-6 * norm, "back-projection differs by %g (max %g)", worst, norm);
 	free(F);
 	free(out);
 	free(line);
 	fbp_geom_free(&g);
 }
 
-UNIT_MAIN(T(test_ramlak_kernel), T(test_ramp_response), T(test_windows),
-          T(test_filter_table), T(test_angle_weights), T(test_geometry),
-          T(test_voxel_constant), T(test_preprocess), T(test_cpu_filter),
-          T(test_cpu_backproject))
+UNIT_MAIN(T(test_ramlak_kernel), T(test_ramp_response), T(test_windows), T(test_filter_table),
+          T(test_angle_weights), T(test_geometry), T(test_voxel_constant), T(test_preprocess),
+          T(test_cpu_filter), T(test_cpu_backproject))
