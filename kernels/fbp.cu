@@ -92,7 +92,7 @@ prep_kernel(const float *__restrict__ in, int64_t rs, int64_t as, int64_t rows, 
 		int64_t x = k < C ? k : pad_zero ? -1 : fbp_pad_source(k, C, P);
 		if (x >= 0) {
 			int cl = 0;
-			v = fbp_preprocess(in[r * rs + al * as + x], transmission, &cl);
+			v = fbp_preprocess(in[r * rs + a * as + x], transmission, &cl);
 			if (cl && k < C)
 				atomicAdd(clamped, 1ULL);
 		}
