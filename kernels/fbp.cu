@@ -4,8 +4,9 @@
  * them, batched cuFFT R2C, multiply by the filter (uploaded once), C2R,
  * weight and interleave 16 rows per stored column (the CPU path's layout),
  * back-project with an explicit lerp (16 accumulators in registers per
- * thread, cos/sin from constant memory), copy the slices out. Two slots (streams) let one slab's
- * copies overlap the other's computation. The arithmetic is kernels/fbp_math.h's.
+ * thread, cos/sin from constant memory), copy the slices out. Two slots
+ * (streams) let one slab's copies overlap the other's computation. The
+ * arithmetic is kernels/fbp_math.h's.
  */
 #include <cuda_runtime.h>
 #include <cufft.h>
@@ -15,6 +16,12 @@
 #include "fbp_gpu.h"
 #include "fbp_math.h"
 #include "tomo/err.h"
+
+/* Kernel launches go through one macro, so that the unit tests can run
+ * this file's kernels as loops on the CPU (tests/unit/cuda_emu/). */
+#ifndef FBP_LAUNCH
+#define FBP_LAUNCH(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
+#endif
 
 #define L     TOMO_FBP_LANES
 #define NSLOT 2
@@ -370,17 +377,17 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 		for (int64_t a0 = 0; a0 < A; a0 += g->fft_angles) {
 			int64_t nang = a0 + g->fft_angles > A ? A - a0 : g->fft_angles;
 			dim3 pb(256), pg((unsigned)cdiv(P, 256), (unsigned)lines);
-			prep_kernel<<<pg, pb, 0, st>>>(s->d_in, rs, as, rows, grp, a0, nang, A, C,
+			FBP_LAUNCH(prep_kernel, pg, pb, st)(s->d_in, rs, as, rows, grp, a0, nang, A, C,
 			                               P, d->transmission, d->pad_zero, s->d_line,
 			                               s->d_clamped);
 			CKLAUNCH("prep_kernel");
 			CKFFT(cufftExecR2C(s->r2c, s->d_line, s->d_spec));
 			dim3 fg((unsigned)cdiv(nb, 256), (unsigned)lines);
-			filter_kernel<<<fg, pb, 0, st>>>(s->d_spec, nb, lines, g->d_filter);
+			FBP_LAUNCH(filter_kernel, fg, pb, st)(s->d_spec, nb, lines, g->d_filter);
 			CKLAUNCH("filter_kernel");
 			CKFFT(cufftExecC2R(s->c2r, s->d_spec, s->d_line));
 			dim3 sg((unsigned)cdiv(cs * L, 256), (unsigned)nang);
-			scatter_kernel<<<sg, pb, 0, st>>>(s->d_line, P, C, cs, grp, a0, nang, A,
+			FBP_LAUNCH(scatter_kernel, sg, pb, st)(s->d_line, P, C, cs, grp, a0, nang, A,
 			                                  g->d_weight, s->d_F);
 			CKLAUNCH("scatter_kernel");
 		}
@@ -393,7 +400,7 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 			CK(cudaMemcpyToSymbolAsync(
 				c_trig, g->h_trig + a0, sizeof(float2) * (size_t)na,
 				sizeof(float2) * TRIG_MAX * (size_t)k, cudaMemcpyHostToDevice, st));
-		bp_kernel<<<bg, bb, 0, st>>>(s->d_F, A, cs, a0, na, k, d->off, d->hi, N, rows,
+		FBP_LAUNCH(bp_kernel, bg, bb, st)(s->d_F, A, cs, a0, na, k, d->off, d->hi, N, rows,
 		                             a0 > 0, s->d_out);
 		CKLAUNCH("bp_kernel");
 	}

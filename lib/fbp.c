@@ -333,10 +333,17 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 	int64_t R, s = 0;
 	int rc;
 
-	/* Rows per slab: two slots of pinned input and output in the budget. */
-	R = p->memory / (2 * 4 * (g->A * g->C + g->N * g->N));
+	/* Rows per slab: two slots of pinned input and output in the budget,
+	 * and at most about 1 GiB each (pinning more only costs time), in
+	 * whole groups of lanes. */
+	const int64_t row_bytes = 4 * (g->A * g->C + g->N * g->N);
+	R = p->memory / (2 * row_bytes);
+	if (R > ((int64_t)1 << 30) / row_bytes)
+		R = ((int64_t)1 << 30) / row_bytes;
 	if (R > TOMO_FBP_LANES)
 		R -= R % TOMO_FBP_LANES;
+	else if (R < TOMO_FBP_LANES && p->memory >= 2 * TOMO_FBP_LANES * row_bytes)
+		R = TOMO_FBP_LANES;
 	if (R < 1)
 		R = 1;
 	if (R > p->row1 - p->row0)
