@@ -230,7 +230,9 @@ alloc_floats(int64_t n)
 /* Rows per slab and angles per read for the CPU path within the budget:
  * the interleaved slab (whole groups of lanes), the slices and a raw chunk
  * of at most an eighth of the budget (all angles for a forward-only input,
- * which cannot be read twice). */
+ * which cannot be read twice). Slabs stay under about 1 GiB (16 rows at
+ * least) even with a larger budget, so that a reader downstream gets the
+ * first slices early: more slabs cost nothing but their reads. */
 static void
 cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequential, int64_t *rows,
          int64_t *angles, int64_t *bytes)
@@ -238,12 +240,15 @@ cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequenti
 	const int64_t total = p->row1 - p->row0;
 	const int64_t lane = g->A * g->cs * 4, slice = g->N * g->N * 4;
 	const int64_t raw_row = g->A * g->C * 4;
-	int64_t budget = p->memory, best = 1;
+	const int64_t cap = ((int64_t)8 << 30) / 7;
+	const int64_t budget = p->memory < cap ? p->memory : cap;
+	const int64_t reserve = sequential ? 0 : budget / 8;
+	int64_t best = 1;
 
 	for (int64_t r = 1; r <= total; r++) {
 		int64_t lanes = (r + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES * TOMO_FBP_LANES;
-		int64_t need = lanes * lane + r * slice + (sequential ? r * raw_row : 0);
-		if (need + (sequential ? 0 : budget / 8) > budget)
+		int64_t need = lanes * lane + r * slice + (sequential ? r * raw_row : 0) + reserve;
+		if (need > p->memory || (need > budget && r > TOMO_FBP_LANES))
 			break;
 		best = r;
 	}
@@ -254,7 +259,7 @@ cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequenti
 	if (sequential) {
 		*angles = g->A;
 	} else {
-		int64_t na = budget / 8 / (best * g->C * 4);
+		int64_t na = reserve / (best * g->C * 4);
 		*angles = na < 1 ? 1 : na > g->A ? g->A : na;
 	}
 	*bytes = (best + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES * TOMO_FBP_LANES * lane +
