@@ -1,0 +1,556 @@
+/*
+ * phase: single-distance phase retrieval (tomo/phase.h). The filter table
+ * and the padding geometry are computed here once; the CPU path pads,
+ * transforms (FFTW r2c/c2r, one plan pair shared by the threads), filters
+ * and crops one projection per OpenMP thread; the GPU path hands slabs to
+ * kernels/phase.cu. tomo_phase_run overlaps reading, filtering and writing.
+ */
+#include <fftw3.h>
+#include <limits.h>
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "phase_gpu.h"
+#include "phase_math.h"
+#include "tomo/err.h"
+#include "tomo/fft.h"
+#include "tomo/phase.h"
+
+struct tomo_phase {
+	struct tomo_phase_opts o;
+	struct tomo_phase_geom g;
+	int64_t hx;       /* px/2 + 1 complex columns */
+	int64_t stride;   /* floats per row of an in-place r2c buffer: 2 hx */
+	float *filter;    /* py * hx, scaled by 1/(px py) */
+	fftwf_plan fwd, inv;
+	int nwork;
+	float **work;     /* per thread: py * stride floats */
+	struct tomo_phase_gpu *gpu;
+	int64_t clamped_in, clamped_out;
+};
+
+static const char *const method_names[] = {"paganin", "gpaganin", "tomopy"};
+
+static double
+now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int
+tomo_phase_check(const struct tomo_phase_opts *o)
+{
+	if ((unsigned)o->method > TOMO_PHASE_TOMOPY)
+		return tomo_error(TOMO_EUSAGE, "unknown phase retrieval method %d",
+		                  (int)o->method);
+	if ((unsigned)o->pad_mode > TOMO_PAD_ZERO)
+		return tomo_error(TOMO_EUSAGE, "unknown pad mode %d", (int)o->pad_mode);
+	if (!(o->energy > 0) || !isfinite(o->energy))
+		return tomo_error(TOMO_EUSAGE, "energy %g keV is not positive", o->energy);
+	if (!(o->distance > 0) || !isfinite(o->distance))
+		return tomo_error(TOMO_EUSAGE, "distance %g m is not positive",
+		                  o->distance);
+	if (!(o->pixel_size > 0) || !isfinite(o->pixel_size))
+		return tomo_error(TOMO_EUSAGE, "pixel size %g m is not positive",
+		                  o->pixel_size);
+	if (o->method == TOMO_PHASE_TOMOPY) {
+		if (!(o->alpha > 0) || !isfinite(o->alpha))
+			return tomo_error(TOMO_EUSAGE, "alpha %g is not positive", o->alpha);
+	} else if (!(o->delta_beta > 0) || !isfinite(o->delta_beta)) {
+		return tomo_error(TOMO_EUSAGE, "delta/beta %g is not positive",
+		                  o->delta_beta);
+	}
+	if (o->pad < TOMO_PHASE_PAD_TOMOPY)
+		return tomo_error(TOMO_EUSAGE, "padding %lld is negative",
+		                  (long long)o->pad);
+	return TOMO_OK;
+}
+
+/* The FFT lengths must stay within FFTW's and cuFFT's int sizes, and the
+ * half spectrum within memory; 1 << 20 is far beyond any detector. */
+#define MAX_FFT (1L << 20)
+
+int
+tomo_phase_padding(const struct tomo_phase_opts *o, int64_t n, int64_t *padded,
+                   int64_t *left)
+{
+	int64_t p, l;
+
+	if (n < 1 || n > MAX_FFT / 2)
+		return tomo_error(TOMO_ERR, "projection size %lld is out of range",
+		                  (long long)n);
+	if (o->pad == TOMO_PHASE_PAD_TOMOPY) {
+		double lambda = tomo_phase_wavelength(o->energy);
+		double pix = ceil(M_PI * lambda * o->distance /
+		                  (o->pixel_size * o->pixel_size));
+		if (!(pix < (double)MAX_FFT))
+			return tomo_error(TOMO_ERR, "TomoPy's padding rule asks for %g "
+			                  "pixels, more than %ld", pix, MAX_FFT);
+		int64_t q = 1;
+		while (q < n + (int64_t)pix)
+			q *= 2;
+		l = (q - n) / 2;
+		p = n + 2 * l;
+	} else {
+		int64_t want = o->pad == TOMO_PHASE_PAD_AUTO ? 2 * n : n + 2 * o->pad;
+		if (o->pad > MAX_FFT || want > MAX_FFT)
+			return tomo_error(TOMO_ERR, "padding %lld makes an FFT longer "
+			                  "than %ld", (long long)o->pad, MAX_FFT);
+		p = tomo_fft_good_size((long)want);
+		l = (p - n) / 2;
+	}
+	*padded = p;
+	*left = l;
+	return TOMO_OK;
+}
+
+static struct tomo_phase_fpar
+filter_params(const struct tomo_phase_opts *o, int64_t px, int64_t py)
+{
+	return (struct tomo_phase_fpar){
+		.method = (int)o->method, .px = px, .py = py,
+		.lambda = tomo_phase_wavelength(o->energy),
+		.distance = o->distance, .pixel = o->pixel_size,
+		.delta_beta = o->delta_beta, .alpha = o->alpha,
+	};
+}
+
+int
+tomo_phase_filter(const struct tomo_phase_opts *o, int64_t px, int64_t py,
+                  float *h)
+{
+	const struct tomo_phase_fpar f = filter_params(o, px, py);
+	const int64_t hx = px / 2 + 1;
+	const double scale = 1.0 / ((double)px * (double)py);
+
+	#pragma omp parallel for
+	for (int64_t ky = 0; ky < py; ky++)
+		for (int64_t kx = 0; kx < hx; kx++)
+			h[ky * hx + kx] = (float)(scale * tomo_phase_filter_value(&f, kx, ky));
+	return TOMO_OK;
+}
+
+int
+tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
+                  int64_t max_planes, struct tomo_phase **out)
+{
+	struct tomo_phase *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = tomo_phase_check(o)))
+		return rc;
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return tomo_error(TOMO_ERR, "out of memory");
+	p->o = *o;
+	p->g.nx = nx;
+	p->g.ny = ny;
+	p->g.mode = (int)o->pad_mode;
+	p->g.from_log = o->from_log;
+	p->g.no_log = o->no_log;
+	if ((rc = tomo_phase_padding(o, nx, &p->g.px, &p->g.lx)) ||
+	    (rc = tomo_phase_padding(o, ny, &p->g.py, &p->g.ly)))
+		goto fail;
+	p->hx = p->g.px / 2 + 1;
+	p->stride = 2 * p->hx;
+	p->filter = fftwf_malloc((size_t)(p->g.py * p->hx) * sizeof(float));
+	if (!p->filter) {
+		rc = tomo_error(TOMO_ERR, "out of memory for a %lld x %lld filter",
+		                (long long)p->hx, (long long)p->g.py);
+		goto fail;
+	}
+	tomo_phase_filter(o, p->g.px, p->g.py, p->filter);
+	if (o->use_gpu) {
+		if ((rc = tomo_phase_gpu_create(&p->g, p->filter, max_planes, &p->gpu)))
+			goto fail;
+		*out = p;
+		return TOMO_OK;
+	}
+	p->nwork = omp_get_max_threads();
+	if (p->nwork > max_planes)
+		p->nwork = max_planes > 0 ? (int)max_planes : 1;
+	p->work = calloc((size_t)p->nwork, sizeof *p->work);
+	if (!p->work) {
+		rc = tomo_error(TOMO_ERR, "out of memory");
+		goto fail;
+	}
+	for (int t = 0; t < p->nwork; t++) {
+		p->work[t] = fftwf_malloc((size_t)(p->g.py * p->stride) * sizeof(float));
+		if (!p->work[t]) {
+			rc = tomo_error(TOMO_ERR, "out of memory for %d FFT buffers of "
+			                "%lld x %lld", p->nwork, (long long)p->g.px,
+			                (long long)p->g.py);
+			goto fail;
+		}
+	}
+	/* Threads work on whole projections, so each plan is single-threaded;
+	 * the new-array execute functions reuse it on every thread's buffer. */
+	tomo_fft_init(1);
+	tomo_fft_lock();
+	p->fwd = fftwf_plan_dft_r2c_2d((int)p->g.py, (int)p->g.px, p->work[0],
+	                               (fftwf_complex *)p->work[0], tomo_fft_flags());
+	p->inv = fftwf_plan_dft_c2r_2d((int)p->g.py, (int)p->g.px,
+	                               (fftwf_complex *)p->work[0], p->work[0],
+	                               tomo_fft_flags());
+	tomo_fft_unlock();
+	if (!p->fwd || !p->inv) {
+		rc = tomo_error(TOMO_ERR, "FFTW cannot plan a %lld x %lld transform",
+		                (long long)p->g.px, (long long)p->g.py);
+		goto fail;
+	}
+	*out = p;
+	return TOMO_OK;
+fail:
+	tomo_phase_free(p);
+	return rc;
+}
+
+/* Pad projection proj (turned into clamped transmission in place) into
+ * buf, rows of stride floats. Returns the number of samples clamped. */
+static int64_t
+pad_one(const struct tomo_phase_geom *g, int64_t stride, float *proj,
+        float *buf)
+{
+	const int64_t nx = g->nx, ny = g->ny, lx = g->lx, ly = g->ly;
+	int64_t clamped = 0;
+
+	for (int64_t i = 0; i < nx * ny; i++) {
+		int c;
+		proj[i] = tomo_phase_input(proj[i], g->from_log, &c);
+		clamped += c;
+	}
+	for (int64_t y = 0; y < ny; y++) {
+		float *row = buf + (y + ly) * stride;
+		const float *src = proj + y * nx;
+		memcpy(row + lx, src, (size_t)nx * sizeof *row);
+		for (int64_t x = 0; x < lx; x++) {
+			int64_t s = tomo_phase_pad_src(x, lx, nx, g->mode);
+			row[x] = s < 0 ? 0.0f : src[s];
+		}
+		for (int64_t x = lx + nx; x < g->px; x++) {
+			int64_t s = tomo_phase_pad_src(x, lx, nx, g->mode);
+			row[x] = s < 0 ? 0.0f : src[s];
+		}
+	}
+	for (int64_t y = 0; y < g->py; y++) {
+		if (y >= ly && y < ly + ny)
+			continue;
+		int64_t s = tomo_phase_pad_src(y, ly, ny, g->mode);
+		if (s < 0)
+			memset(buf + y * stride, 0, (size_t)g->px * sizeof *buf);
+		else
+			memcpy(buf + y * stride, buf + (s + ly) * stride,
+			       (size_t)g->px * sizeof *buf);
+	}
+	return clamped;
+}
+
+/* Crop the filtered buf back into proj, clamped and logged. */
+static int64_t
+crop_one(const struct tomo_phase_geom *g, int64_t stride, const float *buf,
+         float *proj)
+{
+	int64_t clamped = 0;
+
+	for (int64_t y = 0; y < g->ny; y++) {
+		const float *row = buf + (y + g->ly) * stride + g->lx;
+		float *dst = proj + y * g->nx;
+		for (int64_t x = 0; x < g->nx; x++) {
+			int c;
+			dst[x] = tomo_phase_output(row[x], g->no_log, &c);
+			clamped += c;
+		}
+	}
+	return clamped;
+}
+
+static void
+multiply(float *restrict spec, const float *restrict h, int64_t n)
+{
+	for (int64_t j = 0; j < n; j++) {
+		spec[2 * j] *= h[j];
+		spec[2 * j + 1] *= h[j];
+	}
+}
+
+int
+tomo_phase_apply(struct tomo_phase *p, float *planes, int64_t n)
+{
+	const int64_t plane = p->g.nx * p->g.ny;
+	int64_t cin = 0, cout = 0;
+
+	if (p->gpu) {
+		int rc = tomo_phase_gpu_apply(p->gpu, planes, n, &cin, &cout);
+		p->clamped_in += cin;
+		p->clamped_out += cout;
+		return rc;
+	}
+	#pragma omp parallel for num_threads(p->nwork) schedule(dynamic, 1) \
+		reduction(+ : cin, cout)
+	for (int64_t i = 0; i < n; i++) {
+		float *buf = p->work[omp_get_thread_num()];
+		float *proj = planes + i * plane;
+		cin += pad_one(&p->g, p->stride, proj, buf);
+		fftwf_execute_dft_r2c(p->fwd, buf, (fftwf_complex *)buf);
+		multiply(buf, p->filter, p->g.py * p->hx);
+		fftwf_execute_dft_c2r(p->inv, (fftwf_complex *)buf, buf);
+		cout += crop_one(&p->g, p->stride, buf, proj);
+	}
+	p->clamped_in += cin;
+	p->clamped_out += cout;
+	return TOMO_OK;
+}
+
+float *
+tomo_phase_buffer_alloc(struct tomo_phase *p, int64_t nplanes)
+{
+	size_t bytes = (size_t)(nplanes * p->g.nx * p->g.ny) * sizeof(float);
+	float *b = p->gpu ? tomo_phase_gpu_host_alloc(bytes) : malloc(bytes);
+
+	if (!b && !p->gpu)
+		tomo_error(TOMO_ERR, "out of memory for a slab of %lld projections",
+		           (long long)nplanes);
+	return b;
+}
+
+void
+tomo_phase_buffer_free(struct tomo_phase *p, float *buf)
+{
+	if (p->gpu)
+		tomo_phase_gpu_host_free(buf);
+	else
+		free(buf);
+}
+
+void
+tomo_phase_counts(const struct tomo_phase *p, int64_t *clamped_in,
+                  int64_t *clamped_out)
+{
+	*clamped_in = p->clamped_in;
+	*clamped_out = p->clamped_out;
+}
+
+void
+tomo_phase_free(struct tomo_phase *p)
+{
+	if (!p)
+		return;
+	if (p->gpu)
+		tomo_phase_gpu_destroy(p->gpu);
+	tomo_fft_lock();
+	if (p->fwd)
+		fftwf_destroy_plan(p->fwd);
+	if (p->inv)
+		fftwf_destroy_plan(p->inv);
+	tomo_fft_unlock();
+	for (int t = 0; t < p->nwork && p->work; t++)
+		fftwf_free(p->work[t]);
+	free(p->work);
+	fftwf_free(p->filter);
+	free(p);
+}
+
+/*
+ * The slab pipeline of tomo_phase_run: a reader thread fills slots, the
+ * calling thread filters them, a writer thread writes them out, each in
+ * slab order around a ring of three slots. The first error stops all
+ * three; its message (thread-local in err.c) is carried to the caller.
+ */
+enum { SLOT_FREE, SLOT_READ, SLOT_FILTERED, NSLOTS = 3 };
+
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	float *buf[NSLOTS];
+	int state[NSLOTS];
+	int stop, rc;
+	char msg[1024];
+	struct tomo_input *in;
+	struct tomo_output *out;
+	int64_t nz, slab, plane;
+};
+
+static void
+pipe_fail(struct pipeline *pl, int rc)
+{
+	pthread_mutex_lock(&pl->mu);
+	if (!pl->rc) {
+		pl->rc = rc ? rc : TOMO_ERR;
+		snprintf(pl->msg, sizeof pl->msg, "%s", tomo_errmsg());
+	}
+	pl->stop = 1;
+	pthread_cond_broadcast(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+/* Wait until slot s is in state want; 0 if the pipeline stopped. */
+static int
+pipe_wait(struct pipeline *pl, int s, int want)
+{
+	pthread_mutex_lock(&pl->mu);
+	while (pl->state[s] != want && !pl->stop)
+		pthread_cond_wait(&pl->cv, &pl->mu);
+	int ok = !pl->stop;
+	pthread_mutex_unlock(&pl->mu);
+	return ok;
+}
+
+static void
+pipe_set(struct pipeline *pl, int s, int state)
+{
+	pthread_mutex_lock(&pl->mu);
+	pl->state[s] = state;
+	pthread_cond_broadcast(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+static void *
+pipe_reader(void *arg)
+{
+	struct pipeline *pl = arg;
+
+	for (int64_t k = 0; k * pl->slab < pl->nz; k++) {
+		int s = (int)(k % NSLOTS);
+		int64_t z0 = k * pl->slab;
+		int64_t n = z0 + pl->slab > pl->nz ? pl->nz - z0 : pl->slab;
+		int rc;
+		if (!pipe_wait(pl, s, SLOT_FREE))
+			break;
+		if ((rc = tomo_input_read_planes(pl->in, z0, n, pl->buf[s]))) {
+			pipe_fail(pl, rc);
+			break;
+		}
+		pipe_set(pl, s, SLOT_READ);
+	}
+	return NULL;
+}
+
+static void *
+pipe_writer(void *arg)
+{
+	struct pipeline *pl = arg;
+
+	for (int64_t k = 0; k * pl->slab < pl->nz; k++) {
+		int s = (int)(k % NSLOTS);
+		int64_t z0 = k * pl->slab;
+		int64_t n = z0 + pl->slab > pl->nz ? pl->nz - z0 : pl->slab;
+		int rc;
+		if (!pipe_wait(pl, s, SLOT_FILTERED))
+			break;
+		if ((rc = tomo_output_write(pl->out, z0, n, pl->buf[s]))) {
+			pipe_fail(pl, rc);
+			break;
+		}
+		pipe_set(pl, s, SLOT_FREE);
+	}
+	return NULL;
+}
+
+/* Projections per slab: three slabs and the FFT buffers within memory,
+ * and small enough that output starts early (64 MiB, 256 MiB on the GPU,
+ * but at least two projections per thread). */
+static int64_t
+slab_size(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t nz)
+{
+	int64_t plane = nx * ny * (int64_t)sizeof(float);
+	int64_t px, lx, py, ly, work, cap;
+	int threads = o->use_gpu ? 1 : omp_get_max_threads();
+
+	if (tomo_phase_padding(o, nx, &px, &lx) || tomo_phase_padding(o, ny, &py, &ly))
+		return 1;
+	work = (py * (px / 2 + 1)) * (int64_t)sizeof(float) * (o->use_gpu ? 1 : 2 * threads + 1);
+	int64_t n = tomo_slab_planes(plane, (o->memory - work) / NSLOTS, nz);
+	cap = ((int64_t)(o->use_gpu ? 256 : 64) << 20) / plane;
+	if (cap < 2 * threads)
+		cap = 2 * threads;
+	return n < cap ? n : cap;
+}
+
+int
+tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
+               const struct tomo_phase_opts *o, struct tomo_phase_result *r)
+{
+	const struct tomo_header *h = tomo_input_header(in);
+	struct pipeline pl = {.in = in, .out = out, .nz = h->size[2]};
+	struct tomo_phase *p;
+	pthread_t reader, writer;
+	double filter_s = 0;
+	int rc, started = 0;
+
+	if ((rc = tomo_phase_check(o)))
+		return rc;
+	pl.plane = h->size[0] * h->size[1];
+	pl.slab = slab_size(o, h->size[0], h->size[1], pl.nz);
+	if ((rc = tomo_phase_create(o, h->size[0], h->size[1], pl.slab, &p)))
+		return rc;
+	for (int s = 0; s < NSLOTS; s++)
+		if (!(pl.buf[s] = tomo_phase_buffer_alloc(p, pl.slab))) {
+			rc = TOMO_ERR;
+			goto done;
+		}
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.cv, NULL);
+	started = 1;
+	if (pthread_create(&reader, NULL, pipe_reader, &pl)) {
+		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a reader thread"));
+		goto done;
+	}
+	if (pthread_create(&writer, NULL, pipe_writer, &pl)) {
+		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a writer thread"));
+		pthread_join(reader, NULL);
+		goto done;
+	}
+	for (int64_t k = 0; k * pl.slab < pl.nz; k++) {
+		int s = (int)(k % NSLOTS);
+		int64_t z0 = k * pl.slab;
+		int64_t n = z0 + pl.slab > pl.nz ? pl.nz - z0 : pl.slab;
+		if (!pipe_wait(&pl, s, SLOT_READ))
+			break;
+		double t0 = now();
+		if ((rc = tomo_phase_apply(p, pl.buf[s], n))) {
+			pipe_fail(&pl, rc);
+			break;
+		}
+		filter_s += now() - t0;
+		pipe_set(&pl, s, SLOT_FILTERED);
+		if (o->progress)
+			o->progress(o->progress_ctx, n);
+	}
+	pthread_join(reader, NULL);
+	pthread_join(writer, NULL);
+done:
+	if (started) {
+		if (pl.rc)
+			rc = tomo_error(pl.rc, "%s", pl.msg);
+		pthread_cond_destroy(&pl.cv);
+		pthread_mutex_destroy(&pl.mu);
+	}
+	if (r) {
+		memset(r, 0, sizeof *r);
+		tomo_phase_counts(p, &r->clamped_in, &r->clamped_out);
+		r->padded[0] = p->g.px;
+		r->padded[1] = p->g.py;
+		r->slab = pl.slab;
+		r->gpu = p->gpu != NULL;
+		r->filter_seconds = filter_s;
+	}
+	for (int s = 0; s < NSLOTS; s++)
+		if (pl.buf[s])
+			tomo_phase_buffer_free(p, pl.buf[s]);
+	tomo_phase_free(p);
+	return rc;
+}
+
+const char *
+tomo_phase_method_name(enum tomo_phase_method m)
+{
+	return (unsigned)m <= TOMO_PHASE_TOMOPY ? method_names[m] : "unknown";
+}
