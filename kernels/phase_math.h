@@ -50,29 +50,40 @@ tomo_phase_signed_bin(int64_t k, int64_t n)
 	return k < (n + 1) / 2 ? k : k - n;
 }
 
-/* TomoPy's frequency for bin k of length n with pixel size d: the grid
- * (-(n-1), -(n-3), ..., n-1) * 0.5/((n-1) d), fft-shifted, which puts
- * (k' + 1/2)/((n-1) d) at bin k for even n and k'/((n-1) d) for odd n. */
+/* TomoPy's frequency for bin k of length n with pixel size d. TomoPy
+ * builds the symmetric grid c_j = (2 j - (n-1)) * 0.5/((n-1) d), j = 0..n-1,
+ * and applies numpy's fftshift (a roll by n/2 rounded down), so bin k
+ * takes c_j with j = (k - n/2) mod n. For even n that is (k' + 1/2)/((n-1) d)
+ * (k' the signed bin): half a bin off. For odd n it is (k'' + 1)/((n-1) d)
+ * with bins 0..(n-3)/2 positive: a whole bin off, zero frequency at bin
+ * n-1 (fftshift where ifftshift was meant). Both are reproduced. */
 static inline TOMO_HD double
 tomo_phase_tomopy_freq(int64_t k, int64_t n, double d)
 {
 	if (n < 2)
 		return 0;
-	double off = n % 2 == 0 ? 0.5 : 0.0;
-	return ((double)tomo_phase_signed_bin(k, n) + off) / ((double)(n - 1) * d);
+	int64_t j = ((k - n / 2) % n + n) % n;
+	return (double)(2 * j - (n - 1)) * 0.5 / ((double)(n - 1) * d);
+}
+
+/* The lowest frequency on TomoPy's grid: 1/2 bin for even n, 0 for odd. */
+static inline TOMO_HD double
+tomo_phase_tomopy_fmin(int64_t n, double d)
+{
+	return n >= 2 && n % 2 == 0 ? 0.5 / ((double)(n - 1) * d) : 0.0;
 }
 
 /* TomoPy's filter at bin (kx, ky), normalised to 1 at its lowest
- * frequency (bin 0, 0): (c |f0|^2 + alpha) / (c |f|^2 + alpha) with
- * c = lambda z / (4 pi). */
+ * frequency as TomoPy divides by the maximum: (c |fmin|^2 + alpha) /
+ * (c |f|^2 + alpha) with c = lambda z / (4 pi). */
 static inline TOMO_HD double
 tomo_phase_tomopy_raw(const struct tomo_phase_fpar *f, int64_t kx, int64_t ky)
 {
 	double c = f->lambda * f->distance / (4 * M_PI);
 	double fx = tomo_phase_tomopy_freq(kx, f->px, f->pixel);
 	double fy = tomo_phase_tomopy_freq(ky, f->py, f->pixel);
-	double fx0 = tomo_phase_tomopy_freq(0, f->px, f->pixel);
-	double fy0 = tomo_phase_tomopy_freq(0, f->py, f->pixel);
+	double fx0 = tomo_phase_tomopy_fmin(f->px, f->pixel);
+	double fy0 = tomo_phase_tomopy_fmin(f->py, f->pixel);
 	return (c * (fx0 * fx0 + fy0 * fy0) + f->alpha) /
 	       (c * (fx * fx + fy * fy) + f->alpha);
 }
