@@ -1,9 +1,9 @@
 /*
  * phase: single-distance phase retrieval (tomo/phase.h). The filter table
- * and the padding geometry are computed here once; the CPU path pads,
- * transforms (FFTW r2c/c2r, one plan pair shared by the threads), filters
- * and crops one projection per OpenMP thread; the GPU path hands slabs to
- * kernels/phase.cu. tomo_phase_run overlaps reading, filtering and writing.
+ * and the padding geometry are computed here once; slabs of projections
+ * go to the CPU path (lib/phase_cpu.c, FFTW on OpenMP threads) or the GPU
+ * path (kernels/phase.cu). tomo_phase_run overlaps reading, filtering and
+ * writing.
  */
 #include <fftw3.h>
 #include <limits.h>
@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "phase_gpu.h"
+#include "phase_impl.h"
 #include "phase_math.h"
 #include "tomo/err.h"
 #include "tomo/fft.h"
@@ -25,11 +26,8 @@ struct tomo_phase {
 	struct tomo_phase_opts o;
 	struct tomo_phase_geom g;
 	int64_t hx;       /* px/2 + 1 complex columns */
-	int64_t stride;   /* floats per row of an in-place r2c buffer: 2 hx */
 	float *filter;    /* py * hx, scaled by 1/(px py) */
-	fftwf_plan fwd, inv;
-	int nwork;
-	float **work;     /* per thread: py * stride floats */
+	struct phase_cpu *cpu;
 	struct tomo_phase_gpu *gpu;
 	int64_t clamped_in, clamped_out;
 };
@@ -160,7 +158,6 @@ tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
 	    (rc = tomo_phase_padding(o, ny, &p->g.py, &p->g.ly)))
 		goto fail;
 	p->hx = p->g.px / 2 + 1;
-	p->stride = 2 * p->hx;
 	p->filter = fftwf_malloc((size_t)(p->g.py * p->hx) * sizeof(float));
 	if (!p->filter) {
 		rc = tomo_error(TOMO_ERR, "out of memory for a %lld x %lld filter",
@@ -174,38 +171,8 @@ tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
 		*out = p;
 		return TOMO_OK;
 	}
-	p->nwork = omp_get_max_threads();
-	if (p->nwork > max_planes)
-		p->nwork = max_planes > 0 ? (int)max_planes : 1;
-	p->work = calloc((size_t)p->nwork, sizeof *p->work);
-	if (!p->work) {
-		rc = tomo_error(TOMO_ERR, "out of memory");
+	if ((rc = phase_cpu_create(&p->g, p->filter, max_planes, &p->cpu)))
 		goto fail;
-	}
-	for (int t = 0; t < p->nwork; t++) {
-		p->work[t] = fftwf_malloc((size_t)(p->g.py * p->stride) * sizeof(float));
-		if (!p->work[t]) {
-			rc = tomo_error(TOMO_ERR, "out of memory for %d FFT buffers of "
-			                "%lld x %lld", p->nwork, (long long)p->g.px,
-			                (long long)p->g.py);
-			goto fail;
-		}
-	}
-	/* Threads work on whole projections, so each plan is single-threaded;
-	 * the new-array execute functions reuse it on every thread's buffer. */
-	tomo_fft_init(1);
-	tomo_fft_lock();
-	p->fwd = fftwf_plan_dft_r2c_2d((int)p->g.py, (int)p->g.px, p->work[0],
-	                               (fftwf_complex *)p->work[0], tomo_fft_flags());
-	p->inv = fftwf_plan_dft_c2r_2d((int)p->g.py, (int)p->g.px,
-	                               (fftwf_complex *)p->work[0], p->work[0],
-	                               tomo_fft_flags());
-	tomo_fft_unlock();
-	if (!p->fwd || !p->inv) {
-		rc = tomo_error(TOMO_ERR, "FFTW cannot plan a %lld x %lld transform",
-		                (long long)p->g.px, (long long)p->g.py);
-		goto fail;
-	}
 	*out = p;
 	return TOMO_OK;
 fail:
@@ -213,100 +180,16 @@ fail:
 	return rc;
 }
 
-/* Pad projection proj (turned into clamped transmission in place) into
- * buf, rows of stride floats. Returns the number of samples clamped. */
-static int64_t
-pad_one(const struct tomo_phase_geom *g, int64_t stride, float *proj,
-        float *buf)
-{
-	const int64_t nx = g->nx, ny = g->ny, lx = g->lx, ly = g->ly;
-	int64_t clamped = 0;
-
-	for (int64_t i = 0; i < nx * ny; i++) {
-		int c;
-		proj[i] = tomo_phase_input(proj[i], g->from_log, &c);
-		clamped += c;
-	}
-	for (int64_t y = 0; y < ny; y++) {
-		float *row = buf + (y + ly) * stride;
-		const float *src = proj + y * nx;
-		memcpy(row + lx, src, (size_t)nx * sizeof *row);
-		for (int64_t x = 0; x < lx; x++) {
-			int64_t s = tomo_phase_pad_src(x, lx, nx, g->mode);
-			row[x] = s < 0 ? 0.0f : src[s];
-		}
-		for (int64_t x = lx + nx; x < g->px; x++) {
-			int64_t s = tomo_phase_pad_src(x, lx, nx, g->mode);
-			row[x] = s < 0 ? 0.0f : src[s];
-		}
-	}
-	for (int64_t y = 0; y < g->py; y++) {
-		if (y >= ly && y < ly + ny)
-			continue;
-		int64_t s = tomo_phase_pad_src(y, ly, ny, g->mode);
-		if (s < 0)
-			memset(buf + y * stride, 0, (size_t)g->px * sizeof *buf);
-		else
-			memcpy(buf + y * stride, buf + (s + ly) * stride,
-			       (size_t)g->px * sizeof *buf);
-	}
-	return clamped;
-}
-
-/* Crop the filtered buf back into proj, clamped and logged. */
-static int64_t
-crop_one(const struct tomo_phase_geom *g, int64_t stride, const float *buf,
-         float *proj)
-{
-	int64_t clamped = 0;
-
-	for (int64_t y = 0; y < g->ny; y++) {
-		const float *row = buf + (y + g->ly) * stride + g->lx;
-		float *dst = proj + y * g->nx;
-		for (int64_t x = 0; x < g->nx; x++) {
-			int c;
-			dst[x] = tomo_phase_output(row[x], g->no_log, &c);
-			clamped += c;
-		}
-	}
-	return clamped;
-}
-
-static void
-multiply(float *restrict spec, const float *restrict h, int64_t n)
-{
-	for (int64_t j = 0; j < n; j++) {
-		spec[2 * j] *= h[j];
-		spec[2 * j + 1] *= h[j];
-	}
-}
-
 int
 tomo_phase_apply(struct tomo_phase *p, float *planes, int64_t n)
 {
-	const int64_t plane = p->g.nx * p->g.ny;
 	int64_t cin = 0, cout = 0;
+	int rc = p->gpu ? tomo_phase_gpu_apply(p->gpu, planes, n, &cin, &cout)
+	                : phase_cpu_apply(p->cpu, planes, n, &cin, &cout);
 
-	if (p->gpu) {
-		int rc = tomo_phase_gpu_apply(p->gpu, planes, n, &cin, &cout);
-		p->clamped_in += cin;
-		p->clamped_out += cout;
-		return rc;
-	}
-	#pragma omp parallel for num_threads(p->nwork) schedule(dynamic, 1) \
-		reduction(+ : cin, cout)
-	for (int64_t i = 0; i < n; i++) {
-		float *buf = p->work[omp_get_thread_num()];
-		float *proj = planes + i * plane;
-		cin += pad_one(&p->g, p->stride, proj, buf);
-		fftwf_execute_dft_r2c(p->fwd, buf, (fftwf_complex *)buf);
-		multiply(buf, p->filter, p->g.py * p->hx);
-		fftwf_execute_dft_c2r(p->inv, (fftwf_complex *)buf, buf);
-		cout += crop_one(&p->g, p->stride, buf, proj);
-	}
 	p->clamped_in += cin;
 	p->clamped_out += cout;
-	return TOMO_OK;
+	return rc;
 }
 
 float *
@@ -345,15 +228,7 @@ tomo_phase_free(struct tomo_phase *p)
 		return;
 	if (p->gpu)
 		tomo_phase_gpu_destroy(p->gpu);
-	tomo_fft_lock();
-	if (p->fwd)
-		fftwf_destroy_plan(p->fwd);
-	if (p->inv)
-		fftwf_destroy_plan(p->inv);
-	tomo_fft_unlock();
-	for (int t = 0; t < p->nwork && p->work; t++)
-		fftwf_free(p->work[t]);
-	free(p->work);
+	phase_cpu_free(p->cpu);
 	fftwf_free(p->filter);
 	free(p);
 }
@@ -455,8 +330,9 @@ pipe_writer(void *arg)
 }
 
 /* Projections per slab: three slabs and the FFT buffers within memory,
- * and small enough that output starts early (64 MiB, 256 MiB on the GPU,
- * but at least two projections per thread). */
+ * and small enough that output starts early: 64 MiB (but at least two
+ * projections per thread) on the CPU; 1 GiB on the GPU, where each slab
+ * costs a pipeline fill and drain of its streams. */
 static int64_t
 slab_size(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t nz)
 {
@@ -466,9 +342,12 @@ slab_size(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t nz)
 
 	if (tomo_phase_padding(o, nx, &px, &lx) || tomo_phase_padding(o, ny, &py, &ly))
 		return 1;
-	work = (py * (px / 2 + 1)) * (int64_t)sizeof(float) * (o->use_gpu ? 1 : 2 * threads + 1);
+	/* The filter, and per CPU thread the padded rows and a column block. */
+	work = py * (px / 2 + 1) * 4;
+	if (!o->use_gpu)
+		work += threads * (ny * (px + 2) * 4 + py * 64);
 	int64_t n = tomo_slab_planes(plane, (o->memory - work) / NSLOTS, nz);
-	cap = ((int64_t)(o->use_gpu ? 256 : 64) << 20) / plane;
+	cap = ((int64_t)(o->use_gpu ? 1024 : 64) << 20) / plane;
 	if (cap < 2 * threads)
 		cap = 2 * threads;
 	return n < cap ? n : cap;
