@@ -4,7 +4,8 @@
 # and of a stand-in for TomoPy's retrieve_phase on the same data (TomoPy is
 # not on PyPI; bench/tomopy_phase.py reimplements its algorithm and
 # computational pattern, with mkl_fft when $TOMOPY_PYTHON has it, as a
-# TomoPy conda install does, else numpy.fft). Medians of $REPEAT runs.
+# TomoPy conda install does, else numpy.fft; TOMOPY_PYTHON may list several
+# interpreters). Medians of $REPEAT runs.
 # Not a test: nothing here asserts a time.
 set -eu
 cd "$(dirname "$0")/.."
@@ -53,8 +54,9 @@ set -- $(run_tomo --delta-beta 100 --method gpaganin)
 echo "tomo-phase --method gpaganin: $1 projections/s end to end, $2 filtering alone"
 set -- $(run_tomo --alpha 1e-3 --no-log)
 echo "tomo-phase --alpha 1e-3 --no-log (TomoPy's filter and padding): $1 projections/s end to end, $2 filtering alone"
-if "$TOMOPY_PYTHON" -c 'import numpy' 2>/dev/null; then
-	"$TOMOPY_PYTHON" bench/tomopy_phase.py --repeat "$REPEAT" "$tmp/p.npy" 2>/dev/null > "$tmp/tp"
+for py in $TOMOPY_PYTHON; do
+	"$py" -c 'import numpy' 2>/dev/null || continue
+	"$py" bench/tomopy_phase.py --repeat "$REPEAT" "$tmp/p.npy" 2>/dev/null > "$tmp/tp"
 	label=$(head -1 "$tmp/tp" | cut -d: -f1)
-	echo "TomoPy retrieve_phase stand-in ($label): $(sed 's/.* s \([0-9.e+]*\) projections.*/\1/' "$tmp/tp" | median) projections/s"
-fi
+	echo "TomoPy retrieve_phase stand-in ($label, $py): $(sed 's/.* s \([0-9.e+]*\) projections.*/\1/' "$tmp/tp" | median) projections/s"
+done
