@@ -234,10 +234,11 @@ tomo_phase_free(struct tomo_phase *p)
 }
 
 /*
- * The slab pipeline of tomo_phase_run: a reader thread fills slots, the
- * calling thread filters them, a writer thread writes them out, each in
- * slab order around a ring of three slots. The first error stops all
- * three; its message (thread-local in err.c) is carried to the caller.
+ * The slab pipeline of tomo_phase_run: three stages (read, filter, write)
+ * take slots around a ring of three in slab order, each waiting for the
+ * state the stage before leaves; a reader and a writer thread run theirs
+ * while the calling thread filters. The first error stops all three; its
+ * message (thread-local in err.c) is carried to the caller.
  */
 enum { SLOT_FREE, SLOT_READ, SLOT_FILTERED, NSLOTS = 3 };
 
@@ -250,7 +251,16 @@ struct pipeline {
 	char msg[1024];
 	struct tomo_input *in;
 	struct tomo_output *out;
-	int64_t nz, slab, plane;
+	struct tomo_phase *phase;
+	const struct tomo_phase_opts *o;
+	int64_t nz, slab;
+	double filter_seconds;
+};
+
+struct stage {
+	struct pipeline *pl;
+	int from, to; /* slot states it takes and leaves */
+	int (*work)(struct pipeline *pl, int64_t z0, int64_t n, float *buf);
 };
 
 static void
@@ -266,67 +276,58 @@ pipe_fail(struct pipeline *pl, int rc)
 	pthread_mutex_unlock(&pl->mu);
 }
 
-/* Wait until slot s is in state want; 0 if the pipeline stopped. */
+static void *
+pipe_stage(void *arg)
+{
+	const struct stage *st = arg;
+	struct pipeline *pl = st->pl;
+
+	for (int64_t k = 0; k * pl->slab < pl->nz; k++) {
+		int s = (int)(k % NSLOTS), rc;
+		int64_t z0 = k * pl->slab;
+		int64_t n = z0 + pl->slab > pl->nz ? pl->nz - z0 : pl->slab;
+
+		pthread_mutex_lock(&pl->mu);
+		while (pl->state[s] != st->from && !pl->stop)
+			pthread_cond_wait(&pl->cv, &pl->mu);
+		int stop = pl->stop;
+		pthread_mutex_unlock(&pl->mu);
+		if (stop)
+			break;
+		if ((rc = st->work(pl, z0, n, pl->buf[s]))) {
+			pipe_fail(pl, rc);
+			break;
+		}
+		pthread_mutex_lock(&pl->mu);
+		pl->state[s] = st->to;
+		pthread_cond_broadcast(&pl->cv);
+		pthread_mutex_unlock(&pl->mu);
+	}
+	return NULL;
+}
+
 static int
-pipe_wait(struct pipeline *pl, int s, int want)
+read_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
 {
-	pthread_mutex_lock(&pl->mu);
-	while (pl->state[s] != want && !pl->stop)
-		pthread_cond_wait(&pl->cv, &pl->mu);
-	int ok = !pl->stop;
-	pthread_mutex_unlock(&pl->mu);
-	return ok;
+	return tomo_input_read_planes(pl->in, z0, n, buf);
 }
 
-static void
-pipe_set(struct pipeline *pl, int s, int state)
+static int
+filter_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
 {
-	pthread_mutex_lock(&pl->mu);
-	pl->state[s] = state;
-	pthread_cond_broadcast(&pl->cv);
-	pthread_mutex_unlock(&pl->mu);
+	double t0 = now();
+	int rc = tomo_phase_apply(pl->phase, buf, n);
+
+	pl->filter_seconds += now() - t0;
+	if (!rc && pl->o->progress)
+		pl->o->progress(pl->o->progress_ctx, n);
+	return rc;
 }
 
-static void *
-pipe_reader(void *arg)
+static int
+write_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
 {
-	struct pipeline *pl = arg;
-
-	for (int64_t k = 0; k * pl->slab < pl->nz; k++) {
-		int s = (int)(k % NSLOTS);
-		int64_t z0 = k * pl->slab;
-		int64_t n = z0 + pl->slab > pl->nz ? pl->nz - z0 : pl->slab;
-		int rc;
-		if (!pipe_wait(pl, s, SLOT_FREE))
-			break;
-		if ((rc = tomo_input_read_planes(pl->in, z0, n, pl->buf[s]))) {
-			pipe_fail(pl, rc);
-			break;
-		}
-		pipe_set(pl, s, SLOT_READ);
-	}
-	return NULL;
-}
-
-static void *
-pipe_writer(void *arg)
-{
-	struct pipeline *pl = arg;
-
-	for (int64_t k = 0; k * pl->slab < pl->nz; k++) {
-		int s = (int)(k % NSLOTS);
-		int64_t z0 = k * pl->slab;
-		int64_t n = z0 + pl->slab > pl->nz ? pl->nz - z0 : pl->slab;
-		int rc;
-		if (!pipe_wait(pl, s, SLOT_FILTERED))
-			break;
-		if ((rc = tomo_output_write(pl->out, z0, n, pl->buf[s]))) {
-			pipe_fail(pl, rc);
-			break;
-		}
-		pipe_set(pl, s, SLOT_FREE);
-	}
-	return NULL;
+	return tomo_output_write(pl->out, z0, n, buf);
 }
 
 /* Projections per slab: three slabs and the FFT buffers within memory,
@@ -358,73 +359,52 @@ tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
                const struct tomo_phase_opts *o, struct tomo_phase_result *r)
 {
 	const struct tomo_header *h = tomo_input_header(in);
-	struct pipeline pl = {.in = in, .out = out, .nz = h->size[2]};
-	struct tomo_phase *p;
-	pthread_t reader, writer;
-	double filter_s = 0;
-	int rc, started = 0;
+	struct pipeline pl = {.in = in, .out = out, .o = o, .nz = h->size[2]};
+	struct stage reader = {&pl, SLOT_FREE, SLOT_READ, read_slab};
+	struct stage filter = {&pl, SLOT_READ, SLOT_FILTERED, filter_slab};
+	struct stage writer = {&pl, SLOT_FILTERED, SLOT_FREE, write_slab};
+	pthread_t threads[2];
+	int rc, nthreads = 0;
 
 	if ((rc = tomo_phase_check(o)))
 		return rc;
-	pl.plane = h->size[0] * h->size[1];
 	pl.slab = slab_size(o, h->size[0], h->size[1], pl.nz);
-	if ((rc = tomo_phase_create(o, h->size[0], h->size[1], pl.slab, &p)))
+	if ((rc = tomo_phase_create(o, h->size[0], h->size[1], pl.slab, &pl.phase)))
 		return rc;
 	for (int s = 0; s < NSLOTS; s++)
-		if (!(pl.buf[s] = tomo_phase_buffer_alloc(p, pl.slab))) {
+		if (!(pl.buf[s] = tomo_phase_buffer_alloc(pl.phase, pl.slab))) {
 			rc = TOMO_ERR;
 			goto done;
 		}
 	pthread_mutex_init(&pl.mu, NULL);
 	pthread_cond_init(&pl.cv, NULL);
-	started = 1;
-	if (pthread_create(&reader, NULL, pipe_reader, &pl)) {
+	if (pthread_create(&threads[0], NULL, pipe_stage, &reader))
 		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a reader thread"));
-		goto done;
-	}
-	if (pthread_create(&writer, NULL, pipe_writer, &pl)) {
+	else if (++nthreads, pthread_create(&threads[1], NULL, pipe_stage, &writer))
 		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a writer thread"));
-		pthread_join(reader, NULL);
-		goto done;
-	}
-	for (int64_t k = 0; k * pl.slab < pl.nz; k++) {
-		int s = (int)(k % NSLOTS);
-		int64_t z0 = k * pl.slab;
-		int64_t n = z0 + pl.slab > pl.nz ? pl.nz - z0 : pl.slab;
-		if (!pipe_wait(&pl, s, SLOT_READ))
-			break;
-		double t0 = now();
-		if ((rc = tomo_phase_apply(p, pl.buf[s], n))) {
-			pipe_fail(&pl, rc);
-			break;
-		}
-		filter_s += now() - t0;
-		pipe_set(&pl, s, SLOT_FILTERED);
-		if (o->progress)
-			o->progress(o->progress_ctx, n);
-	}
-	pthread_join(reader, NULL);
-	pthread_join(writer, NULL);
+	else
+		nthreads++;
+	pipe_stage(&filter);
+	for (int t = 0; t < nthreads; t++)
+		pthread_join(threads[t], NULL);
+	if (pl.rc)
+		rc = tomo_error(pl.rc, "%s", pl.msg);
+	pthread_cond_destroy(&pl.cv);
+	pthread_mutex_destroy(&pl.mu);
 done:
-	if (started) {
-		if (pl.rc)
-			rc = tomo_error(pl.rc, "%s", pl.msg);
-		pthread_cond_destroy(&pl.cv);
-		pthread_mutex_destroy(&pl.mu);
-	}
 	if (r) {
 		memset(r, 0, sizeof *r);
-		tomo_phase_counts(p, &r->clamped_in, &r->clamped_out);
-		r->padded[0] = p->g.px;
-		r->padded[1] = p->g.py;
+		tomo_phase_counts(pl.phase, &r->clamped_in, &r->clamped_out);
+		r->padded[0] = pl.phase->g.px;
+		r->padded[1] = pl.phase->g.py;
 		r->slab = pl.slab;
-		r->gpu = p->gpu != NULL;
-		r->filter_seconds = filter_s;
+		r->gpu = pl.phase->gpu != NULL;
+		r->filter_seconds = pl.filter_seconds;
 	}
 	for (int s = 0; s < NSLOTS; s++)
 		if (pl.buf[s])
-			tomo_phase_buffer_free(p, pl.buf[s]);
-	tomo_phase_free(p);
+			tomo_phase_buffer_free(pl.phase, pl.buf[s]);
+	tomo_phase_free(pl.phase);
 	return rc;
 }
 

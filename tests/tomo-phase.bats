@@ -395,3 +395,16 @@ assert d < 1e-5, d"
 	assert_one_error_line tomo-phase
 	[ ! -e "$T/g.nrrd" ]
 }
+
+@test "a truncated input stream is an error in one line, and no output is left" {
+	pyc "
+T = np.full((40, 32, 32), 0.7, np.float32)
+write_nrrd('$T/t.nrrd', T, {'tomo_quantity': 'transmission'})"
+	head -c 100000 "$T/t.nrrd" > "$T/short"
+	run sh -c "tomo-phase $PHYS --memory 200K -o '$T/x.nrrd' < '$T/short'"
+	assert_failure 1
+	assert_one_error_line tomo-phase
+	[ ! -e "$T/x.nrrd" ]
+	ls -A "$T" | grep -q '^\.x\.nrrd' && fail "temporary file left"
+	true
+}
