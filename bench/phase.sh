@@ -46,17 +46,24 @@ run_tomo() {
 	printf '%s %s' "$(cut -d' ' -f1 "$tmp/runs" | median)" "$(cut -d' ' -f2 "$tmp/runs" | median)"
 }
 
+# CPU seconds (user + system, all threads) per projection of one more run:
+# robust to other load on the machine, unlike the rates.
+cpu_per_proj() {
+	/usr/bin/time -f '%U %S' -o "$tmp/time" "$@" > /dev/null 2>&1
+	awk -v n="$N" '{printf "%.3f", ($1 + $2) / n}' "$tmp/time"
+}
+
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# $N projections of $SIZE x $SIZE, median of $REPEAT runs; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-set -- $(run_tomo --delta-beta 100)
-echo "tomo-phase --delta-beta 100 (paganin): $1 projections/s end to end, $2 filtering alone"
-set -- $(run_tomo --delta-beta 100 --method gpaganin)
-echo "tomo-phase --method gpaganin: $1 projections/s end to end, $2 filtering alone"
-set -- $(run_tomo --alpha 1e-3 --no-log)
-echo "tomo-phase --alpha 1e-3 --no-log (TomoPy's filter and padding): $1 projections/s end to end, $2 filtering alone"
+for args in "--delta-beta 100" "--delta-beta 100 --method gpaganin" "--alpha 1e-3 --no-log"; do
+	set -- $(run_tomo $args)
+	c=$(cpu_per_proj "$BUILD/bin/tomo-phase" --device "$DEVICE" $args "$tmp/p.nrrd" -o /dev/null)
+	echo "tomo-phase $args: $1 projections/s end to end, $2 filtering alone; $c CPU s per projection"
+done
 for py in $TOMOPY_PYTHON; do
 	"$py" -c 'import numpy' 2>/dev/null || continue
 	"$py" bench/tomopy_phase.py --repeat "$REPEAT" "$tmp/p.npy" 2>/dev/null > "$tmp/tp"
 	label=$(head -1 "$tmp/tp" | cut -d: -f1)
-	echo "TomoPy retrieve_phase stand-in ($label, $py): $(sed 's/.* s \([0-9.e+]*\) projections.*/\1/' "$tmp/tp" | median) projections/s"
+	c=$(cpu_per_proj "$py" bench/tomopy_phase.py --repeat 1 "$tmp/p.npy")
+	echo "TomoPy retrieve_phase stand-in ($label, $py): $(sed 's/.* s \([0-9.e+]*\) projections.*/\1/' "$tmp/tp" | median) projections/s; $c CPU s per projection"
 done
