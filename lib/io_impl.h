@@ -70,6 +70,15 @@ struct tomo_output {
 /* The name of the output for messages. */
 const char *tomo_output_name(const struct tomo_output *o);
 
+/* A temporary file beside path (".NAME.tmp-XXXXXX"), created empty with
+ * the mode a plain create would give, open on *fd and registered so that
+ * fatal exits remove it; for writers that are not tomo_output back-ends
+ * (the phantom's HDF5 scans). commit renames it to path, discard removes
+ * it; both free tmp. */
+int tomo_output_temp_create(const char *path, char **tmp, int *fd);
+int tomo_output_temp_commit(char *tmp, const char *path);
+void tomo_output_temp_discard(char *tmp);
+
 int tomo_output_open_nrrd(struct tomo_output *o, int raw);
 int tomo_output_open_tiff(struct tomo_output *o);
 int tomo_output_open_hdf5(struct tomo_output *o);
