@@ -74,6 +74,18 @@ int tomo_output_open_nrrd(struct tomo_output *o, int raw);
 int tomo_output_open_tiff(struct tomo_output *o);
 int tomo_output_open_hdf5(struct tomo_output *o);
 
+/* Atomic files (output.c), also used by the image writers (image.c).
+ * tomo_file_temp creates a temporary file beside path (".NAME.tmp-XXXXXX",
+ * the mode a plain create would give) and registers it, so that a fatal
+ * exit or signal removes it (tomo_output_abort_all_files). The caller
+ * closes fd, then either renames the file into place with tomo_file_commit
+ * (which removes it if the rename fails) or removes it with
+ * tomo_file_discard (NULL is a no-op). Both free tmp. At most 16 files are
+ * pending at a time; more are still created but not removed on signals. */
+int tomo_file_temp(const char *path, char **tmp, int *fd);
+int tomo_file_commit(char *tmp, const char *path);
+void tomo_file_discard(char *tmp);
+
 /* Write all of buf at offset (or at the current position when offset < 0),
  * retrying short writes and EINTR. */
 int tomo_write_full(int fd, const void *buf, size_t n, int64_t offset,
