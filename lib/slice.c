@@ -65,8 +65,11 @@ tomo_slice_resolve(const struct tomo_header *h, struct tomo_slice_sel *s)
 		return tomo_error(TOMO_EUSAGE, "no slice selected");
 	last = s->first + (s->count - 1) * s->step;
 	if (last >= n)
-		return tomo_error(TOMO_EUSAGE, "slice %lld is outside 0..%lld along %c%s",
-		                  (long long)last, (long long)n - 1, axis_name[s->axis],
+		return tomo_error(TOMO_EUSAGE,
+		                  "slices %lld..%lld (step %lld) go past the last "
+		                  "slice, %lld, along %c%s", (long long)s->first,
+		                  (long long)last, (long long)s->step,
+		                  (long long)n - 1, axis_name[s->axis],
 		                  N > 1 ? " after binning" : "");
 	tomo_slice_image_dims(s->size, s->axis, &w, &ht);
 	if (!s->crop) {
