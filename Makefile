@@ -14,6 +14,7 @@ DESTDIR ?=
 
 BUILD ?= build
 VERSION := $(shell cat VERSION)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
 
 # CUDA: on when nvcc is found (PATH or /usr/local/cuda), unless CUDA=0.
 NVCC ?= $(or $(shell command -v nvcc 2>/dev/null),$(wildcard /usr/local/cuda/bin/nvcc))
@@ -72,6 +73,10 @@ STATIC_LIB := $(BUILD)/lib/libtomo.a
 SHARED_LIB := $(BUILD)/lib/libtomo.so.$(VERSION)
 BINS := $(patsubst %,$(BUILD)/bin/%,$(TOOLS))
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+# Objects of programs are intermediate files to make: keep them, or every
+# change to libtomo recompiles every tool and test.
+.SECONDARY: $(patsubst tools/%.c,$(BUILD)/obj/tools/%.o,$(TOOL_SRCS)) \
+	$(patsubst tests/unit/%.c,$(BUILD)/obj/tests/%.o,$(UNIT_SRCS))
 
 ifeq ($(V),1)
 Q :=
@@ -127,8 +132,9 @@ $(STATIC_LIB): $(LIB_OBJS)
 $(SHARED_LIB): $(LIB_OBJS)
 	$(call quiet,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) -shared -Wl,-soname,libtomo.so.$(firstword $(subst ., ,$(VERSION))) \
+	$(Q)$(CC) -shared -Wl,-soname,libtomo.so.$(SOMAJOR) \
 		$(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)ln -sf libtomo.so.$(VERSION) $(BUILD)/lib/libtomo.so.$(SOMAJOR)
 	$(Q)ln -sf libtomo.so.$(VERSION) $(BUILD)/lib/libtomo.so
 
 $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(STATIC_LIB)
@@ -141,9 +147,14 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
 
-$(BUILD)/tomo.pc: tomo.pc.in VERSION
+# libdir and includedir relative to ${prefix} when they are under it, so that
+# pkg-config --define-prefix finds a relocated (DESTDIR) installation.
+# Remade every time: it follows PREFIX, which objects do not depend on.
+$(BUILD)/tomo.pc: tomo.pc.in VERSION FORCE
 	@mkdir -p $(@D)
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(LIBDIR)|; s|@INCLUDEDIR@|$(INCLUDEDIR)|; s|@VERSION@|$(VERSION)|; s|@LIBS@|$(LIBS)|' $< > $@
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|; s|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(VERSION)|; s|@LIBS@|$(LIBS)|' $< > $@
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
@@ -166,11 +177,16 @@ check-bats: all
 check-gpu: all
 	@BUILD=$(BUILD) TOMO_DEVICE=gpu TOMO_REQUIRE_GPU=1 tests/run-tests
 
-# Unit tests and the Bats suite under AddressSanitizer + UBSan (CUDA=0).
+# Unit tests and the Bats subset under AddressSanitizer + UBSan (CUDA=0),
+# leaks included: no suppression is needed (libgomp's thread pool and FFTW's
+# threads stay reachable at exit, so LeakSanitizer does not report them).
+# A sanitizer finding exits 86 (ASan, LSan) or 87 (UBSan), never 1, 2 or 3,
+# so a test expecting a tool's own failure cannot mistake one for it.
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87
 check-asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan CUDA=0 SANITIZE=1 OPT=-O1 all
-	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
-		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run-tests --sanitize
+	@BUILD=build-asan $(SAN_ENV) tests/run-tests --sanitize
 
 check-man:
 	@for m in man/*.1 man/*.7; do \
@@ -187,6 +203,7 @@ install: all
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
 	install -m 644 $(STATIC_LIB) $(DESTDIR)$(LIBDIR)
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)
+	ln -sf libtomo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtomo.so.$(SOMAJOR)
 	ln -sf libtomo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtomo.so
 	install -m 644 include/tomo/*.h $(DESTDIR)$(INCLUDEDIR)/tomo
 	install -m 644 $(BUILD)/tomo.pc $(DESTDIR)$(PKGCONFIGDIR)
@@ -198,7 +215,8 @@ install: all
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(TOOLS))
-	rm -f $(DESTDIR)$(LIBDIR)/libtomo.a $(DESTDIR)$(LIBDIR)/libtomo.so $(DESTDIR)$(LIBDIR)/libtomo.so.$(VERSION)
+	rm -f $(DESTDIR)$(LIBDIR)/libtomo.a $(DESTDIR)$(LIBDIR)/libtomo.so \
+		$(DESTDIR)$(LIBDIR)/libtomo.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libtomo.so.$(VERSION)
 	rm -rf $(DESTDIR)$(INCLUDEDIR)/tomo
 	rm -f $(DESTDIR)$(PKGCONFIGDIR)/tomo.pc
 	rm -f $(patsubst man/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard man/*.1))

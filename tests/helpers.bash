@@ -2,6 +2,9 @@
 # bats-support/assert/file libraries, Debian's python3 (with numpy) as $PY,
 # and helpers for GPU cases and the shared reference data.
 
+# run --separate-stderr and other run flags need Bats 1.5 (Debian 12 has 1.8.2).
+bats_require_minimum_version 1.5.0
+
 TOMO_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BUILD_DIR=$TOMO_ROOT/${BUILD:-build}
 export PATH="$BUILD_DIR/bin:$PATH"
