@@ -5,6 +5,7 @@
  * TIFF, HDF5); with no selection it converts the whole input. Reading is
  * lib/slice.c, windows lib/percentile.c and lib/image.c.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "tomo/image.h"
 #include "tomo/percentile.h"
@@ -291,6 +293,15 @@ on_progress(void *ctx, int64_t done, int64_t total)
 	p->shown = now;
 }
 
+/* Exit with the library's message and its status (2 for a usage
+ * problem it found, such as a terminal on stdout). */
+static void
+check(int rc)
+{
+	if (rc)
+		tomo_die_lib(rc);
+}
+
 static void
 read_slices(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0,
             int64_t nk, float *dst, struct progress *pr)
@@ -299,8 +310,7 @@ read_slices(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0,
 
 	pr->before = k0;
 	pr->chunk = nk;
-	if (tomo_slice_read(in, &r, 1, on_progress, pr))
-		tomo_die_lib(TOMO_ERR);
+	check(tomo_slice_read(in, &r, 1, on_progress, pr));
 }
 
 static void
@@ -335,12 +345,10 @@ write_stream(struct tomo_input *in, const struct tomo_slice_sel *s,
 	struct tomo_header h;
 	int64_t nonfinite = 0;
 
-	if (tomo_scratch_alloc(&st, per * area, once ? c->memory : INT64_MAX))
-		tomo_die_lib(TOMO_ERR);
+	check(tomo_scratch_alloc(&st, per * area, once ? c->memory : INT64_MAX));
 	if (!o->pattern) {
-		if (tomo_slice_header(ih, s, 0, n, &h) ||
-		    tomo_output_open(o->spec, &h, &out))
-			tomo_die_lib(TOMO_ERR);
+		check(tomo_slice_header(ih, s, 0, n, &h));
+		check(tomo_output_open(o->spec, &h, &out));
 		tomo_header_free(&h);
 	}
 	for (int64_t k0 = 0; k0 < n; k0 += per) {
@@ -358,26 +366,23 @@ write_stream(struct tomo_input *in, const struct tomo_slice_sel *s,
 					struct tomo_output *one;
 					if (!name)
 						tomo_die(TOMO_ERR, "out of memory");
-					if (tomo_slice_header(ih, s, k, 1, &h) ||
-					    tomo_output_open(name, &h, &one) ||
-					    tomo_output_write(one, 0, 1, d + i * area))
-						tomo_die_lib(TOMO_ERR);
+					check(tomo_slice_header(ih, s, k, 1, &h));
+					check(tomo_output_open(name, &h, &one));
+					check(tomo_output_write(one, 0, 1, d + i * area));
 					nonfinite += tomo_output_nonfinite(one);
-					if (tomo_output_close(one))
-						tomo_die_lib(TOMO_ERR);
+					check(tomo_output_close(one));
 					tomo_header_free(&h);
 					free(name);
 				}
-			} else if (tomo_output_write(out, k0 + j, m, d)) {
-				tomo_die_lib(TOMO_ERR);
+			} else {
+				check(tomo_output_write(out, k0 + j, m, d));
 			}
 			tomo_scratch_release(&st, d, (size_t)(m * area));
 		}
 	}
 	if (out) {
 		nonfinite = tomo_output_nonfinite(out);
-		if (tomo_output_close(out))
-			tomo_die_lib(TOMO_ERR);
+		check(tomo_output_close(out));
 	}
 	tomo_scratch_free(&st);
 	warn_nonfinite(nonfinite);
@@ -399,8 +404,7 @@ find_window(const struct args *a, const struct tomo_scratch *st, int64_t n,
 		return;
 	}
 	if (!st->mapped && n <= c->memory / 8) {
-		if (tomo_percentiles(st->data, (size_t)n, q, 2, w, &finite))
-			tomo_die_lib(TOMO_ERR);
+		check(tomo_percentiles(st->data, (size_t)n, q, 2, w, &finite));
 	} else {
 		const int64_t block = 1 << 24;
 		struct tomo_stats sx;
@@ -413,8 +417,7 @@ find_window(const struct args *a, const struct tomo_scratch *st, int64_t n,
 		}
 		finite = sx.count;
 		if (finite) {
-			if (tomo_hist_init(&hist, sx.min, sx.max, TOMO_HIST_BINS))
-				tomo_die_lib(TOMO_ERR);
+			check(tomo_hist_init(&hist, sx.min, sx.max, TOMO_HIST_BINS));
 			for (int64_t i = 0; i < n; i += block) {
 				size_t m = (size_t)(n - i < block ? n - i : block);
 				tomo_hist_add(&hist, st->data + i, m);
@@ -513,9 +516,9 @@ write_one(const char *name, const struct outspec *o, int64_t w, int64_t h,
 {
 	struct tomo_image_writer *iw;
 
-	if (tomo_image_open(name, o->format, o->bits, w, h, pages, t->t, t->n, &iw) ||
-	    tomo_image_add(iw, pixels) || tomo_image_close(iw))
-		tomo_die_lib(TOMO_ERR);
+	check(tomo_image_open(name, o->format, o->bits, w, h, pages, t->t, t->n, &iw));
+	check(tomo_image_add(iw, pixels));
+	check(tomo_image_close(iw));
 }
 
 static void
@@ -523,6 +526,27 @@ warn_nan(int64_t nan)
 {
 	if (nan > 0)
 		tomo_warn("%" PRId64 " NaN samples were mapped to 0 (black)", nan);
+}
+
+/* Images are written after the whole selection is read (its window comes
+ * first): find a missing or read-only directory before reading. */
+static void
+probe_dir(const struct outspec *o, int64_t first)
+{
+	char *name = name_for(o, first);
+	char *slash = name ? strrchr(name, '/') : NULL;
+
+	if (!name)
+		tomo_die(TOMO_ERR, "out of memory");
+	if (slash)
+		slash[slash == name] = 0;
+	if (access(slash ? name : ".", W_OK | X_OK)) {
+		int e = errno;
+		free(name);
+		name = name_for(o, first);
+		tomo_die(TOMO_ERR, "cannot create '%s': %s", name, strerror(e));
+	}
+	free(name);
 }
 
 /* Grey levels out: one image per slice (pattern), a multi-page TIFF, one
@@ -547,8 +571,8 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 	if (a->montage && n > a->mcols * a->mrows)
 		tomo_die(TOMO_EUSAGE, "%lld slices do not fit a %lldx%lld montage",
 		         (long long)n, (long long)a->mcols, (long long)a->mrows);
-	if (tomo_scratch_alloc(&st, n * area, c->memory))
-		tomo_die_lib(TOMO_ERR);
+	check(tomo_scratch_alloc(&st, n * area, c->memory));
+	probe_dir(o, s->first);
 	if (tomo_input_sequential(in) || !st.mapped) {
 		read_slices(in, s, 0, n, st.data, pr);
 	} else {
@@ -601,16 +625,13 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 	} else {
 		struct tomo_image_writer *iw;
 		text_index(&t, s, 0, n);
-		if (tomo_image_open(o->spec, o->format, o->bits, W, H, n, t.t, t.n, &iw))
-			tomo_die_lib(TOMO_ERR);
+		check(tomo_image_open(o->spec, o->format, o->bits, W, H, n, t.t, t.n, &iw));
 		for (int64_t k = 0; k < n; k++) {
 			nan += tomo_window_apply(st.data + k * area, (size_t)area, w[0],
 			                         w[1], o->bits, pix);
-			if (tomo_image_add(iw, pix))
-				tomo_die_lib(TOMO_ERR);
+			check(tomo_image_add(iw, pix));
 		}
-		if (tomo_image_close(iw))
-			tomo_die_lib(TOMO_ERR);
+		check(tomo_image_close(iw));
 	}
 	free(pix);
 	tomo_scratch_free(&st);
@@ -637,22 +658,20 @@ write_ortho(struct tomo_input *in, const struct outspec *o,
 	for (int i = 0; i < 3; i++) {
 		s[i] = (struct tomo_slice_sel){.axis = order[i], .bin = a->bin,
 		                               .step = 1, .count = 1};
-		if (tomo_slice_resolve(tomo_input_header(in), &s[i]))
-			tomo_die_lib(TOMO_EUSAGE);
+		check(tomo_slice_resolve(tomo_input_header(in), &s[i]));
 		/* resolve gave the binned sizes: now the centre. */
 		s[i].first = s[i].size[order[i]] / 2;
 		total += s[i].width * s[i].height;
 		cw += s[i].width;
 		ch = s[i].height > ch ? s[i].height : ch;
 	}
-	if (tomo_scratch_alloc(&st, total, c->memory))
-		tomo_die_lib(TOMO_ERR);
+	probe_dir(o, 0);
+	check(tomo_scratch_alloc(&st, total, c->memory));
 	for (int i = 0, off = 0; i < 3; off += (int)(s[i].width * s[i].height), i++)
 		r[i] = (struct tomo_slice_req){&s[i], 0, 1, st.data + off};
 	pr->before = 0;
 	pr->chunk = 1;
-	if (tomo_slice_read(in, r, 3, on_progress, pr))
-		tomo_die_lib(TOMO_ERR);
+	check(tomo_slice_read(in, r, 3, on_progress, pr));
 	tomo_progress_end(&pr->bar);
 	find_window(a, &st, total, c, w, &approx);
 	text_init(&t, in, a, w, approx);
@@ -686,15 +705,12 @@ main(int argc, char **argv)
 	struct outspec o;
 	struct tomo_input *in;
 	struct progress pr = {0};
-	int rc;
 
 	tomo_tool_init("tomo-slice");
 	tomo_opt_parse(&tool, argc, argv, &c, handle, &a);
 	check_args(&a, &c, &o);
 
-	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape},
-	                          &in)))
-		tomo_die_lib(rc);
+	check(tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape}, &in));
 	if (a.ortho) {
 		tomo_progress_start(&pr.bar, &c, "slicing", 1000);
 		write_ortho(in, &o, &a, &c, &pr);
@@ -712,8 +728,7 @@ main(int argc, char **argv)
 			s.step = a.rstep;
 			s.count = (a.rb - a.ra + a.rstep - 1) / a.rstep;
 		}
-		if (tomo_slice_resolve(tomo_input_header(in), &s))
-			tomo_die_lib(TOMO_EUSAGE);
+		check(tomo_slice_resolve(tomo_input_header(in), &s));
 		tomo_verbose("%lld slice(s) along %c of %lld x %lld%s",
 		             (long long)s.count, "xyz"[s.axis], (long long)s.width,
 		             (long long)s.height, a.bin > 1 ? " after binning" : "");
