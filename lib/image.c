@@ -50,6 +50,9 @@ tomo_image_format_of(const char *path)
 		return TOMO_IMAGE_PGM;
 	if (has_ext(path, ".tif") || has_ext(path, ".tiff"))
 		return TOMO_IMAGE_TIFF;
+	if (has_ext(path, ".jpg") || has_ext(path, ".jpeg") ||
+	    has_ext(path, ".gif") || has_ext(path, ".bmp"))
+		return TOMO_IMAGE_REFUSED;
 	return TOMO_IMAGE_NONE;
 }
 
@@ -337,7 +340,7 @@ tomo_image_open(const char *path, enum tomo_image_format f, int bits,
 		return tomo_error(TOMO_ERR, "'%s': cannot hold %lld image(s) of %lld "
 		                  "x %lld pixels", path, (long long)pages,
 		                  (long long)width, (long long)height);
-	if (f == TOMO_IMAGE_NONE)
+	if (f != TOMO_IMAGE_PNG && f != TOMO_IMAGE_PGM && f != TOMO_IMAGE_TIFF)
 		return tomo_error(TOMO_EUSAGE, "'%s' is not a .png, .pgm or .tif name",
 		                  path);
 	w = calloc(1, sizeof *w);

@@ -77,18 +77,16 @@ tomo_slice_resolve(const struct tomo_header *h, struct tomo_slice_sel *s)
 		s->col1 = w;
 		s->row1 = ht;
 	}
-	if (s->col0 < 0 || s->col1 > w || s->col0 >= s->col1)
-		return tomo_error(TOMO_EUSAGE,
-		                  "crop columns %lld:%lld are not inside the image's "
-		                  "0:%lld (axis %c%s)", (long long)s->col0,
-		                  (long long)s->col1, (long long)w, axis_name[s->axis],
-		                  N > 1 ? ", after binning" : "");
-	if (s->row0 < 0 || s->row1 > ht || s->row0 >= s->row1)
-		return tomo_error(TOMO_EUSAGE,
-		                  "crop rows %lld:%lld are not inside the image's "
-		                  "0:%lld (axis %c%s)", (long long)s->row0,
-		                  (long long)s->row1, (long long)ht, axis_name[s->axis],
-		                  N > 1 ? ", after binning" : "");
+	const int64_t lo[2] = {s->col0, s->row0}, hi[2] = {s->col1, s->row1};
+	const int64_t dim[2] = {w, ht};
+	for (int i = 0; i < 2; i++)
+		if (lo[i] < 0 || hi[i] > dim[i] || lo[i] >= hi[i])
+			return tomo_error(TOMO_EUSAGE,
+			                  "crop %s %lld:%lld are not inside the image's "
+			                  "0:%lld (axis %c%s)", i ? "rows" : "columns",
+			                  (long long)lo[i], (long long)hi[i],
+			                  (long long)dim[i], axis_name[s->axis],
+			                  N > 1 ? ", after binning" : "");
 	s->width = s->col1 - s->col0;
 	s->height = s->row1 - s->row0;
 	return TOMO_OK;

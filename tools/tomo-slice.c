@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 
 #include "tomo/image.h"
@@ -217,13 +216,6 @@ name_for(const struct outspec *o, int64_t idx)
 	return s;
 }
 
-static int
-has_ext(const char *path, const char *ext)
-{
-	size_t n = strlen(path), e = strlen(ext);
-	return n > e && !strcasecmp(path + n - e, ext);
-}
-
 /* Cross-option checks (beat 2): everything that needs no input. */
 static void
 check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
@@ -238,8 +230,7 @@ check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
 			                 "a '%%')", o->spec);
 		o->pattern = p > 0;
 		o->format = tomo_image_format_of(o->spec);
-		if (has_ext(o->spec, ".jpg") || has_ext(o->spec, ".jpeg") ||
-		    has_ext(o->spec, ".gif") || has_ext(o->spec, ".bmp"))
+		if (o->format == TOMO_IMAGE_REFUSED)
 			tomo_usage_error("-o: '%s': that format is not written; use .png, "
 			                 ".pgm or .tif", o->spec);
 	}

@@ -20,6 +20,7 @@ enum tomo_image_format {
 	TOMO_IMAGE_PNG,      /* .png */
 	TOMO_IMAGE_PGM,      /* .pgm */
 	TOMO_IMAGE_TIFF,     /* .tif, .tiff */
+	TOMO_IMAGE_REFUSED,  /* .jpg, .jpeg, .gif, .bmp: lossy or paletted, not written */
 };
 
 /* The format named by path's extension (case-insensitive). */
