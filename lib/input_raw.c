@@ -110,6 +110,20 @@ release_span(const struct rawsrc *r, const unsigned char *p0,
 		madvise((void *)a, e - a, MADV_DONTNEED);
 }
 
+/* Start reading [p0, p1) of a mapping in the background. Linux reads at
+ * most max(read_ahead_kb, max_sectors_kb) per MADV_WILLNEED call and leaves
+ * the rest to synchronous faults, so ask in pieces no larger than the
+ * smallest usual read-ahead (128 KiB). */
+static void
+prefetch(const unsigned char *p0, const unsigned char *p1)
+{
+	const uintptr_t piece = (uintptr_t)128 << 10;
+	uintptr_t a = (uintptr_t)p0 & ~(uintptr_t)4095, e = (uintptr_t)p1;
+
+	for (; a < e; a += piece)
+		madvise((void *)a, e - a < piece ? e - a : piece, MADV_WILLNEED);
+}
+
 static int
 file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 {
@@ -127,8 +141,7 @@ file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 		 * the read-around of every fault. */
 		while (large && ahead < b->nz && (ahead == z || in_flight < LOOKAHEAD)) {
 			plane_span(in, r, b, ahead++, &p0, &p1);
-			uintptr_t a = (uintptr_t)p0 & ~(uintptr_t)4095;
-			madvise((void *)a, (size_t)((uintptr_t)p1 - a), MADV_WILLNEED);
+			prefetch(p0, p1);
 			in_flight += p1 - p0;
 		}
 		for (int64_t y = 0; y < b->ny; y++) {
