@@ -99,9 +99,21 @@ open_by_name(struct tomo_input *in, const char *path,
 		}
 	}
 	if (stat(path, &st) != 0) {
-		if (errno == ENOENT && strpbrk(path, "*?["))
+		int e = errno;
+		const char *sep = strstr(path, ":/");
+		if (e == ENOENT && strpbrk(path, "*?["))
 			return tomo_input_open_tiff(in, path);
-		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", path);
+		/* "scan.h5:/data" without scan.h5: the HDF5 reader names the file. */
+		if (e == ENOENT && sep) {
+			if (!(file = strndup(path, (size_t)(sep - path))))
+				return tomo_error(TOMO_ERR, "out of memory");
+			rc = is_hdf5_ext(file) ? tomo_input_open_hdf5(in, file, sep + 1)
+			                       : -1;
+			free(file);
+			if (rc >= 0)
+				return rc;
+		}
+		return tomo_error_sys(TOMO_ERR, e, "cannot open '%s'", path);
 	}
 	if (S_ISDIR(st.st_mode))
 		return tomo_input_open_tiff(in, path);

@@ -1,11 +1,481 @@
-/* input_hdf5: placeholder until the HDF5 back-end lands (issue 2). */
+/*
+ * input_hdf5: one dataset of an HDF5 file (DXchange /exchange/data by
+ * default, NeXus paths and external links followed) of any integer or float
+ * type. Shape (z, y, x) in C order; a rank-2 dataset is one plane, a rank-1
+ * dataset one row. Boxes are read as hyperslabs converted by HDF5 to float.
+ * Metadata: DXchange's /exchange/theta, and our own header attributes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hdf5_common.h"
 #include "io_impl.h"
 #include "tomo/err.h"
+
+/* Without a dataset path: DXchange's, else what our writer names it. */
+#define DEFAULT_DATASET "/exchange/data"
+#define OUR_DATASET     "/data"
+/* Chunk cache: at most this much, however large a plane's chunks are. */
+#define CACHE_MAX ((size_t)1 << 30)
+
+struct h5src {
+	hid_t file, ds;
+	int rank;
+	char *file_name, *dataset; /* for messages */
+};
+
+static void
+h5src_free(struct h5src *s)
+{
+	if (s->ds >= 0)
+		H5Dclose(s->ds);
+	if (s->file >= 0)
+		H5Fclose(s->file);
+	free(s->file_name);
+	free(s->dataset);
+	free(s);
+}
+
+/* A few datasets under root that could be read (rank 2 or 3), for the
+ * message saying that the one asked for is not there. */
+struct listing {
+	char text[600];
+	int shown, more, visited;
+	const char *prefix;
+};
+
+static herr_t
+on_link(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+	struct listing *l = data;
+	hid_t o;
+
+	(void)info;
+	if (++l->visited > 20000)
+		return 1;
+	if ((o = H5Oopen(g, name, H5P_DEFAULT)) < 0)
+		return 0;
+	if (H5Iget_type(o) == H5I_DATASET) {
+		hid_t sp = H5Dget_space(o);
+		hsize_t d[3];
+		int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+		if (r >= 2 && r <= 3 && H5Sget_simple_extent_dims(sp, d, NULL) == r) {
+			if (l->shown == 4) {
+				l->more = 1;
+			} else {
+				size_t n = strlen(l->text);
+				char shape[80];
+				if (r == 3)
+					snprintf(shape, sizeof shape, "%llux%llux%llu",
+					         (unsigned long long)d[0], (unsigned long long)d[1],
+					         (unsigned long long)d[2]);
+				else
+					snprintf(shape, sizeof shape, "%llux%llu",
+					         (unsigned long long)d[0],
+					         (unsigned long long)d[1]);
+				snprintf(l->text + n, sizeof l->text - n, "%s%s/%s (%s)",
+				         l->shown ? ", " : "", l->prefix, name, shape);
+				l->shown++;
+			}
+		}
+		if (sp >= 0)
+			H5Sclose(sp);
+	}
+	H5Oclose(o);
+	return l->more ? 1 : 0;
+}
+
+/* ": it holds /a (2x3), /b (4x5x6)" or "" */
+static const char *
+list_datasets(hid_t file, const char *group)
+{
+	static _Thread_local struct listing l;
+	static _Thread_local char out[700];
+	hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
+
+	memset(&l, 0, sizeof l);
+	l.prefix = strcmp(group, "/") ? group : "";
+	out[0] = 0;
+	if (g < 0)
+		return out;
+	H5Lvisit(g, H5_INDEX_NAME, H5_ITER_INC, on_link, &l);
+	H5Gclose(g);
+	if (l.shown)
+		snprintf(out, sizeof out,
+		         "; datasets of 2 or 3 dimensions there: "
+		         "%s%s",
+		         l.text, l.more ? ", ..." : "");
+	return out;
+}
+
+/* Open the dataset, saying precisely what is wrong when it cannot be. */
+static hid_t
+open_object(struct h5src *s, const char *path)
+{
+	char *p = strdup(path);
+	hid_t o;
+	htri_t e;
+
+	if (!p) {
+		tomo_error(TOMO_ERR, "out of memory");
+		return -1;
+	}
+	/* Each link on the way must exist for H5Oopen to say more than
+	 * "not found". */
+	for (char *slash = strchr(p + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = 0;
+		e = *p ? H5Lexists(s->file, p, H5P_DEFAULT) : 1;
+		if (slash)
+			*slash = '/';
+		if (e <= 0) {
+			free(p);
+			tomo_error(TOMO_ERR, "no dataset '%s' in '%s'%s", path, s->file_name,
+			           list_datasets(s->file, "/"));
+			return -1;
+		}
+		if (!slash || !slash[1])
+			break;
+	}
+	free(p);
+	e = H5Oexists_by_name(s->file, path, H5P_DEFAULT);
+	if (e <= 0) {
+		tomo_error(TOMO_ERR,
+		           "'%s' in '%s' is a link to a missing object or "
+		           "file%s%s",
+		           path, s->file_name, e < 0 ? ": " : "", e < 0 ? tomo_hdf5_msg() : "");
+		return -1;
+	}
+	if ((o = H5Oopen(s->file, path, H5P_DEFAULT)) < 0) {
+		tomo_error(TOMO_ERR, "cannot open '%s' in '%s': %s", path, s->file_name,
+		           tomo_hdf5_msg());
+		return -1;
+	}
+	if (H5Iget_type(o) != H5I_DATASET) {
+		int group = H5Iget_type(o) == H5I_GROUP;
+		H5Oclose(o);
+		tomo_error(TOMO_ERR, "'%s' in '%s' is a %s, not a dataset%s", path, s->file_name,
+		           group ? "group" : "named datatype",
+		           group ? list_datasets(s->file, path) : "");
+		return -1;
+	}
+	return o;
+}
+
+static const char *
+class_name(H5T_class_t c)
+{
+	switch (c) {
+	case H5T_COMPOUND: return "compound";
+	case H5T_STRING: return "string";
+	case H5T_ENUM: return "enum";
+	case H5T_BITFIELD: return "bitfield";
+	case H5T_OPAQUE: return "opaque";
+	case H5T_VLEN: return "variable-length";
+	case H5T_ARRAY: return "array";
+	case H5T_REFERENCE: return "reference";
+	case H5T_TIME: return "time";
+	default: return "unknown";
+	}
+}
+
+/* The stored type as ours; other classes refused. Floats of other widths
+ * than 4 and 8 bytes (HDF5 converts them too) are reported as the nearest
+ * wider type. */
+static int
+stored_type(struct h5src *s, enum tomo_dtype *dt, size_t *size)
+{
+	hid_t t = H5Dget_type(s->ds);
+	H5T_class_t c = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+	int sign = c == H5T_INTEGER && H5Tget_sign(t) == H5T_SGN_2;
+
+	*size = t < 0 ? 0 : H5Tget_size(t);
+	if (t >= 0)
+		H5Tclose(t);
+	if (c == H5T_FLOAT) {
+		*dt = *size <= 4 ? TOMO_F32 : TOMO_F64;
+	} else if (c == H5T_INTEGER) {
+		if (*size <= 1)
+			*dt = sign ? TOMO_I8 : TOMO_U8;
+		else if (*size <= 2)
+			*dt = sign ? TOMO_I16 : TOMO_U16;
+		else if (*size <= 4)
+			*dt = sign ? TOMO_I32 : TOMO_U32;
+		else
+			*dt = sign ? TOMO_I64 : TOMO_U64;
+	} else {
+		return tomo_error(TOMO_ERR,
+		                  "'%s' in '%s' holds %s samples; only "
+		                  "integer and float datasets can be read",
+		                  s->dataset, s->file_name, class_name(c));
+	}
+	return TOMO_OK;
+}
+
+static int
+shape(struct h5src *s, int64_t size[3])
+{
+	hid_t sp = H5Dget_space(s->ds);
+	hsize_t d[H5S_MAX_RANK];
+	int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+
+	if (r > 0 && r <= H5S_MAX_RANK && H5Sget_simple_extent_dims(sp, d, NULL) < 0)
+		r = -1;
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (r < 0)
+		return tomo_error(TOMO_ERR, "cannot read the shape of '%s' in '%s': %s", s->dataset,
+		                  s->file_name, tomo_hdf5_msg());
+	if (r == 0)
+		return tomo_error(TOMO_ERR, "'%s' in '%s' is a scalar, not an array", s->dataset,
+		                  s->file_name);
+	if (r > 3)
+		return tomo_error(TOMO_ERR,
+		                  "'%s' in '%s' has %d dimensions; at most 3 "
+		                  "(z, y, x) are supported",
+		                  s->dataset, s->file_name, r);
+	size[0] = size[1] = size[2] = 1;
+	for (int i = 0; i < r; i++) {
+		if (d[i] == 0)
+			return tomo_error(TOMO_ERR,
+			                  "'%s' in '%s' is empty (dimension %d "
+			                  "is 0)",
+			                  s->dataset, s->file_name, i);
+		size[r - 1 - i] = (int64_t)d[i];
+	}
+	s->rank = r;
+	return TOMO_OK;
+}
+
+/* The smallest prime >= n: HDF5 wants a prime number of cache slots. */
+static size_t
+prime_at_least(size_t n)
+{
+	for (;; n++) {
+		size_t d = 2;
+		while (d * d <= n && n % d)
+			d++;
+		if (n > 1 && d * d > n)
+			return n;
+	}
+}
+
+/* Reopen the dataset with a chunk cache that holds the chunks of one plane,
+ * so reading plane after plane decodes each chunk once. */
+static int
+set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize)
+{
+	hid_t dcpl = H5Dget_create_plist(s->ds);
+	hsize_t c[3];
+	size_t nchunks = 1, bytes;
+	int chunked = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CHUNKED &&
+	              H5Pget_chunk(dcpl, s->rank, c) == s->rank;
+
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (!chunked)
+		return TOMO_OK;
+	bytes = tsize;
+	for (int i = 0; i < s->rank; i++) {
+		int64_t n = size[s->rank - 1 - i]; /* that axis's length */
+		bytes *= c[i];
+		if (s->rank - i <= 2) /* y and x: a plane's chunks */
+			nchunks *= (size_t)((n + (int64_t)c[i] - 1) / (int64_t)c[i]);
+	}
+	if (bytes * nchunks <= ((size_t)1 << 20))
+		return TOMO_OK; /* HDF5's default 1 MiB already holds them */
+	size_t cache = bytes * nchunks > CACHE_MAX ? CACHE_MAX : bytes * nchunks;
+	size_t slots = 10 * (cache / bytes + 1);
+	hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
+	if (dapl < 0 || H5Pset_chunk_cache(dapl, prime_at_least(slots > 1000003 ? 1000003 : slots),
+	                                   cache + bytes, H5D_CHUNK_CACHE_W0_DEFAULT) < 0) {
+		if (dapl >= 0)
+			H5Pclose(dapl);
+		return TOMO_OK; /* only slower */
+	}
+	/* Handles of one dataset share one cache, made at the first open: close
+	 * ours before opening again with the new size. */
+	H5Dclose(s->ds);
+	s->ds = H5Dopen2(s->file, s->dataset, dapl);
+	H5Pclose(dapl);
+	if (s->ds < 0)
+		s->ds = H5Dopen2(s->file, s->dataset, H5P_DEFAULT);
+	if (s->ds < 0)
+		return tomo_error(TOMO_ERR, "cannot open '%s' in '%s' again: %s", s->dataset,
+		                  s->file_name, tomo_hdf5_msg());
+	return TOMO_OK;
+}
+
+/* DXchange keeps the angles of /exchange/data in /exchange/theta, degrees
+ * unless its "units" attribute says radians. */
+static int
+read_theta(struct h5src *s, struct tomo_header *h)
+{
+	const char *p = s->dataset;
+	hid_t t, sp;
+	hssize_t n;
+	double *v;
+	int rad = 0;
+
+	while (*p == '/')
+		p++;
+	if (strcmp(p, "exchange/data") || H5Lexists(s->file, "/exchange", H5P_DEFAULT) <= 0 ||
+	    H5Lexists(s->file, "/exchange/theta", H5P_DEFAULT) <= 0)
+		return TOMO_OK;
+	if ((t = H5Dopen2(s->file, "/exchange/theta", H5P_DEFAULT)) < 0)
+		return tomo_error(TOMO_ERR, "cannot open '/exchange/theta' in '%s': %s",
+		                  s->file_name, tomo_hdf5_msg());
+	sp = H5Dget_space(t);
+	n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+	if (sp >= 0)
+		H5Sclose(sp);
+	v = n > 0 ? malloc((size_t)n * sizeof *v) : NULL;
+	if (!v || H5Dread(t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+		int rc = tomo_error(TOMO_ERR, "cannot read '/exchange/theta' in '%s'%s%s",
+		                    s->file_name, v ? ": " : "", v ? tomo_hdf5_msg() : "");
+		free(v);
+		H5Dclose(t);
+		return rc;
+	}
+	char *units = tomo_hdf5_string_attr(t, "units");
+	rad = units && !strncasecmp(units, "rad", 3);
+	free(units);
+	H5Dclose(t);
+	for (hssize_t i = 0; i < n; i++) {
+		if (rad)
+			v[i] *= 180 / M_PI;
+		if (!isfinite(v[i])) {
+			free(v);
+			return tomo_error(TOMO_ERR,
+			                  "'/exchange/theta' in '%s': value "
+			                  "%lld is not finite",
+			                  s->file_name, (long long)i);
+		}
+	}
+	int rc = tomo_header_set_angles(h, v, n);
+	free(v);
+	if (rc == TOMO_OK)
+		h->kind = TOMO_KIND_PROJECTIONS;
+	return rc;
+}
+
+static int
+h5_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	struct h5src *s = in->impl;
+	const hsize_t start[3] = {(hsize_t)b->z0, (hsize_t)b->y0, (hsize_t)b->x0};
+	const hsize_t count[3] = {(hsize_t)b->nz, (hsize_t)b->ny, (hsize_t)b->nx};
+
+	tomo_hdf5_quiet();
+	/* A dataset of rank < 3 takes the last rank values (y, x or x). */
+	if (tomo_hdf5_slab(s->ds, s->rank, start + 3 - s->rank, count + 3 - s->rank, dst, 0) < 0)
+		return tomo_error(TOMO_ERR,
+		                  "cannot read planes %lld..%lld of '%s' in "
+		                  "'%s': %s",
+		                  (long long)b->z0, (long long)(b->z0 + b->nz - 1), s->dataset,
+		                  s->file_name, tomo_hdf5_msg());
+	return TOMO_OK;
+}
+
+static void
+h5_close(struct tomo_input *in)
+{
+	tomo_hdf5_quiet();
+	h5src_free(in->impl);
+}
+
+static const struct tomo_input_ops h5_ops = {h5_read, h5_close};
+
+static int
+open_file(struct h5src *s)
+{
+	struct stat st;
+	htri_t is;
+	hid_t fapl;
+	int fd;
+
+	if ((fd = open(s->file_name, O_RDONLY | O_CLOEXEC)) < 0)
+		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", s->file_name);
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return tomo_error(TOMO_ERR, "'%s' is a directory", s->file_name);
+	}
+	close(fd);
+	if ((fapl = tomo_hdf5_fapl(0)) < 0)
+		return tomo_error(TOMO_ERR, "cannot set up HDF5: %s", tomo_hdf5_msg());
+#if H5_VERSION_GE(1, 12, 0)
+	is = H5Fis_accessible(s->file_name, fapl);
+#else
+	is = H5Fis_hdf5(s->file_name);
+#endif
+	if (is == 0) {
+		H5Pclose(fapl);
+		return tomo_error(TOMO_ERR, "'%s' is not an HDF5 file", s->file_name);
+	}
+	s->file = H5Fopen(s->file_name, H5F_ACC_RDONLY, fapl);
+	if (s->file < 0) {
+		int rc = tomo_error(TOMO_ERR,
+		                    "cannot open '%s' as HDF5 (damaged or "
+		                    "truncated?): %s",
+		                    s->file_name, tomo_hdf5_msg());
+		H5Pclose(fapl);
+		return rc;
+	}
+	H5Pclose(fapl);
+	return TOMO_OK;
+}
 
 int
 tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *dataset)
 {
-	(void)in;
-	(void)dataset;
-	return tomo_error(TOMO_ERR, "'%s': HDF5 input is not available yet", file);
+	struct h5src *s = calloc(1, sizeof *s);
+	size_t tsize;
+	int rc;
+
+	if (!s)
+		return tomo_error(TOMO_ERR, "out of memory");
+	s->file = s->ds = -1;
+	s->file_name = strdup(file);
+	s->dataset = strdup(dataset && *dataset ? dataset : DEFAULT_DATASET);
+	if (!s->file_name || !s->dataset) {
+		h5src_free(s);
+		return tomo_error(TOMO_ERR, "out of memory");
+	}
+	tomo_hdf5_quiet();
+	if ((rc = open_file(s)))
+		goto fail;
+	if (!(dataset && *dataset) && H5Lexists(s->file, "/exchange", H5P_DEFAULT) <= 0 &&
+	    H5Lexists(s->file, OUR_DATASET, H5P_DEFAULT) > 0) {
+		free(s->dataset);
+		if (!(s->dataset = strdup(OUR_DATASET))) {
+			rc = tomo_error(TOMO_ERR, "out of memory");
+			goto fail;
+		}
+	}
+	if ((s->ds = open_object(s, s->dataset)) < 0) {
+		rc = TOMO_ERR;
+		goto fail;
+	}
+	if ((rc = stored_type(s, &in->dtype, &tsize)) || (rc = shape(s, in->hdr.size)) ||
+	    (rc = set_chunk_cache(s, in->hdr.size, tsize)) || (rc = read_theta(s, &in->hdr)))
+		goto fail;
+	char where[4200];
+	snprintf(where, sizeof where, "'%s' in '%s'", s->dataset, s->file_name);
+	if ((rc = tomo_hdf5_read_header(s->ds, &in->hdr, where)))
+		goto fail;
+	in->impl = s;
+	in->ops = &h5_ops;
+	in->format = "hdf5";
+	return TOMO_OK;
+fail:
+	h5src_free(s);
+	tomo_header_free(&in->hdr);
+	return rc;
 }

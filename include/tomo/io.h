@@ -26,7 +26,10 @@ struct tomo_box {
 
 struct tomo_input_opts {
 	const char *shape;   /* "XxYxZ" for .raw files and raw stdin, else NULL */
-	const char *dataset; /* HDF5 dataset when the path names none; NULL: /exchange/data */
+	/* HDF5 dataset when the path names none. NULL: /exchange/data
+	 * (DXchange), or /data (tomo's output default) when the file has no
+	 * /exchange. */
+	const char *dataset;
 };
 
 struct tomo_input;

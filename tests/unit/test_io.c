@@ -35,15 +35,7 @@ header(struct tomo_header *h)
 	tomo_header_set_kv(h, "origin", "unit test");
 }
 
-static char *
-path(const char *name)
-{
-	static char p[8][512];
-	static int i;
-	i = (i + 1) % 8;
-	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
+#define path unit_path
 
 static int
 write_file(const char *name, int reverse)

@@ -79,4 +79,16 @@ unit_tmpdir(void)
 	return unit_dir;
 }
 
+/* dir/name in the test's temporary directory; the last 8 results stay
+ * valid. */
+static __attribute__((unused)) char *
+unit_path(const char *name)
+{
+	static char p[8][512];
+	static int i;
+	i = (i + 1) % 8;
+	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
+	return p[i];
+}
+
 #endif
