@@ -155,6 +155,7 @@ tomo_input_open(const char *path, const struct tomo_input_opts *o,
 	if (!in)
 		return tomo_error(TOMO_ERR, "out of memory");
 	tomo_header_init(&in->hdr);
+	in->chunk_cache = o ? o->chunk_cache : 0;
 	in->name = strdup(stdin_ ? "<stdin>" : path);
 	if (!in->name) {
 		free(in);

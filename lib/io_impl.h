@@ -27,6 +27,7 @@ struct tomo_input {
 	int sequential;       /* forward-only (pipe) */
 	int64_t next_z;       /* sequential: the first plane not yet consumed */
 	const float *mapped;  /* float32 LE samples in place, or NULL */
+	int64_t chunk_cache;  /* tomo_input_opts.chunk_cache */
 };
 
 /* Back-end constructors: fill in (hdr, ops, impl, format, dtype, ...);

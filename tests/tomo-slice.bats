@@ -282,6 +282,26 @@ assert k['tomo_kind'] == 'sinograms' and k['tomo_angles'].split() == ['0', '10',
 	rm -f out/big.nrrd
 }
 
+@test "one slice of a chunked HDF5 volume: peak RSS under 200 MB (z and y)" {
+	[ -x /usr/bin/time ] || skip "/usr/bin/time is missing"
+	# 1 GiB decoded, in 1 MiB gzip chunks (16 x 128 x 128): a z slice
+	# crosses 256 of them, which a plane-sized chunk cache would keep.
+	pyc "
+import h5py
+with h5py.File('out/c.h5', 'w') as f:
+    d = f.create_dataset('v', (64, 2048, 2048), 'f4', chunks=(16, 128, 128),
+                         compression='gzip', compression_opts=1)
+    for z in range(0, 64, 16):
+        d[z:z + 16] = np.zeros((16, 2048, 2048), np.float32)
+"
+	for sel in "--axis z --index 30" "--axis y --index 1000"; do
+		/usr/bin/time -f '%M' -o out/rss tomo-slice $sel out/c.h5:/v -o out/s.png
+		kb=$(tail -n 1 out/rss)
+		echo "# $sel: max RSS $kb KiB" >&3
+		[ "$kb" -lt 204800 ]
+	done
+}
+
 @test "round trip NRRD -> .tif -> .h5 -> NRRD through tomo-slice is bit-exact" {
 	need_backend TIFF .tif
 	need_backend HDF5 .h5

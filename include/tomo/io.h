@@ -30,6 +30,11 @@ struct tomo_input_opts {
 	 * (DXchange), or /data (tomo's output default) when the file has no
 	 * /exchange. */
 	const char *dataset;
+	/* HDF5: the most bytes of chunk cache to keep. 0: enough for the
+	 * chunks of one plane (up to 1 GiB), so reading plane after plane
+	 * decodes each chunk once; a reader that touches each chunk once (one
+	 * slice) gives a small value and keeps its resident set small. */
+	int64_t chunk_cache;
 };
 
 struct tomo_input;
