@@ -228,7 +228,8 @@ assert np.array_equal(o, np.array(Image.open('out/p.png')))
 	pyc "
 from PIL import Image
 v = np.load('v.npy').astype(np.float64)
-m = np.array(Image.open('out/m.png'))
+im = Image.open('out/m.png'); m = np.array(im)
+assert im.info['Index'] == '0:9:2' and im.info['Montage'] == '3x2', im.info
 assert m.shape == (2 * 11 + 4, 3 * 13 + 2 * 4), m.shape
 g = lambda a: np.clip(np.floor((a + 5) / 25 * 255 + 0.5), 0, 255)
 for k, s in enumerate((0, 2, 4, 6, 8)):

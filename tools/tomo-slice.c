@@ -27,6 +27,9 @@
 /* Black pixels between the pictures of --ortho and --montage. */
 #define GAP 4
 
+/* -q: no warnings either (tomo_warn itself prints regardless). */
+static int quiet;
+
 enum {
 	OPT_AXIS = 256, OPT_INDEX, OPT_RANGE, OPT_CROP, OPT_BIN, OPT_BITS,
 	OPT_WINDOW, OPT_PERCENTILE, OPT_ORTHO, OPT_MONTAGE,
@@ -307,7 +310,7 @@ read_slices(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0,
 static void
 warn_nonfinite(int64_t n)
 {
-	if (n > 0)
+	if (n > 0 && !quiet)
 		tomo_warn("%" PRId64 " non-finite samples (NaN or Inf) written", n);
 }
 
@@ -424,7 +427,8 @@ find_window(const struct args *a, const struct tomo_scratch *st, int64_t n,
 		}
 	}
 	if (!finite) {
-		tomo_warn("no finite sample in the selection: window 0:1");
+		if (!quiet)
+			tomo_warn("no finite sample in the selection: window 0:1");
 		w[0] = 0;
 		w[1] = 1;
 	} else if (!(w[1] > w[0])) {
@@ -476,7 +480,8 @@ text_init(struct text *t, struct tomo_input *in, const struct args *a,
 		text_add(t, "Crop", "%s", a->crop_arg);
 }
 
-/* The indices of slices k0..k0+nk-1 as A, or A:B:STEP (B past the last). */
+/* The indices of slices k0..k0+nk-1 as A, or A:B[:STEP] as --range takes
+ * them (B past the last, STEP when not 1). */
 static void
 text_index(struct text *t, const struct tomo_slice_sel *s, int64_t k0,
            int64_t nk)
@@ -486,6 +491,8 @@ text_index(struct text *t, const struct tomo_slice_sel *s, int64_t k0,
 	text_add(t, "Axis", "%c", "xyz"[s->axis]);
 	if (nk == 1)
 		text_add(t, "Index", "%lld", (long long)a);
+	else if (s->step == 1)
+		text_add(t, "Index", "%lld:%lld", (long long)a, (long long)(a + nk));
 	else
 		text_add(t, "Index", "%lld:%lld:%lld", (long long)a,
 		         (long long)(a + (nk - 1) * s->step + 1), (long long)s->step);
@@ -515,7 +522,7 @@ write_one(const char *name, const struct outspec *o, int64_t w, int64_t h,
 static void
 warn_nan(int64_t nan)
 {
-	if (nan > 0)
+	if (nan > 0 && !quiet)
 		tomo_warn("%" PRId64 " NaN samples were mapped to 0 (black)", nan);
 }
 
@@ -700,6 +707,7 @@ main(int argc, char **argv)
 	tomo_tool_init("tomo-slice");
 	tomo_opt_parse(&tool, argc, argv, &c, handle, &a);
 	check_args(&a, &c, &o);
+	quiet = c.quiet;
 
 	/* One plain slice (or the three of --ortho) reads each HDF5 chunk once:
 	 * no chunk cache beyond HDF5's 1 MiB, so the resident set stays small.
