@@ -1,7 +1,7 @@
 /*
  * image: greyscale image writers (PNG through libpng, binary PGM, TIFF
  * through libtiff) and the intensity window (tomo/image.h). Each file is
- * written under a temporary name from output.c (tomo_file_temp) and renamed
+ * written under a temporary name from output.c (tomo_output_temp_create) and renamed
  * into place by tomo_image_close, so a failure leaves nothing behind.
  */
 #include <errno.h>
@@ -370,7 +370,7 @@ tomo_image_open(const char *path, enum tomo_image_format f, int bits,
 		free_writer(w);
 		return tomo_error(TOMO_ERR, "out of memory");
 	}
-	if ((rc = tomo_file_temp(path, &w->tmp, &w->fd))) {
+	if ((rc = tomo_output_temp_create(path, &w->tmp, &w->fd))) {
 		free_writer(w);
 		return rc;
 	}
@@ -449,9 +449,9 @@ tomo_image_close(struct tomo_image_writer *w)
 		                w->path, (long long)w->added, (long long)w->pages);
 	rc = close_file(w, rc);
 	if (rc == TOMO_OK)
-		rc = tomo_file_commit(w->tmp, w->path);
+		rc = tomo_output_temp_commit(w->tmp, w->path);
 	else
-		tomo_file_discard(w->tmp);
+		tomo_output_temp_discard(w->tmp);
 	free_writer(w);
 	return rc;
 }
@@ -462,7 +462,7 @@ tomo_image_abort(struct tomo_image_writer *w)
 	if (!w)
 		return;
 	close_file(w, TOMO_ERR);
-	tomo_file_discard(w->tmp);
+	tomo_output_temp_discard(w->tmp);
 	free_writer(w);
 }
 

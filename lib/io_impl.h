@@ -71,21 +71,20 @@ struct tomo_output {
 /* The name of the output for messages. */
 const char *tomo_output_name(const struct tomo_output *o);
 
+/* A temporary file beside path (".NAME.tmp-XXXXXX"), created empty with
+ * the mode a plain create would give, open on *fd and registered so that
+ * fatal exits remove it; for writers that are not tomo_output back-ends
+ * (the phantom's HDF5 scans, the image writers of image.c). The caller
+ * closes fd, then commit renames the file to path (removing it if that
+ * fails) or discard removes it (NULL: no-op); both free tmp. At most 16
+ * files are pending at a time; more are still made, not removed on signals. */
+int tomo_output_temp_create(const char *path, char **tmp, int *fd);
+int tomo_output_temp_commit(char *tmp, const char *path);
+void tomo_output_temp_discard(char *tmp);
+
 int tomo_output_open_nrrd(struct tomo_output *o, int raw);
 int tomo_output_open_tiff(struct tomo_output *o);
 int tomo_output_open_hdf5(struct tomo_output *o);
-
-/* Atomic files (output.c), also used by the image writers (image.c).
- * tomo_file_temp creates a temporary file beside path (".NAME.tmp-XXXXXX",
- * the mode a plain create would give) and registers it, so that a fatal
- * exit or signal removes it (tomo_output_abort_all_files). The caller
- * closes fd, then either renames the file into place with tomo_file_commit
- * (which removes it if the rename fails) or removes it with
- * tomo_file_discard (NULL is a no-op). Both free tmp. At most 16 files are
- * pending at a time; more are still created but not removed on signals. */
-int tomo_file_temp(const char *path, char **tmp, int *fd);
-int tomo_file_commit(char *tmp, const char *path);
-void tomo_file_discard(char *tmp);
 
 /* Write all of buf at offset (or at the current position when offset < 0),
  * retrying short writes and EINTR. */

@@ -109,7 +109,7 @@ classify(const char *spec, char **file, char **dataset, enum format *f)
 }
 
 int
-tomo_file_temp(const char *path, char **tmp, int *fd)
+tomo_output_temp_create(const char *path, char **tmp, int *fd)
 {
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
@@ -136,22 +136,22 @@ tomo_file_temp(const char *path, char **tmp, int *fd)
 }
 
 int
-tomo_file_commit(char *tmp, const char *path)
+tomo_output_temp_commit(char *tmp, const char *path)
 {
-	int rc = TOMO_OK;
-
 	if (rename(tmp, path)) {
-		rc = tomo_error_sys(TOMO_ERR, errno, "cannot rename '%s' to '%s'",
-		                    tmp, path);
-		unlink(tmp);
+		/* The message first: discard frees tmp. */
+		int rc = tomo_error_sys(TOMO_ERR, errno, "cannot rename '%s' to '%s'",
+		                        tmp, path);
+		tomo_output_temp_discard(tmp);
+		return rc;
 	}
 	pending_remove(tmp);
 	free(tmp);
-	return rc;
+	return TOMO_OK;
 }
 
 void
-tomo_file_discard(char *tmp)
+tomo_output_temp_discard(char *tmp)
 {
 	if (!tmp)
 		return;
@@ -163,7 +163,7 @@ tomo_file_discard(char *tmp)
 static int
 make_temp(struct tomo_output *o)
 {
-	return tomo_file_temp(o->path, &o->tmp, &o->fd);
+	return tomo_output_temp_create(o->path, &o->tmp, &o->fd);
 }
 
 static void
@@ -171,7 +171,7 @@ release(struct tomo_output *o)
 {
 	if (o->fd > 2)
 		close(o->fd);
-	tomo_file_discard(o->tmp);
+	tomo_output_temp_discard(o->tmp);
 	tomo_header_free(&o->hdr);
 	free(o->path);
 	free(o->dataset);
@@ -320,7 +320,7 @@ tomo_output_close(struct tomo_output *o)
 		o->fd = -1;
 	}
 	if (rc == TOMO_OK && o->tmp) {
-		rc = tomo_file_commit(o->tmp, o->path);
+		rc = tomo_output_temp_commit(o->tmp, o->path);
 		o->tmp = NULL;
 	}
 	release(o);
