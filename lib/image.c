@@ -25,13 +25,13 @@ struct tomo_image_writer {
 	int bits;
 	int64_t width, height, pages, added;
 	char *path, *tmp;
-	int fd;              /* owned here until handed to fp or tif */
-	FILE *fp;            /* PNG */
-	TIFF *tif;           /* TIFF */
-	char *desc;          /* "key: value" lines for TIFF */
+	int fd;                       /* owned here until handed to fp or tif */
+	FILE *fp;                     /* PNG */
+	TIFF *tif;                    /* TIFF */
+	char *desc;                   /* "key: value" lines for TIFF */
 	struct tomo_image_text *text; /* copies, for PNG */
 	int ntext;
-	char libmsg[512];    /* the last libpng/libtiff complaint */
+	char libmsg[512]; /* the last libpng/libtiff complaint */
 };
 
 static int
@@ -50,8 +50,8 @@ tomo_image_format_of(const char *path)
 		return TOMO_IMAGE_PGM;
 	if (has_ext(path, ".tif") || has_ext(path, ".tiff"))
 		return TOMO_IMAGE_TIFF;
-	if (has_ext(path, ".jpg") || has_ext(path, ".jpeg") ||
-	    has_ext(path, ".gif") || has_ext(path, ".bmp"))
+	if (has_ext(path, ".jpg") || has_ext(path, ".jpeg") || has_ext(path, ".gif") ||
+	    has_ext(path, ".bmp"))
 		return TOMO_IMAGE_REFUSED;
 	return TOMO_IMAGE_NONE;
 }
@@ -136,8 +136,7 @@ png_write_page(struct tomo_image_writer *w, const void *pixels)
 
 	if (!txt)
 		return tomo_error(TOMO_ERR, "out of memory");
-	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, w, png_on_error,
-	                              png_on_warning);
+	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, w, png_on_error, png_on_warning);
 	if (png)
 		info = png_create_info_struct(png);
 	if (!png || !info) {
@@ -149,23 +148,20 @@ png_write_page(struct tomo_image_writer *w, const void *pixels)
 		png_destroy_write_struct(&png, &info);
 		free(txt);
 		if (ferror(w->fp))
-			return tomo_error_sys(TOMO_ERR, errno, "cannot write '%s'",
-			                      w->path);
-		return tomo_error(TOMO_ERR, "cannot write '%s': %s", w->path,
-		                  w->libmsg);
+			return tomo_error_sys(TOMO_ERR, errno, "cannot write '%s'", w->path);
+		return tomo_error(TOMO_ERR, "cannot write '%s': %s", w->path, w->libmsg);
 	}
 	png_init_io(png, w->fp);
 	png_set_compression_level(png, 4);
-	png_set_IHDR(png, info, (png_uint_32)w->width, (png_uint_32)w->height,
-	             w->bits, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
-	             PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_set_IHDR(png, info, (png_uint_32)w->width, (png_uint_32)w->height, w->bits,
+	             PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+	             PNG_FILTER_TYPE_DEFAULT);
 	for (int i = 0; i < w->ntext; i++) {
 		txt[i].key = (char *)w->text[i].key;
 		txt[i].text = (char *)w->text[i].value;
 		/* tEXt is Latin-1; UTF-8 names go into iTXt. */
-		txt[i].compression = is_ascii(w->text[i].value)
-		                             ? PNG_TEXT_COMPRESSION_NONE
-		                             : PNG_ITXT_COMPRESSION_NONE;
+		txt[i].compression = is_ascii(w->text[i].value) ? PNG_TEXT_COMPRESSION_NONE
+		                                                : PNG_ITXT_COMPRESSION_NONE;
 	}
 	png_set_text(png, info, txt, w->ntext);
 	png_write_info(png, info);
@@ -191,9 +187,8 @@ pgm_header(struct tomo_image_writer *w, const struct tomo_image_text *t, int n)
 	char *head = NULL;
 	int rc;
 
-	if (!comments || asprintf(&head, "P5\n%s%lld %lld\n%d\n", comments,
-	                          (long long)w->width, (long long)w->height,
-	                          w->bits == 16 ? 65535 : 255) < 0) {
+	if (!comments || asprintf(&head, "P5\n%s%lld %lld\n%d\n", comments, (long long)w->width,
+	                          (long long)w->height, w->bits == 16 ? 65535 : 255) < 0) {
 		free(comments);
 		return tomo_error(TOMO_ERR, "out of memory");
 	}
@@ -235,8 +230,7 @@ pgm_write_page(struct tomo_image_writer *w, const void *pixels)
 /* ---- TIFF ---- */
 
 static int
-tiff_on_error(TIFF *tif, void *user, const char *module, const char *fmt,
-              va_list ap)
+tiff_on_error(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
 	struct tomo_image_writer *w = user;
 	(void)tif;
@@ -246,8 +240,7 @@ tiff_on_error(TIFF *tif, void *user, const char *module, const char *fmt,
 }
 
 static int
-tiff_on_warning(TIFF *tif, void *user, const char *module, const char *fmt,
-                va_list ap)
+tiff_on_warning(TIFF *tif, void *user, const char *module, const char *fmt, va_list ap)
 {
 	(void)tif;
 	(void)user;
@@ -260,8 +253,7 @@ tiff_on_warning(TIFF *tif, void *user, const char *module, const char *fmt,
 static int
 tiff_open(struct tomo_image_writer *w)
 {
-	const double bytes = (double)row_bytes(w) * (double)w->height *
-	                     (double)w->pages;
+	const double bytes = (double)row_bytes(w) * (double)w->height * (double)w->pages;
 	TIFFOpenOptions *opts = TIFFOpenOptionsAlloc();
 
 	if (!opts)
@@ -304,8 +296,7 @@ tiff_write_page(struct tomo_image_writer *w, const void *pixels)
 	if (ok && w->pages > 1)
 		ok = TIFFSetField(t, TIFFTAG_SUBFILETYPE, FILETYPE_PAGE) &&
 		     (w->pages > UINT16_MAX ||
-		      TIFFSetField(t, TIFFTAG_PAGENUMBER, (uint16_t)w->added,
-		                   (uint16_t)w->pages));
+		      TIFFSetField(t, TIFFTAG_PAGENUMBER, (uint16_t)w->added, (uint16_t)w->pages));
 	for (int64_t y = 0; ok && y < w->height; y += rps) {
 		int64_t n = w->height - y < rps ? w->height - y : rps;
 		ok = TIFFWriteEncodedStrip(t, (uint32_t)(y / rps),
@@ -315,8 +306,8 @@ tiff_write_page(struct tomo_image_writer *w, const void *pixels)
 	if (ok)
 		ok = TIFFWriteDirectory(t);
 	if (!ok)
-		return tomo_error(TOMO_ERR, "cannot write '%s' (page %lld): %s",
-		                  w->path, (long long)w->added + 1,
+		return tomo_error(TOMO_ERR, "cannot write '%s' (page %lld): %s", w->path,
+		                  (long long)w->added + 1,
 		                  w->libmsg[0] ? w->libmsg : "libtiff failed");
 	return TOMO_OK;
 }
@@ -324,25 +315,26 @@ tiff_write_page(struct tomo_image_writer *w, const void *pixels)
 /* ---- front ---- */
 
 int
-tomo_image_open(const char *path, enum tomo_image_format f, int bits,
-                int64_t width, int64_t height, int64_t pages,
-                const struct tomo_image_text *text, int ntext,
+tomo_image_open(const char *path, enum tomo_image_format f, int bits, int64_t width, int64_t height,
+                int64_t pages, const struct tomo_image_text *text, int ntext,
                 struct tomo_image_writer **out)
 {
 	struct tomo_image_writer *w;
 	int rc;
 
 	if (bits != 8 && bits != 16)
-		return tomo_error(TOMO_EUSAGE, "'%s': %d bits per sample (8 or 16 "
-		                  "are written)", path, bits);
-	if (width < 1 || height < 1 || width > INT32_MAX || height > INT32_MAX ||
-	    pages < 1 || (f != TOMO_IMAGE_TIFF && pages != 1))
-		return tomo_error(TOMO_ERR, "'%s': cannot hold %lld image(s) of %lld "
-		                  "x %lld pixels", path, (long long)pages,
-		                  (long long)width, (long long)height);
+		return tomo_error(TOMO_EUSAGE,
+		                  "'%s': %d bits per sample (8 or 16 "
+		                  "are written)",
+		                  path, bits);
+	if (width < 1 || height < 1 || width > INT32_MAX || height > INT32_MAX || pages < 1 ||
+	    (f != TOMO_IMAGE_TIFF && pages != 1))
+		return tomo_error(TOMO_ERR,
+		                  "'%s': cannot hold %lld image(s) of %lld "
+		                  "x %lld pixels",
+		                  path, (long long)pages, (long long)width, (long long)height);
 	if (f != TOMO_IMAGE_PNG && f != TOMO_IMAGE_PGM && f != TOMO_IMAGE_TIFF)
-		return tomo_error(TOMO_EUSAGE, "'%s' is not a .png, .pgm or .tif name",
-		                  path);
+		return tomo_error(TOMO_EUSAGE, "'%s' is not a .png, .pgm or .tif name", path);
 	w = calloc(1, sizeof *w);
 	if (!w || !(w->path = strdup(path)) ||
 	    !(w->text = calloc((size_t)(ntext ? ntext : 1), sizeof *w->text))) {
@@ -400,8 +392,10 @@ tomo_image_add(struct tomo_image_writer *w, const void *pixels)
 	int rc = TOMO_OK;
 
 	if (w->added >= w->pages)
-		return tomo_error(TOMO_ERR, "'%s': more than the %lld page(s) "
-		                  "announced", w->path, (long long)w->pages);
+		return tomo_error(TOMO_ERR,
+		                  "'%s': more than the %lld page(s) "
+		                  "announced",
+		                  w->path, (long long)w->pages);
 	switch (w->format) {
 	case TOMO_IMAGE_PNG: rc = png_write_page(w, pixels); break;
 	case TOMO_IMAGE_PGM: rc = pgm_write_page(w, pixels); break;
@@ -445,8 +439,8 @@ tomo_image_close(struct tomo_image_writer *w)
 	int rc = TOMO_OK;
 
 	if (w->added != w->pages)
-		rc = tomo_error(TOMO_ERR, "'%s': %lld of %lld page(s) written",
-		                w->path, (long long)w->added, (long long)w->pages);
+		rc = tomo_error(TOMO_ERR, "'%s': %lld of %lld page(s) written", w->path,
+		                (long long)w->added, (long long)w->pages);
 	rc = close_file(w, rc);
 	if (rc == TOMO_OK)
 		rc = tomo_output_temp_commit(w->tmp, w->path);
@@ -467,8 +461,7 @@ tomo_image_abort(struct tomo_image_writer *w)
 }
 
 int64_t
-tomo_window_apply(const float *src, size_t n, double lo, double hi, int bits,
-                  void *dst)
+tomo_window_apply(const float *src, size_t n, double lo, double hi, int bits, void *dst)
 {
 	const double top = bits == 16 ? 65535.0 : 255.0, span = hi - lo;
 	uint8_t *d8 = dst;

@@ -88,15 +88,16 @@ rank_of(int64_t m, double q, int64_t *lo, double *frac)
 }
 
 int
-tomo_percentiles(const float *p, size_t n, const double *q, int nq,
-                 double *out, int64_t *nfinite)
+tomo_percentiles(const float *p, size_t n, const double *q, int nq, double *out, int64_t *nfinite)
 {
 	float *v = malloc((n ? n : 1) * sizeof *v);
 	size_t m = 0;
 
 	if (!v)
-		return tomo_error(TOMO_ERR, "out of memory for a copy of %zu samples "
-		                  "(percentiles)", n);
+		return tomo_error(TOMO_ERR,
+		                  "out of memory for a copy of %zu samples "
+		                  "(percentiles)",
+		                  n);
 	for (size_t i = 0; i < n; i++)
 		if (isfinite(p[i]))
 			v[m++] = p[i];
@@ -134,8 +135,10 @@ tomo_hist_init(struct tomo_hist *h, double lo, double hi, int64_t nbins)
 	h->nbins = nbins;
 	h->count = calloc((size_t)nbins, sizeof *h->count);
 	if (!h->count)
-		return tomo_error(TOMO_ERR, "out of memory for a histogram of %lld "
-		                  "bins", (long long)nbins);
+		return tomo_error(TOMO_ERR,
+		                  "out of memory for a histogram of %lld "
+		                  "bins",
+		                  (long long)nbins);
 	return TOMO_OK;
 }
 
@@ -171,8 +174,8 @@ hist_order(const struct tomo_hist *h, int64_t m)
 	for (int64_t b = 0; b < h->nbins; b++) {
 		int64_t c = h->count[b];
 		if (m < before + c)
-			return h->lo + width * ((double)b + ((double)(m - before) + 0.5) /
-			                                            (double)c);
+			return h->lo +
+			       width * ((double)b + ((double)(m - before) + 0.5) / (double)c);
 		before += c;
 	}
 	return h->hi;

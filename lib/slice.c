@@ -27,8 +27,7 @@ row_axis(int axis)
 }
 
 void
-tomo_slice_image_dims(const int64_t s[3], int axis, int64_t *width,
-                      int64_t *height)
+tomo_slice_image_dims(const int64_t s[3], int axis, int64_t *width, int64_t *height)
 {
 	*width = s[col_axis(axis)];
 	*height = s[row_axis(axis)];
@@ -49,16 +48,16 @@ tomo_slice_resolve(const struct tomo_header *h, struct tomo_slice_sel *s)
 		if (!s->size[i])
 			return tomo_error(TOMO_EUSAGE,
 			                  "bin %lld is larger than the %lld samples along "
-			                  "%c", (long long)N, (long long)h->size[i],
-			                  axis_name[i]);
+			                  "%c",
+			                  (long long)N, (long long)h->size[i], axis_name[i]);
 	}
 	n = s->size[s->axis];
 	if (s->step < 1)
 		s->step = 1;
 	if (s->first < 0 || s->first >= n)
 		return tomo_error(TOMO_EUSAGE, "slice %lld is outside 0..%lld along %c%s",
-		                  (long long)s->first, (long long)n - 1,
-		                  axis_name[s->axis], N > 1 ? " after binning" : "");
+		                  (long long)s->first, (long long)n - 1, axis_name[s->axis],
+		                  N > 1 ? " after binning" : "");
 	if (s->count < 0)
 		s->count = (n - s->first + s->step - 1) / s->step;
 	if (s->count < 1)
@@ -67,8 +66,8 @@ tomo_slice_resolve(const struct tomo_header *h, struct tomo_slice_sel *s)
 	if (last >= n)
 		return tomo_error(TOMO_EUSAGE,
 		                  "slices %lld..%lld (step %lld) go past the last "
-		                  "slice, %lld, along %c%s", (long long)s->first,
-		                  (long long)last, (long long)s->step,
+		                  "slice, %lld, along %c%s",
+		                  (long long)s->first, (long long)last, (long long)s->step,
 		                  (long long)n - 1, axis_name[s->axis],
 		                  N > 1 ? " after binning" : "");
 	tomo_slice_image_dims(s->size, s->axis, &w, &ht);
@@ -83,9 +82,9 @@ tomo_slice_resolve(const struct tomo_header *h, struct tomo_slice_sel *s)
 		if (lo[i] < 0 || hi[i] > dim[i] || lo[i] >= hi[i])
 			return tomo_error(TOMO_EUSAGE,
 			                  "crop %s %lld:%lld are not inside the image's "
-			                  "0:%lld (axis %c%s)", i ? "rows" : "columns",
-			                  (long long)lo[i], (long long)hi[i],
-			                  (long long)dim[i], axis_name[s->axis],
+			                  "0:%lld (axis %c%s)",
+			                  i ? "rows" : "columns", (long long)lo[i],
+			                  (long long)hi[i], (long long)dim[i], axis_name[s->axis],
 			                  N > 1 ? ", after binning" : "");
 	s->width = s->col1 - s->col0;
 	s->height = s->row1 - s->row0;
@@ -98,10 +97,10 @@ struct plan {
 	int axis;
 	int64_t N, W, H, c0, r0, step;
 	int64_t k0, nk;
-	int64_t sa, sb;       /* first and last slice of the request */
-	int64_t zlo, zhi;     /* input planes needed */
+	int64_t sa, sb;   /* first and last slice of the request */
+	int64_t zlo, zhi; /* input planes needed */
 	float *dst;
-	double *acc;          /* N > 1: sums */
+	double *acc; /* N > 1: sums */
 };
 
 /* A rectangle of an input plane. */
@@ -196,8 +195,7 @@ block_sum(const float *buf, int64_t nx, int64_t x, int64_t y, int64_t N)
  * the samples are copied; with it, block sums are added to the sums.
  */
 static void
-scatter(const struct plan *p, int64_t z, const float *buf, struct rect r,
-        int64_t ja, int64_t jb)
+scatter(const struct plan *p, int64_t z, const float *buf, struct rect r, int64_t ja, int64_t jb)
 {
 	const int64_t N = p->N, W = p->W, H = p->H, bz = z / N;
 	const int64_t area = W * H;
@@ -243,9 +241,8 @@ scatter(const struct plan *p, int64_t z, const float *buf, struct rect r,
 
 /* No binning, random access: each slice is one box, read into place. */
 static int
-read_direct(struct tomo_input *in, const struct plan *p,
-            tomo_slice_progress_fn progress, void *ctx, int64_t *done,
-            int64_t total)
+read_direct(struct tomo_input *in, const struct plan *p, tomo_slice_progress_fn progress, void *ctx,
+            int64_t *done, int64_t total)
 {
 	for (int64_t j = 0; j < p->nk; j++) {
 		const int64_t s = p->sa + j * p->step;
@@ -270,8 +267,7 @@ read_direct(struct tomo_input *in, const struct plan *p,
 static int
 direct(const struct tomo_input *in, const struct plan *p)
 {
-	return !tomo_input_sequential(in) && p->N == 1 &&
-	       (p->axis != TOMO_AXIS_X || p->nk == 1);
+	return !tomo_input_sequential(in) && p->N == 1 && (p->axis != TOMO_AXIS_X || p->nk == 1);
 }
 
 static int
@@ -283,8 +279,7 @@ read_box(struct tomo_input *in, struct rect r, int64_t z, float *buf)
 
 /* One plane of the sweep, for the requests in need[] that need it. */
 static int
-sweep_plane(struct tomo_input *in, struct plan *p, const int *need, int n,
-            int64_t z, float *buf)
+sweep_plane(struct tomo_input *in, struct plan *p, const int *need, int n, int64_t z, float *buf)
 {
 	if (tomo_input_sequential(in)) {
 		/* One read of the plane, the union of every request's rectangle. */
@@ -321,8 +316,8 @@ sweep_plane(struct tomo_input *in, struct plan *p, const int *need, int n,
 }
 
 int
-tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs,
-                int nreq, tomo_slice_progress_fn progress, void *ctx)
+tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs, int nreq,
+                tomo_slice_progress_fn progress, void *ctx)
 {
 	struct plan *p = calloc((size_t)(nreq ? nreq : 1), sizeof *p);
 	int *need = calloc((size_t)(nreq ? nreq : 1), sizeof *need);
@@ -351,8 +346,10 @@ tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs,
 			size_t n = (size_t)(p[i].nk * p[i].W * p[i].H);
 			p[i].acc = calloc(n ? n : 1, sizeof *p[i].acc);
 			if (!p[i].acc) {
-				tomo_error(TOMO_ERR, "out of memory for the sums of %zu "
-				           "binned samples", n);
+				tomo_error(TOMO_ERR,
+				           "out of memory for the sums of %zu "
+				           "binned samples",
+				           n);
 				goto out;
 			}
 		}
@@ -421,8 +418,8 @@ axis_map(int axis, int out_of[3], int in_of[3])
 }
 
 int
-tomo_slice_header(const struct tomo_header *in, const struct tomo_slice_sel *s,
-                  int64_t k0, int64_t nk, struct tomo_header *out)
+tomo_slice_header(const struct tomo_header *in, const struct tomo_slice_sel *s, int64_t k0,
+                  int64_t nk, struct tomo_header *out)
 {
 	const int64_t N = s->bin;
 	int out_of[3], in_of[3];

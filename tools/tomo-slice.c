@@ -31,8 +31,16 @@
 static int quiet;
 
 enum {
-	OPT_AXIS = 256, OPT_INDEX, OPT_RANGE, OPT_CROP, OPT_BIN, OPT_BITS,
-	OPT_WINDOW, OPT_PERCENTILE, OPT_ORTHO, OPT_MONTAGE,
+	OPT_AXIS = 256,
+	OPT_INDEX,
+	OPT_RANGE,
+	OPT_CROP,
+	OPT_BIN,
+	OPT_BITS,
+	OPT_WINDOW,
+	OPT_PERCENTILE,
+	OPT_ORTHO,
+	OPT_MONTAGE,
 };
 
 static const struct tomo_opt opts[] = {
@@ -41,29 +49,35 @@ static const struct tomo_opt opts[] = {
 	{"range", 0, "A:B[:STEP]", "slices A, A+STEP, ... up to B-1", OPT_RANGE},
 	{"crop", 0, "X0:X1,Y0:Y1", "keep image columns X0..X1-1 and rows Y0..Y1-1", OPT_CROP},
 	{"bin", 0, "N", "average N x N x N blocks of the volume first", OPT_BIN},
-	{"bits", 0, "8|16", "grey levels of .png/.pgm (default 8); with .tif: windowed integers, not float32", OPT_BITS},
+	{"bits", 0, "8|16",
+         "grey levels of .png/.pgm (default 8); with .tif: windowed integers, not float32",
+         OPT_BITS},
 	{"window", 0, "MIN:MAX", "intensity window: MIN black, MAX white", OPT_WINDOW},
-	{"percentile", 0, "LO:HI", "window from these percentiles of the selection (default 0.1:99.9)", OPT_PERCENTILE},
-	{"ortho", 0, NULL, "the three central slices (z, y, x) side by side in one image", OPT_ORTHO},
+	{"percentile", 0, "LO:HI",
+         "window from these percentiles of the selection (default 0.1:99.9)", OPT_PERCENTILE},
+	{"ortho", 0, NULL, "the three central slices (z, y, x) side by side in one image",
+         OPT_ORTHO},
 	{"montage", 0, "COLSxROWS", "tile the selected slices into one image", OPT_MONTAGE},
 	{NULL, 0, NULL, NULL, 0},
 };
 
 static const struct tomo_tool tool = {
-	"tomo-slice", "[options] [INPUT]",
+	"tomo-slice",
+	"[options] [INPUT]",
 	"Cut slices out of a volume as images or streams, or convert a whole input.",
-	TOMO_COMMON_OUTPUT | TOMO_COMMON_MEMORY | TOMO_COMMON_THREADS |
-		TOMO_COMMON_PROGRESS | TOMO_COMMON_SHAPE,
-	opts, 1,
+	TOMO_COMMON_OUTPUT | TOMO_COMMON_MEMORY | TOMO_COMMON_THREADS | TOMO_COMMON_PROGRESS |
+		TOMO_COMMON_SHAPE,
+	opts,
+	1,
 };
 
 struct args {
-	int axis;                  /* -1: not given */
+	int axis; /* -1: not given */
 	int has_index, has_range, crop, window, percentile, ortho, montage;
 	int64_t index, ra, rb, rstep;
 	int64_t col0, col1, row0, row1;
 	int64_t bin;
-	int bits;                  /* 0: not given */
+	int bits; /* 0: not given */
 	double wlo, whi, plo, phi;
 	int64_t mcols, mrows;
 	const char *crop_arg, *range_arg;
@@ -76,8 +90,7 @@ parse_crop(const char *s, struct args *a)
 	long long v[4];
 	int n = 0;
 
-	if (sscanf(s, "%lld:%lld,%lld:%lld%n", &v[0], &v[1], &v[2], &v[3], &n) != 4 ||
-	    s[n])
+	if (sscanf(s, "%lld:%lld,%lld:%lld%n", &v[0], &v[1], &v[2], &v[3], &n) != 4 || s[n])
 		return -1;
 	a->col0 = v[0], a->col1 = v[1], a->row0 = v[2], a->row1 = v[3];
 	return 0;
@@ -104,12 +117,9 @@ handle(void *ctx, int key, const char *arg)
 		a->crop = 1;
 		a->crop_arg = arg;
 		if (parse_crop(arg, a))
-			tomo_usage_error("--crop: '%s' is not X0:X1,Y0:Y1 with integers",
-			                 arg);
-		else if (a->col0 < 0 || a->row0 < 0 || a->col1 <= a->col0 ||
-		         a->row1 <= a->row0)
-			tomo_usage_error("--crop: '%s' needs 0 <= X0 < X1 and 0 <= Y0 < Y1",
-			                 arg);
+			tomo_usage_error("--crop: '%s' is not X0:X1,Y0:Y1 with integers", arg);
+		else if (a->col0 < 0 || a->row0 < 0 || a->col1 <= a->col0 || a->row1 <= a->row0)
+			tomo_usage_error("--crop: '%s' needs 0 <= X0 < X1 and 0 <= Y0 < Y1", arg);
 		break;
 	case OPT_BIN: a->bin = tomo_arg_int("--bin", arg, 1, 1 << 20); break;
 	case OPT_BITS: {
@@ -120,16 +130,14 @@ handle(void *ctx, int key, const char *arg)
 	}
 	case OPT_WINDOW:
 		a->window = 1;
-		if (!tomo_arg_real_range("--window", arg, &a->wlo, &a->whi) &&
-		    a->wlo >= a->whi)
+		if (!tomo_arg_real_range("--window", arg, &a->wlo, &a->whi) && a->wlo >= a->whi)
 			tomo_usage_error("--window: '%s' needs MIN < MAX", arg);
 		break;
 	case OPT_PERCENTILE:
 		a->percentile = 1;
 		if (!tomo_arg_real_range("--percentile", arg, &a->plo, &a->phi) &&
 		    !(a->plo >= 0 && a->plo < a->phi && a->phi <= 100))
-			tomo_usage_error("--percentile: '%s' needs 0 <= LO < HI <= 100",
-			                 arg);
+			tomo_usage_error("--percentile: '%s' needs 0 <= LO < HI <= 100", arg);
 		break;
 	case OPT_ORTHO: a->ortho = 1; break;
 	case OPT_MONTAGE: {
@@ -137,7 +145,8 @@ handle(void *ctx, int key, const char *arg)
 		a->montage = 1;
 		if (strchr(arg, 'x') != strrchr(arg, 'x') || tomo_parse_shape(arg, s))
 			tomo_usage_error("--montage: '%s' is not COLSxROWS with positive "
-			                 "integers", arg);
+			                 "integers",
+			                 arg);
 		a->mcols = s[0];
 		a->mrows = s[1];
 		break;
@@ -147,8 +156,8 @@ handle(void *ctx, int key, const char *arg)
 
 /* Where the slices go: a stream (floats) or images (windowed). */
 struct outspec {
-	const char *spec;        /* -o, or NULL for stdout */
-	int image;               /* else a stream */
+	const char *spec; /* -o, or NULL for stdout */
+	int image;        /* else a stream */
 	enum tomo_image_format format;
 	int bits;
 	/* a printf pattern: prefix, number, suffix ("%%" already made "%") */
@@ -213,8 +222,8 @@ name_for(const struct outspec *o, int64_t idx)
 
 	if (!o->pattern)
 		return strdup(o->spec);
-	if (asprintf(&s, o->zero ? "%s%0*lld%s" : "%s%*lld%s", o->pre, o->width,
-	             (long long)idx, o->post) < 0)
+	if (asprintf(&s, o->zero ? "%s%0*lld%s" : "%s%*lld%s", o->pre, o->width, (long long)idx,
+	             o->post) < 0)
 		return NULL;
 	return s;
 }
@@ -230,12 +239,14 @@ check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
 		if (p < 0)
 			tomo_usage_error("-o: '%s' is not a file name with at most one "
 			                 "%%d-style number (like slice_%%04d.png; %%%% for "
-			                 "a '%%')", o->spec);
+			                 "a '%%')",
+			                 o->spec);
 		o->pattern = p > 0;
 		o->format = tomo_image_format_of(o->spec);
 		if (o->format == TOMO_IMAGE_REFUSED)
 			tomo_usage_error("-o: '%s': that format is not written; use .png, "
-			                 ".pgm or .tif", o->spec);
+			                 ".pgm or .tif",
+			                 o->spec);
 	}
 	/* .tif is float32 (a stream) unless --bits asks for grey levels. */
 	o->image = o->format == TOMO_IMAGE_PNG || o->format == TOMO_IMAGE_PGM ||
@@ -256,8 +267,7 @@ check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
 		a->plo = 0.1, a->phi = 99.9;
 	if (a->has_index && a->has_range)
 		tomo_usage_error("--index and --range exclude each other");
-	if (a->ortho && (a->axis >= 0 || a->has_index || a->has_range || a->crop ||
-	                 a->montage))
+	if (a->ortho && (a->axis >= 0 || a->has_index || a->has_range || a->crop || a->montage))
 		tomo_usage_error("--ortho takes the central slice of each axis: no "
 		                 "--axis, --index, --range, --crop or --montage");
 	if ((a->ortho || a->montage) && (!o->image || o->pattern))
@@ -297,8 +307,8 @@ check(int rc)
 }
 
 static void
-read_slices(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0,
-            int64_t nk, float *dst, struct progress *pr)
+read_slices(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0, int64_t nk,
+            float *dst, struct progress *pr)
 {
 	struct tomo_slice_req r = {s, k0, nk, dst};
 
@@ -325,9 +335,8 @@ chunk_slices(const struct tomo_slice_sel *s, const struct tomo_common *c)
 
 /* Floats out: one stream, or one stream file per slice with a pattern. */
 static void
-write_stream(struct tomo_input *in, const struct tomo_slice_sel *s,
-             const struct outspec *o, const struct tomo_common *c,
-             struct progress *pr)
+write_stream(struct tomo_input *in, const struct tomo_slice_sel *s, const struct outspec *o,
+             const struct tomo_common *c, struct progress *pr)
 {
 	const struct tomo_header *ih = tomo_input_header(in);
 	const int64_t n = s->count, area = s->width * s->height;
@@ -446,8 +455,7 @@ struct text {
 	int n;
 };
 
-static void
-text_add(struct text *t, const char *key, const char *fmt, ...)
+static void text_add(struct text *t, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
@@ -464,8 +472,8 @@ text_add(struct text *t, const char *key, const char *fmt, ...)
 }
 
 static void
-text_init(struct text *t, struct tomo_input *in, const struct args *a,
-          const double w[2], int approx)
+text_init(struct text *t, struct tomo_input *in, const struct args *a, const double w[2],
+          int approx)
 {
 	t->n = 0;
 	text_add(t, "Source", "%s", tomo_input_name(in));
@@ -483,8 +491,7 @@ text_init(struct text *t, struct tomo_input *in, const struct args *a,
 /* The indices of slices k0..k0+nk-1 as A, or A:B[:STEP] as --range takes
  * them (B past the last, STEP when not 1). */
 static void
-text_index(struct text *t, const struct tomo_slice_sel *s, int64_t k0,
-           int64_t nk)
+text_index(struct text *t, const struct tomo_slice_sel *s, int64_t k0, int64_t nk)
 {
 	const int64_t a = s->first + k0 * s->step;
 
@@ -500,17 +507,16 @@ text_index(struct text *t, const struct tomo_slice_sel *s, int64_t k0,
 
 /* Copy a w x h picture into a canvas of width cw at (x, y). */
 static void
-paste(unsigned char *canvas, int64_t cw, int64_t x, int64_t y,
-      const unsigned char *pic, int64_t w, int64_t h, int bpp)
+paste(unsigned char *canvas, int64_t cw, int64_t x, int64_t y, const unsigned char *pic, int64_t w,
+      int64_t h, int bpp)
 {
 	for (int64_t r = 0; r < h; r++)
-		memcpy(canvas + ((y + r) * cw + x) * bpp, pic + r * w * bpp,
-		       (size_t)(w * bpp));
+		memcpy(canvas + ((y + r) * cw + x) * bpp, pic + r * w * bpp, (size_t)(w * bpp));
 }
 
 static void
-write_one(const char *name, const struct outspec *o, int64_t w, int64_t h,
-          int64_t pages, const struct text *t, const void *pixels)
+write_one(const char *name, const struct outspec *o, int64_t w, int64_t h, int64_t pages,
+          const struct text *t, const void *pixels)
 {
 	struct tomo_image_writer *iw;
 
@@ -550,9 +556,8 @@ probe_dir(const struct outspec *o, int64_t first)
 /* Grey levels out: one image per slice (pattern), a multi-page TIFF, one
  * image, or a montage; all through one window. */
 static void
-write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
-             const struct outspec *o, const struct args *a,
-             const struct tomo_common *c, struct progress *pr)
+write_images(struct tomo_input *in, const struct tomo_slice_sel *s, const struct outspec *o,
+             const struct args *a, const struct tomo_common *c, struct progress *pr)
 {
 	const int64_t n = s->count, W = s->width, H = s->height, area = W * H;
 	const int bpp = o->bits / 8;
@@ -563,12 +568,14 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 	int64_t nan = 0;
 
 	if (o->format != TOMO_IMAGE_TIFF && !o->pattern && !a->montage && n > 1)
-		tomo_die(TOMO_EUSAGE, "%lld slices cannot go into one image '%s': "
+		tomo_die(TOMO_EUSAGE,
+		         "%lld slices cannot go into one image '%s': "
 		         "name numbered files with a pattern (like slice_%%04d.png), "
-		         "use --montage, or write a .tif", (long long)n, o->spec);
+		         "use --montage, or write a .tif",
+		         (long long)n, o->spec);
 	if (a->montage && n > a->mcols * a->mrows)
-		tomo_die(TOMO_EUSAGE, "%lld slices do not fit a %lldx%lld montage",
-		         (long long)n, (long long)a->mcols, (long long)a->mrows);
+		tomo_die(TOMO_EUSAGE, "%lld slices do not fit a %lldx%lld montage", (long long)n,
+		         (long long)a->mcols, (long long)a->mrows);
 	check(tomo_scratch_alloc(&st, n * area, c->memory));
 	probe_dir(o, s->first);
 	if (tomo_input_sequential(in) || !st.mapped) {
@@ -587,8 +594,8 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 
 	unsigned char *pix = malloc((size_t)(area * bpp));
 	if (!pix)
-		tomo_die(TOMO_ERR, "out of memory for an image of %lld x %lld",
-		         (long long)W, (long long)H);
+		tomo_die(TOMO_ERR, "out of memory for an image of %lld x %lld", (long long)W,
+		         (long long)H);
 	if (a->montage) {
 		const int64_t cw = a->mcols * W + (a->mcols - 1) * GAP;
 		const int64_t ch = a->mrows * H + (a->mrows - 1) * GAP;
@@ -597,14 +604,13 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 			tomo_die(TOMO_ERR, "out of memory for a montage of %lld x %lld",
 			         (long long)cw, (long long)ch);
 		for (int64_t k = 0; k < n; k++) {
-			nan += tomo_window_apply(st.data + k * area, (size_t)area, w[0],
-			                         w[1], o->bits, pix);
-			paste(canvas, cw, (k % a->mcols) * (W + GAP),
-			      (k / a->mcols) * (H + GAP), pix, W, H, bpp);
+			nan += tomo_window_apply(st.data + k * area, (size_t)area, w[0], w[1],
+			                         o->bits, pix);
+			paste(canvas, cw, (k % a->mcols) * (W + GAP), (k / a->mcols) * (H + GAP),
+			      pix, W, H, bpp);
 		}
 		text_index(&t, s, 0, n);
-		text_add(&t, "Montage", "%lldx%lld", (long long)a->mcols,
-		         (long long)a->mrows);
+		text_add(&t, "Montage", "%lldx%lld", (long long)a->mcols, (long long)a->mrows);
 		write_one(o->spec, o, cw, ch, 1, &t, canvas);
 		free(canvas);
 	} else if (o->pattern || n == 1) {
@@ -613,8 +619,8 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 			char *name = name_for(o, s->first + k * s->step);
 			if (!name)
 				tomo_die(TOMO_ERR, "out of memory");
-			nan += tomo_window_apply(st.data + k * area, (size_t)area, w[0],
-			                         w[1], o->bits, pix);
+			nan += tomo_window_apply(st.data + k * area, (size_t)area, w[0], w[1],
+			                         o->bits, pix);
 			t.n = base;
 			text_index(&t, s, k, 1);
 			write_one(name, o, W, H, 1, &t, pix);
@@ -625,8 +631,8 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 		text_index(&t, s, 0, n);
 		check(tomo_image_open(o->spec, o->format, o->bits, W, H, n, t.t, t.n, &iw));
 		for (int64_t k = 0; k < n; k++) {
-			nan += tomo_window_apply(st.data + k * area, (size_t)area, w[0],
-			                         w[1], o->bits, pix);
+			nan += tomo_window_apply(st.data + k * area, (size_t)area, w[0], w[1],
+			                         o->bits, pix);
 			check(tomo_image_add(iw, pix));
 		}
 		check(tomo_image_close(iw));
@@ -639,9 +645,8 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s,
 /* The central slice of each axis, side by side: z, y, x. One sweep reads
  * all three, so a stream is read once. */
 static void
-write_ortho(struct tomo_input *in, const struct outspec *o,
-            const struct args *a, const struct tomo_common *c,
-            struct progress *pr)
+write_ortho(struct tomo_input *in, const struct outspec *o, const struct args *a,
+            const struct tomo_common *c, struct progress *pr)
 {
 	const int bpp = o->bits / 8;
 	const int order[3] = {TOMO_AXIS_Z, TOMO_AXIS_Y, TOMO_AXIS_X};
@@ -654,8 +659,8 @@ write_ortho(struct tomo_input *in, const struct outspec *o,
 	int approx;
 
 	for (int i = 0; i < 3; i++) {
-		s[i] = (struct tomo_slice_sel){.axis = order[i], .bin = a->bin,
-		                               .step = 1, .count = 1};
+		s[i] = (struct tomo_slice_sel){
+			.axis = order[i], .bin = a->bin, .step = 1, .count = 1};
 		check(tomo_slice_resolve(tomo_input_header(in), &s[i]));
 		/* resolve gave the binned sizes: now the centre. */
 		s[i].first = s[i].size[order[i]] / 2;
@@ -674,14 +679,14 @@ write_ortho(struct tomo_input *in, const struct outspec *o,
 	find_window(a, &st, total, c, w, &approx);
 	text_init(&t, in, a, w, approx);
 	text_add(&t, "Axis", "z,y,x");
-	text_add(&t, "Index", "%lld,%lld,%lld", (long long)s[0].first,
-	         (long long)s[1].first, (long long)s[2].first);
+	text_add(&t, "Index", "%lld,%lld,%lld", (long long)s[0].first, (long long)s[1].first,
+	         (long long)s[2].first);
 
 	unsigned char *canvas = calloc((size_t)(cw * ch), (size_t)bpp);
 	unsigned char *pix = malloc((size_t)(total * bpp));
 	if (!canvas || !pix)
-		tomo_die(TOMO_ERR, "out of memory for an image of %lld x %lld",
-		         (long long)cw, (long long)ch);
+		tomo_die(TOMO_ERR, "out of memory for an image of %lld x %lld", (long long)cw,
+		         (long long)ch);
 	nan = tomo_window_apply(st.data, (size_t)total, w[0], w[1], o->bits, pix);
 	for (int64_t i = 0, x = 0, off = 0; i < 3; i++) {
 		paste(canvas, cw, x, 0, pix + off * bpp, s[i].width, s[i].height, bpp);
@@ -714,16 +719,22 @@ main(int argc, char **argv)
 	 * Stacks and bins revisit chunks plane after plane: a cache of up to
 	 * half of --memory. */
 	const int once = a.bin == 1 && (a.has_index || a.ortho);
-	struct tomo_input_opts io = {.shape = c.shape,
-	                             .chunk_cache = once ? 1 : c.memory / 2};
+	struct tomo_input_opts io = {.shape = c.shape, .chunk_cache = once ? 1 : c.memory / 2};
 	check(tomo_input_open(c.input, &io, &in));
 	if (a.ortho) {
 		tomo_progress_start(&pr.bar, &c, "slicing", 1000);
 		write_ortho(in, &o, &a, &c, &pr);
 	} else {
 		struct tomo_slice_sel s = {
-			.axis = a.axis, .bin = a.bin, .first = 0, .step = 1, .count = -1,
-			.crop = a.crop, .col0 = a.col0, .col1 = a.col1, .row0 = a.row0,
+			.axis = a.axis,
+			.bin = a.bin,
+			.first = 0,
+			.step = 1,
+			.count = -1,
+			.crop = a.crop,
+			.col0 = a.col0,
+			.col1 = a.col1,
+			.row0 = a.row0,
 			.row1 = a.row1,
 		};
 		if (a.has_index) {
@@ -735,9 +746,9 @@ main(int argc, char **argv)
 			s.count = (a.rb - a.ra + a.rstep - 1) / a.rstep;
 		}
 		check(tomo_slice_resolve(tomo_input_header(in), &s));
-		tomo_verbose("%lld slice(s) along %c of %lld x %lld%s",
-		             (long long)s.count, "xyz"[s.axis], (long long)s.width,
-		             (long long)s.height, a.bin > 1 ? " after binning" : "");
+		tomo_verbose("%lld slice(s) along %c of %lld x %lld%s", (long long)s.count,
+		             "xyz"[s.axis], (long long)s.width, (long long)s.height,
+		             a.bin > 1 ? " after binning" : "");
 		tomo_progress_start(&pr.bar, &c, "slicing", 1000 * s.count);
 		if (o.image)
 			write_images(in, &s, &o, &a, &c, &pr);

@@ -40,9 +40,8 @@ struct tomo_image_writer;
  * per sample. PNG and PGM hold one page; TIFF any number (BigTIFF beyond
  * 4 GB). The file appears under its name only after tomo_image_close
  * succeeds. Errors name the file. */
-int tomo_image_open(const char *path, enum tomo_image_format f, int bits,
-                    int64_t width, int64_t height, int64_t pages,
-                    const struct tomo_image_text *text, int ntext,
+int tomo_image_open(const char *path, enum tomo_image_format f, int bits, int64_t width,
+                    int64_t height, int64_t pages, const struct tomo_image_text *text, int ntext,
                     struct tomo_image_writer **w);
 
 /* Add the next page: height rows of width samples, row 0 at the top,
@@ -61,8 +60,7 @@ void tomo_image_abort(struct tomo_image_writer *w);
  * so lo and below give 0, hi and above give G (also -Inf and +Inf). NaN
  * gives 0. dst is uint8_t or uint16_t as bits (8 or 16) says. Returns the
  * number of NaN samples. Multi-threaded (OpenMP). */
-int64_t tomo_window_apply(const float *src, size_t n, double lo, double hi,
-                          int bits, void *dst);
+int64_t tomo_window_apply(const float *src, size_t n, double lo, double hi, int bits, void *dst);
 
 #ifdef __cplusplus
 }

@@ -21,8 +21,8 @@ extern "C" {
  * x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]). Copies the
  * finite samples (m floats of memory); p is not modified. *nfinite gets m;
  * when m is 0 every out[i] is NAN. Errors: out of memory. */
-int tomo_percentiles(const float *p, size_t n, const double *q, int nq,
-                     double *out, int64_t *nfinite);
+int tomo_percentiles(const float *p, size_t n, const double *q, int nq, double *out,
+                     int64_t *nfinite);
 
 /* Histogram of finite samples over [lo, hi] in nbins equal bins, filled in
  * any number of calls; lo and hi must be the exact minimum and maximum of
@@ -31,7 +31,7 @@ struct tomo_hist {
 	double lo, hi;
 	int64_t nbins;
 	int64_t *count;
-	int64_t total;  /* finite samples added */
+	int64_t total; /* finite samples added */
 };
 
 /* Bins used by tools for the approximate path: the error bound below is

@@ -39,13 +39,12 @@ struct tomo_slice_sel {
 	int crop;                       /* 0: whole images */
 	int64_t col0, col1, row0, row1; /* with crop */
 	/* Set by tomo_slice_resolve: */
-	int64_t size[3];                /* binned volume sizes x, y, z */
-	int64_t width, height;          /* of each image, after the crop */
+	int64_t size[3];       /* binned volume sizes x, y, z */
+	int64_t width, height; /* of each image, after the crop */
 };
 
 /* Image width and height of a slice along axis of a volume of sizes s. */
-void tomo_slice_image_dims(const int64_t s[3], int axis, int64_t *width,
-                           int64_t *height);
+void tomo_slice_image_dims(const int64_t s[3], int axis, int64_t *width, int64_t *height);
 
 /* Check s against a volume of sizes h->size; fill in count (when < 0),
  * the crop (when none: the whole image), size, width and height. A
@@ -76,8 +75,8 @@ typedef void (*tomo_slice_progress_fn)(void *ctx, int64_t done, int64_t total);
  * means are summed in double. Memory besides dst: one plane's box, and
  * with bin > 1 a double per destination sample. progress may be NULL.
  */
-int tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs,
-                    int nreq, tomo_slice_progress_fn progress, void *ctx);
+int tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs, int nreq,
+                    tomo_slice_progress_fn progress, void *ctx);
 
 /*
  * The header of slices k0..k0+nk-1 written as a stream: sizes width x
@@ -91,9 +90,8 @@ int tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs,
  * bin, less the crop's first column), else it is dropped. out must not be
  * initialised.
  */
-int tomo_slice_header(const struct tomo_header *in,
-                      const struct tomo_slice_sel *s, int64_t k0, int64_t nk,
-                      struct tomo_header *out);
+int tomo_slice_header(const struct tomo_header *in, const struct tomo_slice_sel *s, int64_t k0,
+                      int64_t nk, struct tomo_header *out);
 
 #ifdef __cplusplus
 }

@@ -11,16 +11,6 @@
 #include "tomo/percentile.h"
 #include "unit.h"
 
-static char *
-path(const char *name)
-{
-	static char p[4][512];
-	static int i;
-	i = (i + 1) % 4;
-	snprintf(p[i], sizeof p[i], "%s/%s", unit_tmpdir(), name);
-	return p[i];
-}
-
 static int
 exists(const char *p)
 {
@@ -51,8 +41,7 @@ window_maps_as_documented(void)
 		CHECK(g8[i] == want8[i], "8-bit %d: %d vs %d", i, g8[i], want8[i]);
 	CHECK(tomo_window_apply(v, 10, -1, 3, 16, g16) == 1, "one NaN");
 	/* t = (v + 1) / 4: 0 -> 16384 (16383.75 + 0.5), 0.5 -> 24576 (24575.6) */
-	const uint16_t want16[] = {0, 16384, 24576, 32768, 49151, 0, 65535, 0,
-	                           20480, 28655};
+	const uint16_t want16[] = {0, 16384, 24576, 32768, 49151, 0, 65535, 0, 20480, 28655};
 	for (int i = 0; i < 10; i++)
 		CHECK(g16[i] == want16[i], "16-bit %d: %d vs %d", i, g16[i], want16[i]);
 }
@@ -76,8 +65,8 @@ percentiles_match_numpy_linear(void)
 	CHECK(v[0] == 7 && v[3] == 9 && isnan(v[2]), "input changed");
 	/* None finite: NAN. */
 	const float nan2[] = {NAN, NAN};
-	CHECK(tomo_percentiles(nan2, 2, q, 1, out, &m) == TOMO_OK && m == 0 &&
-	      isnan(out[0]), "all NaN");
+	CHECK(tomo_percentiles(nan2, 2, q, 1, out, &m) == TOMO_OK && m == 0 && isnan(out[0]),
+	      "all NaN");
 }
 
 /* Many equal values and a sorted run: selection stays right (and fast). */
@@ -130,8 +119,8 @@ histogram_within_one_bin(void)
 	const double width = ((double)hi - lo) / 4096;
 	for (int i = 0; i < 6; i++)
 		CHECK(fabs(tomo_hist_percentile(&h, q[i]) - exact[i]) <= width,
-		      "q %g: %.9g vs %.9g (bin %g)", q[i],
-		      tomo_hist_percentile(&h, q[i]), exact[i], width);
+		      "q %g: %.9g vs %.9g (bin %g)", q[i], tomo_hist_percentile(&h, q[i]), exact[i],
+		      width);
 	CHECK(tomo_hist_percentile(&h, 0) == lo && tomo_hist_percentile(&h, 100) == hi,
 	      "ends are the exact extremes");
 	tomo_hist_free(&h);
@@ -141,14 +130,14 @@ histogram_within_one_bin(void)
 static void
 png_reads_back_with_text(void)
 {
-	const char *p = path("a.png");
+	const char *p = unit_path("a.png");
 	uint16_t px[3 * 2] = {0, 1000, 65535, 256, 2, 40000};
-	struct tomo_image_text t[] = {{"Source", "vol.nrrd"}, {"Window", "0:1"},
-	                              {"Comment", "caf\xc3\xa9"}};
+	struct tomo_image_text t[] = {
+		{"Source", "vol.nrrd"}, {"Window", "0:1"}, {"Comment", "caf\xc3\xa9"}};
 	struct tomo_image_writer *w;
 
-	CHECK(tomo_image_open(p, TOMO_IMAGE_PNG, 16, 3, 2, 1, t, 3, &w) == TOMO_OK,
-	      "%s", tomo_errmsg());
+	CHECK(tomo_image_open(p, TOMO_IMAGE_PNG, 16, 3, 2, 1, t, 3, &w) == TOMO_OK, "%s",
+	      tomo_errmsg());
 	CHECK(!exists(p), "visible before close");
 	CHECK(tomo_image_add(w, px) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_image_close(w) == TOMO_OK, "%s", tomo_errmsg());
@@ -158,10 +147,10 @@ png_reads_back_with_text(void)
 	png_infop info = png_create_info_struct(png);
 	png_init_io(png, f);
 	png_read_png(png, info, PNG_TRANSFORM_IDENTITY, NULL);
-	CHECK(png_get_image_width(png, info) == 3 && png_get_image_height(png, info) == 2,
-	      "size");
+	CHECK(png_get_image_width(png, info) == 3 && png_get_image_height(png, info) == 2, "size");
 	CHECK(png_get_bit_depth(png, info) == 16 &&
-	      png_get_color_type(png, info) == PNG_COLOR_TYPE_GRAY, "16-bit grey");
+	              png_get_color_type(png, info) == PNG_COLOR_TYPE_GRAY,
+	      "16-bit grey");
 	png_bytepp rows = png_get_rows(png, info);
 	for (int y = 0; y < 2; y++)
 		for (int x = 0; x < 3; x++) {
@@ -182,7 +171,7 @@ png_reads_back_with_text(void)
 static void
 pgm_8_and_16_bit(void)
 {
-	const char *p = path("a.pgm");
+	const char *p = unit_path("a.pgm");
 	uint8_t g8[4] = {1, 2, 3, 250};
 	uint16_t g16[4] = {1, 258, 3, 65535};
 	struct tomo_image_text t[] = {{"Axis", "y"}};
@@ -190,17 +179,18 @@ pgm_8_and_16_bit(void)
 	unsigned char buf[256];
 
 	CHECK(tomo_image_open(p, TOMO_IMAGE_PGM, 8, 2, 2, 1, t, 1, &w) == TOMO_OK &&
-	      tomo_image_add(w, g8) == TOMO_OK && tomo_image_close(w) == TOMO_OK,
+	              tomo_image_add(w, g8) == TOMO_OK && tomo_image_close(w) == TOMO_OK,
 	      "%s", tomo_errmsg());
 	FILE *f = fopen(p, "rb");
 	size_t n = fread(buf, 1, sizeof buf, f);
 	fclose(f);
 	const char head8[] = "P5\n# Axis: y\n2 2\n255\n";
 	CHECK(n == strlen(head8) + 4 && !memcmp(buf, head8, strlen(head8)) &&
-	      !memcmp(buf + strlen(head8), g8, 4), "8-bit PGM bytes");
+	              !memcmp(buf + strlen(head8), g8, 4),
+	      "8-bit PGM bytes");
 
 	CHECK(tomo_image_open(p, TOMO_IMAGE_PGM, 16, 2, 2, 1, NULL, 0, &w) == TOMO_OK &&
-	      tomo_image_add(w, g16) == TOMO_OK && tomo_image_close(w) == TOMO_OK,
+	              tomo_image_add(w, g16) == TOMO_OK && tomo_image_close(w) == TOMO_OK,
 	      "%s", tomo_errmsg());
 	f = fopen(p, "rb");
 	n = fread(buf, 1, sizeof buf, f);
@@ -208,13 +198,14 @@ pgm_8_and_16_bit(void)
 	const char head16[] = "P5\n2 2\n65535\n";
 	const unsigned char be[] = {0, 1, 1, 2, 0, 3, 255, 255};
 	CHECK(n == strlen(head16) + 8 && !memcmp(buf, head16, strlen(head16)) &&
-	      !memcmp(buf + strlen(head16), be, 8), "16-bit PGM is big-endian");
+	              !memcmp(buf + strlen(head16), be, 8),
+	      "16-bit PGM is big-endian");
 }
 
 static void
 tiff_pages_read_back(void)
 {
-	const char *p = path("a.tif");
+	const char *p = unit_path("a.tif");
 	uint16_t pg[3][2 * 3];
 	struct tomo_image_text t[] = {{"Source", "x.nrrd"}, {"Index", "0:3"}};
 	struct tomo_image_writer *w;
@@ -222,8 +213,8 @@ tiff_pages_read_back(void)
 	for (int k = 0; k < 3; k++)
 		for (int i = 0; i < 6; i++)
 			pg[k][i] = (uint16_t)(1000 * k + i);
-	CHECK(tomo_image_open(p, TOMO_IMAGE_TIFF, 16, 2, 3, 3, t, 2, &w) == TOMO_OK,
-	      "%s", tomo_errmsg());
+	CHECK(tomo_image_open(p, TOMO_IMAGE_TIFF, 16, 2, 3, 3, t, 2, &w) == TOMO_OK, "%s",
+	      tomo_errmsg());
 	for (int k = 0; k < 3; k++)
 		CHECK(tomo_image_add(w, pg[k]) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_image_add(w, pg[0]) != TOMO_OK, "a fourth page was accepted");
@@ -242,10 +233,10 @@ tiff_pages_read_back(void)
 		TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &wd);
 		TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &ht);
 		TIFFGetField(tif, TIFFTAG_BITSPERSAMPLE, &bps);
-		CHECK(wd == 2 && ht == 3 && bps == 16, "page %d: %ux%u %u bits", k, wd,
-		      ht, bps);
+		CHECK(wd == 2 && ht == 3 && bps == 16, "page %d: %ux%u %u bits", k, wd, ht, bps);
 		CHECK(TIFFGetField(tif, TIFFTAG_IMAGEDESCRIPTION, &desc) &&
-		      !strcmp(desc, "Source: x.nrrd\nIndex: 0:3\n"), "description");
+		              !strcmp(desc, "Source: x.nrrd\nIndex: 0:3\n"),
+		      "description");
 		for (uint32_t y = 0; y < ht && y < 3; y++) {
 			TIFFReadScanline(tif, row, y, 0);
 			CHECK(row[0] == pg[k][2 * y] && row[1] == pg[k][2 * y + 1],
@@ -263,34 +254,35 @@ failures_leave_nothing(void)
 {
 	struct tomo_image_writer *w;
 	uint8_t px[4] = {0};
-	const char *p = path("b.png");
+	const char *p = unit_path("b.png");
 
-	CHECK(tomo_image_open("/nonexistent-dir/x.png", TOMO_IMAGE_PNG, 8, 2, 2, 1,
-	                      NULL, 0, &w) == TOMO_ERR, "opened");
-	CHECK(strstr(tomo_errmsg(), "/nonexistent-dir/x.png") != NULL, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_image_open("/nonexistent-dir/x.png", TOMO_IMAGE_PNG, 8, 2, 2, 1, NULL, 0, &w) ==
+	              TOMO_ERR,
+	      "opened");
+	CHECK(strstr(tomo_errmsg(), "/nonexistent-dir/x.png") != NULL, "%s", tomo_errmsg());
 	/* Closing before every page came is an error and removes the file. */
-	CHECK(tomo_image_open(p, TOMO_IMAGE_TIFF, 8, 2, 2, 2, NULL, 0, &w) == TOMO_OK,
-	      "%s", tomo_errmsg());
+	CHECK(tomo_image_open(p, TOMO_IMAGE_TIFF, 8, 2, 2, 2, NULL, 0, &w) == TOMO_OK, "%s",
+	      tomo_errmsg());
 	CHECK(tomo_image_add(w, px) == TOMO_OK, "%s", tomo_errmsg());
-	CHECK(tomo_image_close(w) == TOMO_ERR && strstr(tomo_errmsg(), "1 of 2"),
-	      "%s", tomo_errmsg());
+	CHECK(tomo_image_close(w) == TOMO_ERR && strstr(tomo_errmsg(), "1 of 2"), "%s",
+	      tomo_errmsg());
 	CHECK(!exists(p), "half a file left");
-	CHECK(tomo_image_open(p, TOMO_IMAGE_PNG, 8, 2, 2, 1, NULL, 0, &w) == TOMO_OK,
-	      "%s", tomo_errmsg());
+	CHECK(tomo_image_open(p, TOMO_IMAGE_PNG, 8, 2, 2, 1, NULL, 0, &w) == TOMO_OK, "%s",
+	      tomo_errmsg());
 	tomo_image_abort(w);
 	CHECK(!exists(p) && no_temporaries(), "abort left a file");
-	CHECK(tomo_image_open(p, TOMO_IMAGE_PNG, 12, 2, 2, 1, NULL, 0, &w) ==
-	              TOMO_EUSAGE, "12 bits accepted");
+	CHECK(tomo_image_open(p, TOMO_IMAGE_PNG, 12, 2, 2, 1, NULL, 0, &w) == TOMO_EUSAGE,
+	      "12 bits accepted");
 	CHECK(tomo_image_open(p, TOMO_IMAGE_PNG, 8, 2, 2, 2, NULL, 0, &w) == TOMO_ERR,
 	      "two pages in a PNG accepted");
 	CHECK(tomo_image_format_of("a/b.PNG") == TOMO_IMAGE_PNG &&
-	      tomo_image_format_of("x.tiff") == TOMO_IMAGE_TIFF &&
-	      tomo_image_format_of("x.pgm") == TOMO_IMAGE_PGM &&
-	      tomo_image_format_of("x.nrrd") == TOMO_IMAGE_NONE, "formats");
+	              tomo_image_format_of("x.tiff") == TOMO_IMAGE_TIFF &&
+	              tomo_image_format_of("x.pgm") == TOMO_IMAGE_PGM &&
+	              tomo_image_format_of("x.nrrd") == TOMO_IMAGE_NONE,
+	      "formats");
 }
 
 UNIT_MAIN(T(window_maps_as_documented), T(percentiles_match_numpy_linear),
           T(percentiles_on_large_ties_and_ramps), T(histogram_within_one_bin),
-          T(png_reads_back_with_text), T(pgm_8_and_16_bit),
-          T(tiff_pages_read_back), T(failures_leave_nothing))
+          T(png_reads_back_with_text), T(pgm_8_and_16_bit), T(tiff_pages_read_back),
+          T(failures_leave_nothing))

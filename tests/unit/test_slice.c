@@ -33,33 +33,39 @@ static void
 resolve_checks_sizes(void)
 {
 	struct tomo_header h;
-	struct tomo_slice_sel s = {.axis = TOMO_AXIS_Y, .bin = 1, .first = 2,
-	                           .step = 1, .count = -1};
+	struct tomo_slice_sel s = {
+		.axis = TOMO_AXIS_Y, .bin = 1, .first = 2, .step = 1, .count = -1};
 
 	projections(&h);
 	CHECK(tomo_slice_resolve(&h, &s) == TOMO_OK, "%s", tomo_errmsg());
 	/* y slices: rows = z, columns = x; count up to the last */
-	CHECK(s.count == 3 && s.width == X && s.height == Z, "%lld %lld %lld",
-	      (long long)s.count, (long long)s.width, (long long)s.height);
-	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_X, .bin = 1, .first = 0,
-	                            .step = 2, .count = -1};
-	CHECK(tomo_slice_resolve(&h, &s) == TOMO_OK && s.count == 3 &&
-	      s.width == Y && s.height == Z, "x slices");
-	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Z, .bin = 1, .first = 4,
-	                            .count = 1};
-	CHECK(tomo_slice_resolve(&h, &s) == TOMO_EUSAGE &&
-	      strstr(tomo_errmsg(), "0..3"), "%s", tomo_errmsg());
-	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Z, .bin = 2, .first = 0,
-	                            .step = 1, .count = 3};
+	CHECK(s.count == 3 && s.width == X && s.height == Z, "%lld %lld %lld", (long long)s.count,
+	      (long long)s.width, (long long)s.height);
+	s = (struct tomo_slice_sel){
+		.axis = TOMO_AXIS_X, .bin = 1, .first = 0, .step = 2, .count = -1};
+	CHECK(tomo_slice_resolve(&h, &s) == TOMO_OK && s.count == 3 && s.width == Y &&
+	              s.height == Z,
+	      "x slices");
+	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Z, .bin = 1, .first = 4, .count = 1};
+	CHECK(tomo_slice_resolve(&h, &s) == TOMO_EUSAGE && strstr(tomo_errmsg(), "0..3"), "%s",
+	      tomo_errmsg());
+	s = (struct tomo_slice_sel){
+		.axis = TOMO_AXIS_Z, .bin = 2, .first = 0, .step = 1, .count = 3};
 	CHECK(tomo_slice_resolve(&h, &s) == TOMO_EUSAGE, "3 slices of 2 binned");
 	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Z, .bin = 5, .count = 1};
-	CHECK(tomo_slice_resolve(&h, &s) == TOMO_EUSAGE &&
-	      strstr(tomo_errmsg(), "along z"), "%s", tomo_errmsg());
-	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Z, .bin = 1, .count = 1,
-	                            .crop = 1, .col0 = 1, .col1 = 7, .row0 = 0,
+	CHECK(tomo_slice_resolve(&h, &s) == TOMO_EUSAGE && strstr(tomo_errmsg(), "along z"), "%s",
+	      tomo_errmsg());
+	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Z,
+	                            .bin = 1,
+	                            .count = 1,
+	                            .crop = 1,
+	                            .col0 = 1,
+	                            .col1 = 7,
+	                            .row0 = 0,
 	                            .row1 = 2};
 	CHECK(tomo_slice_resolve(&h, &s) == TOMO_EUSAGE &&
-	      strstr(tomo_errmsg(), "crop columns 1:7"), "%s", tomo_errmsg());
+	              strstr(tomo_errmsg(), "crop columns 1:7"),
+	      "%s", tomo_errmsg());
 	tomo_header_free(&h);
 }
 
@@ -67,48 +73,63 @@ static void
 header_follows_the_axes(void)
 {
 	struct tomo_header h, o;
-	struct tomo_slice_sel s = {.axis = TOMO_AXIS_Z, .bin = 1, .first = 1,
-	                           .step = 2, .count = -1, .crop = 1, .col0 = 2,
-	                           .col1 = 5, .row0 = 1, .row1 = 3};
+	struct tomo_slice_sel s = {.axis = TOMO_AXIS_Z,
+	                           .bin = 1,
+	                           .first = 1,
+	                           .step = 2,
+	                           .count = -1,
+	                           .crop = 1,
+	                           .col0 = 2,
+	                           .col1 = 5,
+	                           .row0 = 1,
+	                           .row1 = 3};
 
 	projections(&h);
 	/* z of projections: projections, angles 10 and 30, centre 3.5 - 2 */
 	CHECK(tomo_slice_resolve(&h, &s) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_slice_header(&h, &s, 0, s.count, &o) == TOMO_OK, "%s", tomo_errmsg());
-	CHECK(o.kind == TOMO_KIND_PROJECTIONS && o.size[0] == 3 && o.size[1] == 2 &&
-	      o.size[2] == 2, "kind %d sizes", o.kind);
+	CHECK(o.kind == TOMO_KIND_PROJECTIONS && o.size[0] == 3 && o.size[1] == 2 && o.size[2] == 2,
+	      "kind %d sizes", o.kind);
 	CHECK(o.nangles == 2 && o.angles[0] == 10 && o.angles[1] == 30, "angles");
 	CHECK_NEAR(o.center, 1.5, 0);
 	CHECK(o.spacing[0] == 1 && o.spacing[1] == 2 && o.spacing[2] == 6, "spacings");
 	tomo_header_free(&o);
 
 	/* y of projections: sinograms, angles along rows (crop rows 1..2) */
-	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Y, .bin = 1, .first = 0,
-	                            .step = 1, .count = -1, .crop = 1, .col0 = 0,
-	                            .col1 = 6, .row0 = 1, .row1 = 3};
+	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Y,
+	                            .bin = 1,
+	                            .first = 0,
+	                            .step = 1,
+	                            .count = -1,
+	                            .crop = 1,
+	                            .col0 = 0,
+	                            .col1 = 6,
+	                            .row0 = 1,
+	                            .row1 = 3};
 	CHECK(tomo_slice_resolve(&h, &s) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_slice_header(&h, &s, 1, 2, &o) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(o.kind == TOMO_KIND_SINOGRAMS && o.size[2] == 2 && o.nangles == 2 &&
-	      o.angles[0] == 10 && o.angles[1] == 20, "sinograms");
+	              o.angles[0] == 10 && o.angles[1] == 20,
+	      "sinograms");
 	CHECK(o.spacing[1] == 3 && o.spacing[2] == 2, "spacings follow");
 	tomo_header_free(&o);
 
 	/* x: no known kind, no angles, no centre */
-	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_X, .bin = 1, .first = 0,
-	                            .step = 1, .count = 1};
+	s = (struct tomo_slice_sel){
+		.axis = TOMO_AXIS_X, .bin = 1, .first = 0, .step = 1, .count = 1};
 	CHECK(tomo_slice_resolve(&h, &s) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_slice_header(&h, &s, 0, 1, &o) == TOMO_OK, "%s", tomo_errmsg());
-	CHECK(o.kind == TOMO_KIND_UNKNOWN && o.nangles == 0 && isnan(o.center),
-	      "unknown");
+	CHECK(o.kind == TOMO_KIND_UNKNOWN && o.nangles == 0 && isnan(o.center), "unknown");
 	tomo_header_free(&o);
 
 	/* bin 2 along z: mean angles, centre halved, pixel doubled */
-	s = (struct tomo_slice_sel){.axis = TOMO_AXIS_Z, .bin = 2, .first = 0,
-	                            .step = 1, .count = -1};
+	s = (struct tomo_slice_sel){
+		.axis = TOMO_AXIS_Z, .bin = 2, .first = 0, .step = 1, .count = -1};
 	CHECK(tomo_slice_resolve(&h, &s) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(tomo_slice_header(&h, &s, 0, s.count, &o) == TOMO_OK, "%s", tomo_errmsg());
 	CHECK(o.size[0] == 3 && o.size[1] == 2 && o.size[2] == 2 && o.nangles == 2 &&
-	      o.angles[0] == 5 && o.angles[1] == 25, "binned angles");
+	              o.angles[0] == 5 && o.angles[1] == 25,
+	      "binned angles");
 	CHECK_NEAR(o.center, 1.75, 0);
 	CHECK_NEAR(o.pixel_size, 2e-6, 1e-20);
 	CHECK(o.spacing[2] == 6, "binned spacing");
@@ -119,7 +140,7 @@ header_follows_the_axes(void)
 static const char *
 write_volume(void)
 {
-	static char p[512];
+	const char *p = unit_path("v.nrrd");
 	struct tomo_header h;
 	struct tomo_output *o;
 
@@ -128,11 +149,11 @@ write_volume(void)
 			for (int x = 0; x < X; x++)
 				vol[z][y][x] = (float)(100 * z + 10 * y + x);
 	vol[1][1][0] = -0.0f; /* in y slice 1, outside the x bin */
-	snprintf(p, sizeof p, "%s/v.nrrd", unit_tmpdir());
 	projections(&h);
 	CHECK(tomo_output_open(p, &h, &o) == TOMO_OK &&
-	      tomo_output_write(o, 0, Z, &vol[0][0][0]) == TOMO_OK &&
-	      tomo_output_close(o) == TOMO_OK, "%s", tomo_errmsg());
+	              tomo_output_write(o, 0, Z, &vol[0][0][0]) == TOMO_OK &&
+	              tomo_output_close(o) == TOMO_OK,
+	      "%s", tomo_errmsg());
 	tomo_header_free(&h);
 	return p;
 }
@@ -181,22 +202,29 @@ reads_from_file_and_pipe(void)
 			return;
 		/* Three requests in one call (one sweep of a pipe): z 1 and 3
 		 * cropped, y 1..3 step 2, x 3 with bin 2 (x 1 binned). */
-		struct tomo_slice_sel sz = {.axis = TOMO_AXIS_Z, .bin = 1, .first = 1,
-		                            .step = 2, .count = 2, .crop = 1,
-		                            .col0 = 1, .col1 = 4, .row0 = 2, .row1 = 4};
-		struct tomo_slice_sel sy = {.axis = TOMO_AXIS_Y, .bin = 1, .first = 1,
-		                            .step = 2, .count = 2};
-		struct tomo_slice_sel sx = {.axis = TOMO_AXIS_X, .bin = 2, .first = 1,
-		                            .step = 1, .count = 1};
+		struct tomo_slice_sel sz = {.axis = TOMO_AXIS_Z,
+		                            .bin = 1,
+		                            .first = 1,
+		                            .step = 2,
+		                            .count = 2,
+		                            .crop = 1,
+		                            .col0 = 1,
+		                            .col1 = 4,
+		                            .row0 = 2,
+		                            .row1 = 4};
+		struct tomo_slice_sel sy = {
+			.axis = TOMO_AXIS_Y, .bin = 1, .first = 1, .step = 2, .count = 2};
+		struct tomo_slice_sel sx = {
+			.axis = TOMO_AXIS_X, .bin = 2, .first = 1, .step = 1, .count = 1};
 		const struct tomo_header *h = tomo_input_header(in);
 		CHECK(!tomo_slice_resolve(h, &sz) && !tomo_slice_resolve(h, &sy) &&
-		      !tomo_slice_resolve(h, &sx), "%s", tomo_errmsg());
+		              !tomo_slice_resolve(h, &sx),
+		      "%s", tomo_errmsg());
 		float dz[2][2][3], dy[2][Z][X], dx[2][2];
 		struct tomo_slice_req r[3] = {{&sz, 0, 2, &dz[0][0][0]},
 		                              {&sy, 0, 2, &dy[0][0][0]},
 		                              {&sx, 0, 1, &dx[0][0]}};
-		CHECK(tomo_slice_read(in, r, 3, NULL, NULL) == TOMO_OK, "%s",
-		      tomo_errmsg());
+		CHECK(tomo_slice_read(in, r, 3, NULL, NULL) == TOMO_OK, "%s", tomo_errmsg());
 		for (int k = 0; k < 2; k++)
 			for (int i = 0; i < 2; i++)
 				for (int j = 0; j < 3; j++)
@@ -221,5 +249,4 @@ reads_from_file_and_pipe(void)
 	}
 }
 
-UNIT_MAIN(T(resolve_checks_sizes), T(header_follows_the_axes),
-          T(reads_from_file_and_pipe))
+UNIT_MAIN(T(resolve_checks_sizes), T(header_follows_the_axes), T(reads_from_file_and_pipe))
