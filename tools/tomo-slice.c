@@ -80,7 +80,7 @@ struct args {
 	int bits; /* 0: not given */
 	double wlo, whi, plo, phi;
 	int64_t mcols, mrows;
-	const char *crop_arg, *range_arg;
+	const char *crop_arg;
 };
 
 /* "X0:X1,Y0:Y1" with integers. */
@@ -110,7 +110,6 @@ handle(void *ctx, int key, const char *arg)
 		break;
 	case OPT_RANGE:
 		a->has_range = 1;
-		a->range_arg = arg;
 		tomo_arg_int_range("--range", arg, &a->ra, &a->rb, &a->rstep);
 		break;
 	case OPT_CROP:
@@ -388,6 +387,7 @@ write_stream(struct tomo_input *in, const struct tomo_slice_sel *s, const struct
 		check(tomo_output_close(out));
 	}
 	tomo_scratch_free(&st);
+	tomo_progress_end(&pr->bar);
 	warn_nonfinite(nonfinite);
 }
 
