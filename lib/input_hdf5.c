@@ -467,7 +467,8 @@ tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *datase
 		goto fail;
 	}
 	if ((rc = stored_type(s, &in->dtype, &tsize)) || (rc = shape(s, in->hdr.size)) ||
-	    (rc = set_chunk_cache(s, in->hdr.size, tsize, in->chunk_cache)) || (rc = read_theta(s, &in->hdr)))
+	    (rc = set_chunk_cache(s, in->hdr.size, tsize, in->chunk_cache)) ||
+	    (rc = read_theta(s, &in->hdr)))
 		goto fail;
 	char where[4200];
 	snprintf(where, sizeof where, "'%s' in '%s'", s->dataset, s->file_name);
