@@ -151,7 +151,8 @@ lane_create(struct lane *l, const tomo_phase_geom *g, int64_t hx, int64_t batch)
 		return TOMO_ERR;
 	/* The two transforms of a lane run one after the other on its stream,
 	 * so they can share one work area. */
-	CUDA_CHECK(cudaMalloc(&l->work, wf > wi ? (wf ? wf : 1) : wi));
+	size_t ws = wf > wi ? wf : wi;
+	CUDA_CHECK(cudaMalloc(&l->work, ws > 256 ? ws : 256));
 	CUFFT_CHECK(cufftSetWorkArea(l->fwd, l->work));
 	CUFFT_CHECK(cufftSetWorkArea(l->inv, l->work));
 	CUFFT_CHECK(cufftSetStream(l->fwd, l->stream));
