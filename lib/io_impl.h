@@ -27,6 +27,7 @@ struct tomo_input {
 	int sequential;       /* forward-only (pipe) */
 	int64_t next_z;       /* sequential: the first plane not yet consumed */
 	const float *mapped;  /* float32 LE samples in place, or NULL */
+	int64_t chunk_cache;  /* tomo_input_opts.chunk_cache */
 };
 
 /* Back-end constructors: fill in (hdr, ops, impl, format, dtype, ...);
@@ -73,8 +74,10 @@ const char *tomo_output_name(const struct tomo_output *o);
 /* A temporary file beside path (".NAME.tmp-XXXXXX"), created empty with
  * the mode a plain create would give, open on *fd and registered so that
  * fatal exits remove it; for writers that are not tomo_output back-ends
- * (the phantom's HDF5 scans). commit renames it to path, discard removes
- * it; both free tmp. */
+ * (the phantom's HDF5 scans, the image writers of image.c). The caller
+ * closes fd, then commit renames the file to path (removing it if that
+ * fails) or discard removes it (NULL: no-op); both free tmp. At most 16
+ * files are pending at a time; more are still made, not removed on signals. */
 int tomo_output_temp_create(const char *path, char **tmp, int *fd);
 int tomo_output_temp_commit(char *tmp, const char *path);
 void tomo_output_temp_discard(char *tmp);

@@ -139,10 +139,11 @@ int
 tomo_output_temp_commit(char *tmp, const char *path)
 {
 	if (rename(tmp, path)) {
-		int e = errno;
+		/* The message first: discard frees tmp. */
+		int rc = tomo_error_sys(TOMO_ERR, errno, "cannot rename '%s' to '%s'",
+		                        tmp, path);
 		tomo_output_temp_discard(tmp);
-		return tomo_error_sys(TOMO_ERR, e, "cannot rename '%s' to '%s'", tmp,
-		                      path);
+		return rc;
 	}
 	pending_remove(tmp);
 	free(tmp);
@@ -170,11 +171,7 @@ release(struct tomo_output *o)
 {
 	if (o->fd > 2)
 		close(o->fd);
-	if (o->tmp) {
-		unlink(o->tmp);
-		pending_remove(o->tmp);
-		free(o->tmp);
-	}
+	tomo_output_temp_discard(o->tmp);
 	tomo_header_free(&o->hdr);
 	free(o->path);
 	free(o->dataset);
@@ -323,14 +320,8 @@ tomo_output_close(struct tomo_output *o)
 		o->fd = -1;
 	}
 	if (rc == TOMO_OK && o->tmp) {
-		if (rename(o->tmp, o->path))
-			rc = tomo_error_sys(TOMO_ERR, errno, "cannot rename '%s' to '%s'",
-			                    o->tmp, o->path);
-		else {
-			pending_remove(o->tmp);
-			free(o->tmp);
-			o->tmp = NULL;
-		}
+		rc = tomo_output_temp_commit(o->tmp, o->path);
+		o->tmp = NULL;
 	}
 	release(o);
 	return rc;
