@@ -15,7 +15,7 @@ peer=${UFO_FBP:-../shared/peers/ufo-fbp}
 [ -x "$bin" ] || { echo "fbp.sh: build first ($bin missing)" >&2; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
-/usr/bin/python3 - "$cols" "$angles" "$rows" "$tmp/proj.nrrd" <<'PY'
+"${TOMO_PYTHON:-/usr/bin/python3}" - "$cols" "$angles" "$rows" "$tmp/proj.nrrd" <<'PY'
 import sys
 sys.path[:0] = ["tests", "tests/ref"]
 import numpy as np
@@ -61,7 +61,7 @@ if [ "${UFO:-1}" != 0 ]; then
 	u=$(median < "$tmp/ufo")
 	echo "median ufo:      ${u} s, $(gups "$u") GUPS"
 	echo "speed-up: $(echo "scale=1; $u / $m" | bc)x"
-	/usr/bin/python3 - "$tmp/ours.nrrd" "$tmp/ufo.tif" <<'PY'
+	"${TOMO_PYTHON:-/usr/bin/python3}" - "$tmp/ours.nrrd" "$tmp/ufo.tif" <<'PY'
 import sys
 sys.path.insert(0, "tests")
 import numpy as np, tifffile
