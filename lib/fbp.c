@@ -20,6 +20,8 @@ const char *const tomo_fbp_filter_names[] = {
 	"ramp", "shepp-logan", "cosine", "hamming", "hann", "parzen", NULL,
 };
 
+const char *const tomo_fbp_method_names[] = {"fbp", "fourier", NULL};
+
 int64_t
 tomo_fbp_padded_length(int64_t ncols)
 {
@@ -132,6 +134,14 @@ tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p)
 		return tomo_error(TOMO_ERR, "size %lld is out of range", (long long)p->size);
 	if (!(p->cutoff > 0 && p->cutoff <= 1))
 		return tomo_error(TOMO_ERR, "cutoff %g is not in (0, 1]", p->cutoff);
+	if (p->method == TOMO_FBP_FOURIER &&
+	    (p->oversample != 0 && !(p->oversample >= 1.25 && p->oversample <= 4)))
+		return tomo_error(TOMO_ERR, "Fourier grid oversampling %g is not in [1.25, 4]",
+		                  p->oversample);
+	if (p->method == TOMO_FBP_FOURIER &&
+	    (p->kernel_width != 0 && (p->kernel_width < 2 || p->kernel_width > 8)))
+		return tomo_error(TOMO_ERR, "Fourier kernel width %d is not in 2..8",
+		                  p->kernel_width);
 	if (C > (1 << 22) || A > (1 << 24))
 		return tomo_error(TOMO_ERR, "%s: %lld columns x %lld angles is too large", name,
 		                  (long long)C, (long long)A);
@@ -145,6 +155,10 @@ fbp_geom_free(struct fbp_geom *g)
 	free(g->cosv);
 	free(g->sinv);
 	free(g->weight);
+	free(g->coef);
+	free(g->shift);
+	free(g->deap_x);
+	free(g->deap_y);
 }
 
 int
@@ -195,10 +209,8 @@ done:
 	return rc;
 }
 
-/* Read rows r0..r0+nr-1 at angles a0..a0+na-1 into buf; sets the strides
- * of a line (row r, angle a0 + k at buf + r*rs + k*as). */
-static int
-read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64_t C, int64_t r0,
+int
+fbp_read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64_t C, int64_t r0,
            int64_t nr, int64_t a0, int64_t na, float *buf, int64_t *rs, int64_t *as)
 {
 	struct tomo_box b = {0, C, 0, 0, 0, 0};
@@ -220,8 +232,8 @@ write_slab(struct tomo_output *out, const struct tomo_fbp_params *p, int64_t r0,
 	return tomo_output_write(out, r0 - p->row0, nr, slices);
 }
 
-static void *
-alloc_floats(int64_t n)
+void *
+fbp_alloc_floats(int64_t n)
 {
 	size_t bytes = ((size_t)n * sizeof(float) + 63) & ~(size_t)63;
 	return aligned_alloc(64, bytes ? bytes : 64);
@@ -280,9 +292,9 @@ run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 	st->slab_rows = R;
 	if ((rc = fbp_cpu_create(g, &cpu)))
 		return rc;
-	F = alloc_floats(fbp_slab_floats(g, R));
-	slices = alloc_floats(R * g->N * g->N);
-	raw = alloc_floats(R * Ac * g->C);
+	F = fbp_alloc_floats(fbp_slab_floats(g, R));
+	slices = fbp_alloc_floats(R * g->N * g->N);
+	raw = fbp_alloc_floats(R * Ac * g->C);
 	if (!F || !slices || !raw) {
 		rc = tomo_error(TOMO_ERR, "out of memory for a slab of %lld rows (%.0f MB)",
 		                (long long)R, (double)bytes / 1e6);
@@ -292,7 +304,7 @@ run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R;
 		for (int64_t a0 = 0; a0 < g->A; a0 += Ac) {
 			int64_t na = a0 + Ac > g->A ? g->A - a0 : Ac, rs, as;
-			if ((rc = read_chunk(in, p, g->C, r0, nr, a0, na, raw, &rs, &as)))
+			if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, a0, na, raw, &rs, &as)))
 				goto done;
 			st->clamped += fbp_cpu_filter(cpu, raw, rs, as, nr, a0, na, F);
 		}
@@ -378,7 +390,7 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 			continue; /* drain the other slot */
 		}
 		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R, rs, as;
-		if ((rc = read_chunk(in, p, g->C, r0, nr, 0, g->A, tomo_fbp_gpu_input(gpu, k), &rs,
+		if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, 0, g->A, tomo_fbp_gpu_input(gpu, k), &rs,
 		                     &as)) ||
 		    (rc = tomo_fbp_gpu_submit(gpu, k, nr)))
 			goto done;
@@ -406,7 +418,17 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo
 	    (rc = fbp_geom_init(&g, tomo_input_header(in)->size[0], p)))
 		return rc;
 	stats->padded = g.P;
-	rc = p->use_gpu ? run_gpu(in, p, &g, out, stats) : run_cpu(in, p, &g, out, stats);
+	if (p->method == TOMO_FBP_FOURIER) {
+		if ((rc = fbp_fourier_init(&g, p))) {
+			fbp_geom_free(&g);
+			return rc;
+		}
+		stats->grid = g.M;
+		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats)
+		                : fbp_fourier_run_cpu(in, p, &g, out, stats);
+	} else {
+		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats) : run_cpu(in, p, &g, out, stats);
+	}
 	stats->updates = (double)g.A * (double)(g.N * g.N) * (double)(p->row1 - p->row0);
 	stats->seconds = tomo_now() - t0;
 	fbp_geom_free(&g);

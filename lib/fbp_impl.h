@@ -1,6 +1,7 @@
 /*
  * fbp_impl: what lib/fbp.c (the driver: tables, slabs, I/O) shares with
- * lib/fbp_cpu.c (the CPU filter and back-projection). Not installed.
+ * lib/fbp_cpu.c (the CPU filter and back-projection) and lib/fbp_fourier.c
+ * (the Fourier method's tables and CPU path). Not installed.
  */
 #ifndef TOMO_FBP_IMPL_H
 #define TOMO_FBP_IMPL_H
@@ -19,6 +20,14 @@ struct fbp_geom {
 	float *cosv, *sinv; /* A each */
 	float *weight;      /* A quadrature weights (radians) */
 	int transmission, pad_zero;
+	/* The Fourier method (fbp_fourier_init); M = 0 for direct FBP. */
+	int64_t M;             /* grid size, even */
+	int W, deg;            /* kernel width (cells), polynomial degree */
+	double sigma, beta;    /* oversampling, Kaiser-Bessel shape */
+	float r;               /* M / P: grid cells per radial sample */
+	float *coef;           /* (deg + 1) x W tap polynomials */
+	double *shift;         /* A: centre - 0.5 + delta (cos + sin) */
+	float *deap_x, *deap_y; /* N each: (-1)^m / kernel transform */
 };
 
 /* The tables for ncols detector columns and p (angles, centre, filter,
@@ -36,6 +45,29 @@ fbp_slab_floats(const struct fbp_geom *g, int64_t rows)
 	int64_t groups = (rows + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES;
 	return groups * g->A * g->cs * TOMO_FBP_LANES;
 }
+
+/* Read rows r0..r0+nr-1 at angles a0..a0+na-1 into buf; sets the strides
+ * of a line (row r, angle a0 + k at buf + r*rs + k*as). */
+int fbp_read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64_t C, int64_t r0,
+                   int64_t nr, int64_t a0, int64_t na, float *buf, int64_t *rs, int64_t *as);
+
+/* 64-byte aligned floats (free with free). */
+void *fbp_alloc_floats(int64_t n);
+
+/* The Fourier method's tables in g (already holding the direct tables
+ * for p): grid size, kernel fit, per-angle shifts, deapodisation. Freed
+ * by fbp_geom_free. TOMO_ERR on bad knobs or no memory. */
+int fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p);
+
+/* Fit the W tap polynomials of degree deg (z in [-1, 1], see
+ * fourier_weights) to the Kaiser-Bessel kernel of shape beta. */
+void fbp_fourier_fit(int W, int deg, double beta, float *coef);
+
+/* The Fourier method on the CPU, slab by slab (the driver of lib/fbp.c's
+ * shape: read, reconstruct, write). */
+int fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
+                        const struct fbp_geom *g, struct tomo_output *out,
+                        struct tomo_fbp_stats *st);
 
 struct fbp_cpu;
 

@@ -25,9 +25,12 @@ enum {
 	OPT_SLICES,
 	OPT_SINOGRAMS,
 	OPT_PIXEL_SIZE,
+	OPT_METHOD,
 };
 
 static const struct tomo_opt opts[] = {
+	{"method", 0, "fbp|fourier",
+         "direct back-projection or gridding in Fourier space (default fbp)", OPT_METHOD},
 	{"center", 0, "X",
          "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)",
          OPT_CENTER},
@@ -74,6 +77,7 @@ struct args {
 	int64_t slices[2];
 	int sinograms;
 	double pixel_size; /* NAN: not given */
+	int method;
 };
 
 static const char *const pad_names[] = {"edge", "zero", NULL};
@@ -85,6 +89,7 @@ handle(void *ctx, int key, const char *arg)
 	int64_t step;
 
 	switch (key) {
+	case OPT_METHOD: a->method = tomo_arg_choice("--method", arg, tomo_fbp_method_names); break;
 	case OPT_CENTER: a->center = tomo_arg_double("--center", arg); break;
 	case OPT_ANGLES: a->angles = arg; break;
 	case OPT_RANGE:
@@ -256,6 +261,7 @@ main(int argc, char **argv)
 	p.row1 = a.have_slices ? a.slices[1] : nrows;
 	p.scale = isnan(a.pixel_size) ? 1.0 : 1.0 / a.pixel_size;
 	p.memory = c.memory;
+	p.method = a.method;
 	if ((rc = tomo_fbp_check(in, &p)))
 		tomo_die_lib(rc);
 	p.use_gpu = tomo_tool_use_gpu(&c);

@@ -1,9 +1,11 @@
 /*
  * fbp: filtered back-projection of parallel-beam scans, slab by slab of
  * detector rows, on the CPU (FFTW + OpenMP, lib/fbp_cpu.c) or the GPU
- * (cuFFT + CUDA, kernels/fbp.cu). This header holds the one entry point and
- * the host-side tables (filter response, angle weights) it is built on; the
- * per-element arithmetic both devices share is in kernels/fbp_math.h.
+ * (cuFFT + CUDA, kernels/fbp.cu), directly or by gridding in Fourier space
+ * (lib/fbp_fourier.c, kernels/fourier.cu). This header holds the one entry
+ * point and the host-side tables (filter response, angle weights) it is
+ * built on; the per-element arithmetic both devices share is in
+ * kernels/fbp_math.h and kernels/fourier_math.h.
  */
 #ifndef TOMO_FBP_H
 #define TOMO_FBP_H
@@ -24,6 +26,16 @@ enum tomo_fbp_filter {
 	TOMO_FBP_HANN,
 	TOMO_FBP_PARZEN,
 };
+
+enum tomo_fbp_method {
+	TOMO_FBP_DIRECT = 0, /* back-projection with linear interpolation */
+	TOMO_FBP_FOURIER,    /* gridding: Kaiser-Bessel kernel, 2D inverse FFT */
+};
+
+/* Defaults of the Fourier method's grid oversampling and kernel width
+ * (cells): chosen by the measurements in BENCHMARKS.md. */
+#define TOMO_FBP_OVERSAMPLE   2.0
+#define TOMO_FBP_KERNEL_WIDTH 4
 
 enum tomo_fbp_pad {
 	TOMO_FBP_PAD_EDGE = 0, /* repeat the first and last columns */
@@ -51,6 +63,9 @@ struct tomo_fbp_params {
 	int64_t row0, row1; /* detector rows row0..row1-1 to reconstruct */
 	double scale;       /* multiplies the result (1/pixel size); 1 */
 	int use_gpu;        /* 1: CUDA back-end (caller checked it is usable) */
+	enum tomo_fbp_method method;
+	double oversample; /* Fourier grid / output size, 1.25..4; 0: default */
+	int kernel_width;  /* Fourier kernel width, 2..8 cells; 0: default */
 	int64_t memory;     /* bytes of host buffers to aim for */
 	/* Called after each slab with the rows done so far (may be NULL). */
 	void (*progress)(void *ctx, int64_t rows_done);
@@ -62,6 +77,7 @@ struct tomo_fbp_stats {
 	int64_t slab_rows; /* detector rows per slab */
 	int64_t slabs;
 	double updates; /* voxel updates: angles x N^2 x rows */
+	int64_t grid;   /* Fourier method: grid size M (M x M), else 0 */
 	double seconds; /* inside tomo_fbp_run */
 	int64_t padded; /* padded detector length of the filter */
 };
@@ -79,8 +95,8 @@ int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct 
                  struct tomo_fbp_stats *stats);
 
 /* Check p against the input's sizes: angle count, centre inside the
- * detector, rows in range, size, cutoff. TOMO_ERR with a message naming
- * the problem. */
+ * detector, rows in range, size, cutoff, the Fourier method's oversampling
+ * and kernel width. TOMO_ERR with a message naming the problem. */
 int tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p);
 
 /* The padded length of the filter for ncols detector columns: a fast FFT
@@ -104,6 +120,9 @@ int tomo_fbp_angle_weights(const double *deg, int64_t n, double *w);
 
 /* "ramp", "shepp-logan", ... NULL-terminated, in enum order. */
 extern const char *const tomo_fbp_filter_names[];
+
+/* "fbp", "fourier": NULL-terminated, in enum order. */
+extern const char *const tomo_fbp_method_names[];
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,143 @@
+/*
+ * fourier_math: the arithmetic of Fourier (gridding) reconstruction that
+ * the CPU path (lib/fbp_fourier.c) and the GPU path (kernels/fourier.cu)
+ * share: where the radial samples of a projection's spectrum fall on the
+ * Cartesian grid, the Kaiser-Bessel kernel's weights there (a polynomial
+ * per tap, coefficients computed once on the host), which samples of an
+ * angle reach a band of grid rows, and the kernel's Fourier transform for
+ * the deapodisation (host only).
+ */
+#ifndef TOMO_KERNELS_FOURIER_MATH_H
+#define TOMO_KERNELS_FOURIER_MATH_H
+
+#include <math.h>
+
+#include "hd.h"
+
+/* The widest kernel (grid cells) and the highest degree of the
+ * polynomials that give its weights. */
+#define FOURIER_MAX_W   8
+#define FOURIER_MAX_DEG (FOURIER_MAX_W + 4)
+
+/* The degree used for width W: the fit's error is below 1e-6 of the
+ * kernel's peak (tests/unit/test_fourier.c). */
+static inline TOMO_HD int
+fourier_degree(int W)
+{
+	return W + 4;
+}
+
+/*
+ * Sample jj (-P/2 <= jj <= P/2) of an angle with cosine c and sine s lies
+ * at frequency (jj / P)(c, s) cycles per pixel; on the M x M grid, stored
+ * in natural order (zero frequency at M/2), that is row M/2 + jj r s and
+ * column M/2 + jj r c with r = M / P. Rows are the y frequency.
+ */
+static inline TOMO_HD float
+fourier_pos(long jj, float r_dir, long M)
+{
+	return 0.5f * (float)M + (float)jj * r_dir;
+}
+
+/* The first grid index of a sample at g for a kernel of width W, and the
+ * fraction z in [-1, 1) the tap polynomials are evaluated at: tap t sits
+ * at i0 + t, kernel argument i0 + t - g = t - W/2 + (z + 1)/2. */
+static inline TOMO_HD long
+fourier_first(float g, int W, float *z)
+{
+	float a = g - 0.5f * (float)W;
+	float i0 = ceilf(a);
+	*z = 2.0f * (i0 - a) - 1.0f;
+	return (long)i0;
+}
+
+/* The W weights of one sample: w[t] = sum over d <= deg of
+ * coef[d * W + t] z^d (coefficients from fbp_fourier_fit). */
+static inline TOMO_HD void
+fourier_weights(const float *coef, int W, int deg, float z, float *w)
+{
+	for (int t = 0; t < W; t++)
+		w[t] = coef[deg * W + t];
+	for (int d = deg - 1; d >= 0; d--)
+		for (int t = 0; t < W; t++)
+			w[t] = w[t] * z + coef[d * W + t];
+}
+
+/*
+ * The samples jj of an angle (row step r_s = r sin) whose footprint rows
+ * i0 .. i0 + W - 1 can meet the grid rows lo .. hi - 1 (unwrapped rows,
+ * which may lie past 0 or M for the periodic images): row position
+ * M/2 + jj r_s in (lo - W/2, hi - 1 + W/2]. A superset by one sample on
+ * each side, within -J2 .. J2 (J2 = P/2); *j0 > *j1 when none.
+ */
+static inline TOMO_HD void
+fourier_jrange(float r_s, long M, int W, long lo, long hi, long J2, long *j0, long *j1)
+{
+	double a = (double)lo - 0.5 * W - 0.5 * (double)M;
+	double b = (double)(hi - 1) + 0.5 * W - 0.5 * (double)M;
+
+	if (fabs((double)r_s) < 1e-12) {
+		/* every sample sits on row M/2 */
+		int in = a < 0 && b >= 0;
+		*j0 = in ? -J2 : 1;
+		*j1 = in ? J2 : 0;
+		return;
+	}
+	double x = a / r_s, y = b / r_s;
+	double mn = x < y ? x : y, mx = x < y ? y : x;
+	if (mn < (double)-J2 - 1)
+		mn = (double)-J2 - 1;
+	if (mx > (double)J2 + 1)
+		mx = (double)J2 + 1;
+	long s = (long)floor(mn) - 1, e = (long)ceil(mx) + 1;
+	*j0 = s < -J2 ? -J2 : s;
+	*j1 = e > J2 ? J2 : e;
+}
+
+/* Host only: the modified Bessel function I0 (power series, x <= 50). */
+static inline double
+fourier_i0(double x)
+{
+	double term = 1.0, sum = 1.0, q = 0.25 * x * x;
+
+	for (int k = 1; k < 200 && term > 1e-17 * sum; k++) {
+		term *= q / ((double)k * (double)k);
+		sum += term;
+	}
+	return sum;
+}
+
+/* Host only: the Kaiser-Bessel kernel of width W (cells) and shape beta
+ * at x cells from its centre, 1 at x = 0, 0 beyond W/2. */
+static inline double
+fourier_kb(double x, int W, double beta)
+{
+	double t = 1.0 - (2.0 * x / W) * (2.0 * x / W);
+	return t < 0 ? 0.0 : fourier_i0(beta * sqrt(t)) / fourier_i0(beta);
+}
+
+/* Host only: its Fourier transform at xi cycles per cell,
+ * the integral of fourier_kb(x) exp(2 pi i x xi) dx. */
+static inline double
+fourier_kb_hat(double xi, int W, double beta)
+{
+	const double pi = 3.14159265358979323846;
+	double a = beta * beta - (pi * W * xi) * (pi * W * xi);
+	double r = sqrt(fabs(a));
+
+	if (r < 1e-8)
+		return W / fourier_i0(beta);
+	return W / fourier_i0(beta) * (a > 0 ? sinh(r) / r : sin(r) / r);
+}
+
+/* Host only: Beatty, Nishimura and Pauly's (2005) shape for a kernel of
+ * width W on a grid oversampled by sigma. */
+static inline double
+fourier_kb_beta(int W, double sigma)
+{
+	const double pi = 3.14159265358979323846;
+	double q = (W / sigma) * (sigma - 0.5);
+	return pi * sqrt(q * q - 0.8);
+}
+
+#endif
