@@ -19,12 +19,13 @@
 #define FOURIER_MAX_W   8
 #define FOURIER_MAX_DEG (FOURIER_MAX_W + 4)
 
-/* The degree used for width W: the fit's error is below 1e-6 of the
- * kernel's peak (tests/unit/test_fourier.c). */
+/* The degree used for width W: the fit's error is below 1e-5 of the
+ * kernel's peak (tests/unit/test_fourier.c), under the gridding's own
+ * error for that width. */
 static inline TOMO_HD int
 fourier_degree(int W)
 {
-	return W + 4;
+	return W < 4 ? W + 3 : W + 2;
 }
 
 /*
@@ -40,40 +41,41 @@ fourier_pos(long jj, float r_dir, long M)
 }
 
 /* The first grid index of a sample at g for a kernel of width W, and the
- * fraction z in [-1, 1) the tap polynomials are evaluated at: tap t sits
+ * fraction z in (-1, 1] the tap polynomials are evaluated at: tap t sits
  * at i0 + t, kernel argument i0 + t - g = t - W/2 + (z + 1)/2. */
 static inline TOMO_HD long
 fourier_first(float g, int W, float *z)
 {
 	float a = g - 0.5f * (float)W;
-	float i0 = ceilf(a);
+	float i0 = floorf(a) + 1.0f;
 	*z = 2.0f * (i0 - a) - 1.0f;
 	return (long)i0;
 }
 
-/* The W weights of one sample: w[t] = sum over d <= deg of
- * coef[d * W + t] z^d (coefficients from fbp_fourier_fit). */
-static inline TOMO_HD void
-fourier_weights(const float *coef, int W, int deg, float z, float *w)
+/* The weight of tap t of a sample: the polynomial sum over d <= deg of
+ * coef[d * W + t] z^d (coefficients from fbp_fourier_fit), by Horner's
+ * rule with fused multiply-adds (the CPU path evaluates the same
+ * polynomials for 16 samples at once). */
+static inline TOMO_HD float
+fourier_weight(const float *coef, int W, int deg, int t, float z)
 {
-	for (int t = 0; t < W; t++)
-		w[t] = coef[deg * W + t];
+	float w = coef[deg * W + t];
 	for (int d = deg - 1; d >= 0; d--)
-		for (int t = 0; t < W; t++)
-			w[t] = w[t] * z + coef[d * W + t];
+		w = fmaf(w, z, coef[d * W + t]);
+	return w;
 }
 
 /*
  * The samples jj of an angle (row step r_s = r sin) whose footprint rows
  * i0 .. i0 + W - 1 can meet the grid rows lo .. hi - 1 (unwrapped rows,
  * which may lie past 0 or M for the periodic images): row position
- * M/2 + jj r_s in (lo - W/2, hi - 1 + W/2]. A superset by one sample on
+ * M/2 + jj r_s in [lo - W/2 - 1, hi - 1 + W/2). A superset by one sample on
  * each side, within -J2 .. J2 (J2 = P/2); *j0 > *j1 when none.
  */
 static inline TOMO_HD void
 fourier_jrange(float r_s, long M, int W, long lo, long hi, long J2, long *j0, long *j1)
 {
-	double a = (double)lo - 0.5 * W - 0.5 * (double)M;
+	double a = (double)lo - 0.5 * W - 1.0 - 0.5 * (double)M;
 	double b = (double)(hi - 1) + 0.5 * W - 0.5 * (double)M;
 
 	if (fabs((double)r_s) < 1e-12) {

@@ -12,6 +12,7 @@
 #include <fftw3.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -289,39 +290,73 @@ spectrum(struct fourier_cpu *c, fftwf_complex *z, const float *r1, const float *
 
 /* Spread the samples that reach grid rows lo..hi-1 (unwrapped) into the
  * band (its row 0 is unwrapped row lo). Inlined for each width, so that
- * the tap loops have constant trip counts. */
+ * the tap loops have constant trip counts. The positions and weights of
+ * VS samples at a time are computed lane by lane (gcc vectorises them:
+ * Horner's rule is a chain of dependent steps, fast only when many
+ * samples run side by side), then each sample is added to its W x W
+ * cells. */
+#define VS 16
+
+typedef float vsf __attribute__((vector_size(VS * sizeof(float))));
+typedef int vsi __attribute__((vector_size(VS * sizeof(int))));
+
+/* fourier_first for VS samples: floor by truncation of a positive number
+ * (a >= -W/2 - 1 here), so exact integers give z = 1 as floorf does. */
+static inline __attribute__((always_inline)) vsi
+first_v(vsf a, vsf *z)
+{
+	vsi i0 = __builtin_convertvector(a + 64.0f, vsi) - 63;
+	*z = 2.0f * (__builtin_convertvector(i0, vsf) - a) - 1.0f;
+	return i0;
+}
+
 static inline __attribute__((always_inline)) void
 spread(const struct fourier_cpu *c, float *band, int64_t lo, int64_t hi, const int W,
        const int deg)
 {
 	const struct fbp_geom *g = c->g;
-	const int64_t J2 = g->P / 2, M = g->M, MS = c->MS;
-	float wu[FOURIER_MAX_W], wv[FOURIER_MAX_W], cw[2 * FOURIER_MAX_W];
+	const int64_t J2 = g->P / 2, M = g->M, MS = c->MS, OFF = c->OFF;
+	const float *coef = g->coef;
+	const vsf lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+	const float half_m = 0.5f * (float)M, half_w = 0.5f * (float)W;
+	vsf wu[FOURIER_MAX_W], wv[FOURIER_MAX_W];
+	float cw[2 * FOURIER_MAX_W];
 
 	for (int64_t a = 0; a < g->A; a++) {
 		const float rs = g->r * g->sinv[a], rc = g->r * g->cosv[a];
 		const fftwf_complex *s = c->S + a * c->J + J2;
 		long j0, j1;
 		fourier_jrange(rs, (long)M, W, (long)lo, (long)hi, (long)J2, &j0, &j1);
-		for (long jj = j0; jj <= j1; jj++) {
-			float zu, zv;
-			long iu = fourier_first(fourier_pos(jj, rs, (long)M), W, &zu);
-			int t0 = iu < lo ? (int)(lo - iu) : 0;
-			int t1 = iu + W > hi ? (int)(hi - iu) : W;
-			if (t0 >= t1)
-				continue;
-			long iv = fourier_first(fourier_pos(jj, rc, (long)M), W, &zv);
-			fourier_weights(g->coef, W, deg, zu, wu);
-			fourier_weights(g->coef, W, deg, zv, wv);
-			const float re = s[jj][0], im = s[jj][1];
+		for (long jb = j0; jb <= j1; jb += VS) {
+			const int n = j1 - jb + 1 < VS ? (int)(j1 - jb + 1) : VS;
+			const vsf jv = (float)jb + lane;
+			vsf zu, zv;
+			const vsi iu = first_v(half_m + jv * rs - half_w, &zu);
+			const vsi iv = first_v(half_m + jv * rc - half_w, &zv);
 			for (int t = 0; t < W; t++) {
-				cw[2 * t] = wv[t] * re;
-				cw[2 * t + 1] = wv[t] * im;
+				wu[t] = wv[t] = (vsf){0} + coef[deg * W + t];
+				for (int d = deg - 1; d >= 0; d--) {
+					wu[t] = wu[t] * zu + coef[d * W + t];
+					wv[t] = wv[t] * zv + coef[d * W + t];
+				}
 			}
-			for (int t = t0; t < t1; t++) {
-				float *q = band + ((iu + t - lo) * MS + c->OFF + iv) * 2;
-				for (int k = 0; k < 2 * W; k++)
-					q[k] += wu[t] * cw[k];
+			for (int k = 0; k < n; k++) {
+				const int64_t i0 = iu[k];
+				const int t0 = i0 < lo ? (int)(lo - i0) : 0;
+				const int t1 = i0 + W > hi ? (int)(hi - i0) : W;
+				if (t0 >= t1)
+					continue;
+				const float re = s[jb + k][0], im = s[jb + k][1];
+				for (int t = 0; t < W; t++) {
+					cw[2 * t] = wv[t][k] * re;
+					cw[2 * t + 1] = wv[t][k] * im;
+				}
+				for (int t = t0; t < t1; t++) {
+					const float w = wu[t][k];
+					float *o = band + ((i0 + t - lo) * MS + OFF + iv[k]) * 2;
+					for (int e = 0; e < 2 * W; e++)
+						o[e] += w * cw[e];
+				}
 			}
 		}
 	}
@@ -422,6 +457,7 @@ do_pair(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t
 {
 	const struct fbp_geom *g = c->g;
 	int64_t clamped = 0;
+	double t0 = omp_get_wtime(), t1 = 0, t2 = 0;
 
 #pragma omp parallel reduction(+ : clamped)
 	{
@@ -430,13 +466,20 @@ do_pair(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t
 		for (int64_t a = 0; a < g->A; a++)
 			clamped += spectrum(c, c->line[id], raw + r * rs + a * as,
 			                    two ? raw + (r + 1) * rs + a * as : NULL, a);
+#pragma omp single
+		t1 = omp_get_wtime();
 #pragma omp for schedule(dynamic, 1)
 		for (int64_t k = 0; k < c->nb; k++)
 			do_band(c, id, k);
+#pragma omp single
+		t2 = omp_get_wtime();
 #pragma omp for schedule(dynamic, 1)
 		for (int64_t x0 = 0; x0 < g->N; x0 += CB)
 			do_columns(c, id, x0, o1, two ? o2 : NULL);
 	}
+	if (getenv("TOMO_FOURIER_PROFILE"))
+		fprintf(stderr, "pair: spectra %.1f ms, bands %.1f ms, columns %.1f ms\n",
+		        (t1 - t0) * 1e3, (t2 - t1) * 1e3, (omp_get_wtime() - t2) * 1e3);
 	return clamped;
 }
 

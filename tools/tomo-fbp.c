@@ -26,11 +26,18 @@ enum {
 	OPT_SINOGRAMS,
 	OPT_PIXEL_SIZE,
 	OPT_METHOD,
+	OPT_OVERSAMPLE,
+	OPT_KERNEL_WIDTH,
 };
 
 static const struct tomo_opt opts[] = {
 	{"method", 0, "fbp|fourier",
          "direct back-projection or gridding in Fourier space (default fbp)", OPT_METHOD},
+	{"oversample", 0, "F",
+         "--method fourier: Fourier grid size over the slice size, 1.25 to 4 (default 2)",
+         OPT_OVERSAMPLE},
+	{"kernel-width", 0, "W", "--method fourier: gridding kernel width in grid cells, 2 to 8 (default 4)",
+         OPT_KERNEL_WIDTH},
 	{"center", 0, "X",
          "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)",
          OPT_CENTER},
@@ -78,6 +85,8 @@ struct args {
 	int sinograms;
 	double pixel_size; /* NAN: not given */
 	int method;
+	double oversample;
+	int kernel_width;
 };
 
 static const char *const pad_names[] = {"edge", "zero", NULL};
@@ -90,6 +99,12 @@ handle(void *ctx, int key, const char *arg)
 
 	switch (key) {
 	case OPT_METHOD: a->method = tomo_arg_choice("--method", arg, tomo_fbp_method_names); break;
+	case OPT_OVERSAMPLE:
+		a->oversample = tomo_arg_double("--oversample", arg);
+		if (!(a->oversample >= 1.25 && a->oversample <= 4))
+			tomo_usage_error("--oversample: %s is not in [1.25, 4]", arg);
+		break;
+	case OPT_KERNEL_WIDTH: a->kernel_width = (int)tomo_arg_int("--kernel-width", arg, 2, 8); break;
 	case OPT_CENTER: a->center = tomo_arg_double("--center", arg); break;
 	case OPT_ANGLES: a->angles = arg; break;
 	case OPT_RANGE:
@@ -221,6 +236,8 @@ main(int argc, char **argv)
 	tomo_opt_parse(&tool, argc, argv, &c, handle, &a);
 	if (a.angles && a.have_range)
 		tomo_usage_error("--angles and --range exclude each other");
+	if ((a.oversample || a.kernel_width) && a.method != TOMO_FBP_FOURIER)
+		tomo_usage_error("--oversample and --kernel-width need --method fourier");
 	tomo_usage_done();
 
 	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape}, &in)))
@@ -262,6 +279,8 @@ main(int argc, char **argv)
 	p.scale = isnan(a.pixel_size) ? 1.0 : 1.0 / a.pixel_size;
 	p.memory = c.memory;
 	p.method = a.method;
+	p.oversample = a.oversample;
+	p.kernel_width = a.kernel_width;
 	if ((rc = tomo_fbp_check(in, &p)))
 		tomo_die_lib(rc);
 	p.use_gpu = tomo_tool_use_gpu(&c);
@@ -291,9 +310,10 @@ main(int argc, char **argv)
 	tomo_header_free(&oh);
 
 	tomo_verbose(
-		"%lld rows of %lld columns x %lld angles (%s) into %lld x %lld slices, center %g, filter %s (cutoff %g), %s padding, on %s",
+		"%lld rows of %lld columns x %lld angles (%s) into %lld x %lld slices by %s, center %g, filter %s (cutoff %g), %s padding, on %s",
 		(long long)(p.row1 - p.row0), (long long)C, (long long)nproj,
 		p.sinograms ? "sinograms" : "projections", (long long)p.size, (long long)p.size,
+		p.method == TOMO_FBP_FOURIER ? "gridding (--method fourier)" : "direct back-projection",
 		p.center, tomo_fbp_filter_names[p.filter], p.cutoff,
 		p.pad == TOMO_FBP_PAD_ZERO ? "zero" : "edge",
 		p.use_gpu ? tomo_gpu_name() : "the CPU");
@@ -304,6 +324,10 @@ main(int argc, char **argv)
 	tomo_progress_end(&pr);
 	if (rc)
 		tomo_die_lib(rc);
+	if (st.grid)
+		tomo_verbose("Fourier grid %lld x %lld, kernel width %d",
+		             (long long)st.grid, (long long)st.grid,
+		             p.kernel_width ? p.kernel_width : TOMO_FBP_KERNEL_WIDTH);
 	tomo_verbose("%lld slabs of %lld rows, padded length %lld, %.3g s, %.3g giga-updates/s",
 	             (long long)st.slabs, (long long)st.slab_rows, (long long)st.padded, st.seconds,
 	             st.updates / st.seconds * 1e-9);
