@@ -160,8 +160,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
 
-# tomo-fbp's GPU back-end compiled for the CPU (tests/unit/cuda_emu: kernels
-# run as loops, cuFFT as FFTW), so that test_fbp_gpu checks it without a GPU.
+# tomo-fbp's GPU back-ends (direct and Fourier) compiled for the CPU
+# (tests/unit/cuda_emu: kernels run as loops, cuFFT as FFTW), so that
+# test_fbp_gpu checks them without a GPU.
 CXX ?= c++
 EMU_CXXFLAGS := -x c++ -std=c++17 -fPIC -Itests/unit/cuda_emu -Iinclude -Ikernels -Ilib \
 	$(DEP_CFLAGS) $(WARN:-Wstrict-prototypes=) -Wno-unknown-pragmas -O1 -g \
@@ -171,8 +172,14 @@ $(BUILD)/obj/tests/fbp_emu.o: kernels/fbp.cu $(wildcard tests/unit/cuda_emu/*.h)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(EMU_CXXFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/obj/tests/fourier_emu.o: kernels/fourier.cu $(wildcard tests/unit/cuda_emu/*.h) \
+		$(BUILD)/config
+	$(call quiet,CXX,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) $(EMU_CXXFLAGS) -MMD -MP -c -o $@ $<
+
 $(BUILD)/tests/test_fbp_gpu: $(BUILD)/obj/tests/test_fbp_gpu.o $(BUILD)/obj/tests/fbp_emu.o \
-		$(STATIC_LIB)
+		$(BUILD)/obj/tests/fourier_emu.o $(STATIC_LIB)
 	$(call quiet,LD,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)

@@ -1,9 +1,10 @@
 /*
- * fbp_gpu: the C interface of the GPU back-end of filtered back-projection
- * (kernels/fbp.cu; kernels/fbp_stub.c in builds without CUDA, where every
- * call reports that there is no device). lib/fbp.c drives it: two slots,
- * each a CUDA stream with pinned host buffers, so that reading slab k+1
- * and writing slab k-1 overlap the GPU's work on slab k.
+ * fbp_gpu: the C interface of the GPU back-ends of filtered back-projection
+ * (kernels/fbp.cu: direct; kernels/fourier.cu: gridding; kernels/NAME_stub.c
+ * in builds without CUDA, where every call reports that there is no
+ * device). lib/fbp.c drives either the same way: two slots, each a CUDA
+ * stream with pinned host buffers, so that reading slab k+1 and writing
+ * slab k-1 overlap the GPU's work on slab k.
  */
 #ifndef TOMO_KERNELS_FBP_GPU_H
 #define TOMO_KERNELS_FBP_GPU_H
@@ -28,6 +29,13 @@ struct tomo_fbp_gpu_desc {
 	const float *cosv, *sinv; /* A each */
 	const float *weight;      /* A quadrature weights */
 	int64_t memory;           /* host bytes for pinned buffers */
+	/* The Fourier method (fbp_impl.h's struct fbp_geom has the meaning). */
+	int64_t grid;             /* M */
+	int kernel_width, degree; /* W, deg */
+	float r;                  /* M / P */
+	const float *coef;        /* (deg + 1) x W */
+	const double *shift;      /* A */
+	const float *deap_x, *deap_y; /* N each */
 };
 
 struct tomo_fbp_gpu;
@@ -53,6 +61,18 @@ int tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows);
 int tomo_fbp_gpu_wait(struct tomo_fbp_gpu *g, int k, int64_t *clamped);
 
 void tomo_fbp_gpu_destroy(struct tomo_fbp_gpu *g);
+
+/* The Fourier method's back-end: the same calls and contracts (slab rows
+ * may be lowered; even numbers of rows travel best, two as one complex
+ * line). */
+struct tomo_fourier_gpu;
+int tomo_fourier_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fourier_gpu **g);
+int64_t tomo_fourier_gpu_slab_rows(const struct tomo_fourier_gpu *g);
+float *tomo_fourier_gpu_input(struct tomo_fourier_gpu *g, int k);
+const float *tomo_fourier_gpu_output(struct tomo_fourier_gpu *g, int k);
+int tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows);
+int tomo_fourier_gpu_wait(struct tomo_fourier_gpu *g, int k, int64_t *clamped);
+void tomo_fourier_gpu_destroy(struct tomo_fourier_gpu *g);
 
 #ifdef __cplusplus
 }

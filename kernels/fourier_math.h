@@ -110,26 +110,30 @@ fourier_i0(double x)
 }
 
 /* Host only: the Kaiser-Bessel kernel of width W (cells) and shape beta
- * at x cells from its centre, 1 at x = 0, 0 beyond W/2. */
+ * at x cells from its centre, less its pedestal, so that it is 1 at x = 0
+ * and falls to 0 at the edges x = W/2: a sample on a grid line then gives
+ * the same weights whichever W cells are taken, and the spectra of two
+ * rows travelling as one complex line do not leak into each other. */
 static inline double
 fourier_kb(double x, int W, double beta)
 {
 	double t = 1.0 - (2.0 * x / W) * (2.0 * x / W);
-	return t < 0 ? 0.0 : fourier_i0(beta * sqrt(t)) / fourier_i0(beta);
+	return t < 0 ? 0.0 : (fourier_i0(beta * sqrt(t)) - 1.0) / (fourier_i0(beta) - 1.0);
 }
 
-/* Host only: its Fourier transform at xi cycles per cell,
- * the integral of fourier_kb(x) exp(2 pi i x xi) dx. */
+/* Host only: its Fourier transform at xi cycles per cell, the integral of
+ * fourier_kb(x) exp(2 pi i x xi) dx: the Kaiser-Bessel transform less the
+ * pedestal's (a box's, sin(pi W xi) / (pi xi)). */
 static inline double
 fourier_kb_hat(double xi, int W, double beta)
 {
 	const double pi = 3.14159265358979323846;
 	double a = beta * beta - (pi * W * xi) * (pi * W * xi);
 	double r = sqrt(fabs(a));
+	double kb = r < 1e-8 ? W : W * (a > 0 ? sinh(r) / r : sin(r) / r);
+	double box = fabs(xi) < 1e-12 ? W : sin(pi * W * xi) / (pi * xi);
 
-	if (r < 1e-8)
-		return W / fourier_i0(beta);
-	return W / fourier_i0(beta) * (a > 0 ? sinh(r) / r : sin(r) / r);
+	return (kb - box) / (fourier_i0(beta) - 1.0);
 }
 
 /* Host only: Beatty, Nishimura and Pauly's (2005) shape for a kernel of

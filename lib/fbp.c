@@ -323,12 +323,105 @@ done:
 	return rc;
 }
 
+/* The GPU back-ends behind one set of calls (kernels/fbp_gpu.h). */
+struct gpu_ops {
+	int (*create)(const struct tomo_fbp_gpu_desc *d, void **h);
+	int64_t (*slab_rows)(const void *h);
+	float *(*input)(void *h, int k);
+	const float *(*output)(void *h, int k);
+	int (*submit)(void *h, int k, int64_t rows);
+	int (*wait)(void *h, int k, int64_t *clamped);
+	void (*destroy)(void *h);
+};
+
+static int
+direct_create(const struct tomo_fbp_gpu_desc *d, void **h)
+{
+	return tomo_fbp_gpu_create(d, (struct tomo_fbp_gpu **)h);
+}
+static int64_t
+direct_slab_rows(const void *h)
+{
+	return tomo_fbp_gpu_slab_rows(h);
+}
+static float *
+direct_input(void *h, int k)
+{
+	return tomo_fbp_gpu_input(h, k);
+}
+static const float *
+direct_output(void *h, int k)
+{
+	return tomo_fbp_gpu_output(h, k);
+}
+static int
+direct_submit(void *h, int k, int64_t rows)
+{
+	return tomo_fbp_gpu_submit(h, k, rows);
+}
+static int
+direct_wait(void *h, int k, int64_t *clamped)
+{
+	return tomo_fbp_gpu_wait(h, k, clamped);
+}
+static void
+direct_destroy(void *h)
+{
+	tomo_fbp_gpu_destroy(h);
+}
+
+static int
+fourier_create(const struct tomo_fbp_gpu_desc *d, void **h)
+{
+	return tomo_fourier_gpu_create(d, (struct tomo_fourier_gpu **)h);
+}
+static int64_t
+fourier_slab_rows(const void *h)
+{
+	return tomo_fourier_gpu_slab_rows(h);
+}
+static float *
+fourier_input(void *h, int k)
+{
+	return tomo_fourier_gpu_input(h, k);
+}
+static const float *
+fourier_output(void *h, int k)
+{
+	return tomo_fourier_gpu_output(h, k);
+}
+static int
+fourier_submit(void *h, int k, int64_t rows)
+{
+	return tomo_fourier_gpu_submit(h, k, rows);
+}
+static int
+fourier_wait(void *h, int k, int64_t *clamped)
+{
+	return tomo_fourier_gpu_wait(h, k, clamped);
+}
+static void
+fourier_destroy(void *h)
+{
+	tomo_fourier_gpu_destroy(h);
+}
+
+static const struct gpu_ops direct_ops = {
+	direct_create, direct_slab_rows, direct_input,  direct_output,
+	direct_submit, direct_wait,      direct_destroy,
+};
+static const struct gpu_ops fourier_ops = {
+	fourier_create, fourier_slab_rows, fourier_input,   fourier_output,
+	fourier_submit, fourier_wait,      fourier_destroy,
+};
+
 /* The GPU path: two slots alternate, so that while the GPU works on slab
  * k the host writes slab k-1's slices and reads slab k+1's rows. */
 static int
 run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
         struct tomo_output *out, struct tomo_fbp_stats *st)
 {
+	const struct gpu_ops *ops = g->M ? &fourier_ops : &direct_ops;
 	struct tomo_fbp_gpu_desc d = {
 		.ncols = g->C,
 		.nangles = g->A,
@@ -344,8 +437,16 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 		.sinv = g->sinv,
 		.weight = g->weight,
 		.memory = p->memory,
+		.grid = g->M,
+		.kernel_width = g->W,
+		.degree = g->deg,
+		.r = g->r,
+		.coef = g->coef,
+		.shift = g->shift,
+		.deap_x = g->deap_x,
+		.deap_y = g->deap_y,
 	};
-	struct tomo_fbp_gpu *gpu;
+	void *gpu;
 	int64_t pending_r0[2] = {-1, -1}, pending_nr[2] = {0, 0};
 	int64_t R, s = 0;
 	int rc;
@@ -366,17 +467,17 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 	if (R > p->row1 - p->row0)
 		R = p->row1 - p->row0;
 	d.slab_rows = R;
-	if ((rc = tomo_fbp_gpu_create(&d, &gpu)))
+	if ((rc = ops->create(&d, &gpu)))
 		return rc == TOMO_ENODEV ? TOMO_ERR : rc;
-	R = tomo_fbp_gpu_slab_rows(gpu);
+	R = ops->slab_rows(gpu);
 	st->slab_rows = R;
 	for (int64_t r0 = p->row0;; r0 += R, s++) {
 		int k = (int)(s % 2);
 		/* Finish the slab that used this slot two steps ago. */
 		if (pending_r0[k] >= 0) {
-			if ((rc = tomo_fbp_gpu_wait(gpu, k, &st->clamped)) ||
+			if ((rc = ops->wait(gpu, k, &st->clamped)) ||
 			    (rc = write_slab(out, p, pending_r0[k], pending_nr[k],
-			                     tomo_fbp_gpu_output(gpu, k))))
+			                     ops->output(gpu, k))))
 				goto done;
 			st->slabs++;
 			if (p->progress)
@@ -390,15 +491,15 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 			continue; /* drain the other slot */
 		}
 		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R, rs, as;
-		if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, 0, g->A, tomo_fbp_gpu_input(gpu, k), &rs,
-		                     &as)) ||
-		    (rc = tomo_fbp_gpu_submit(gpu, k, nr)))
+		if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, 0, g->A, ops->input(gpu, k), &rs,
+		                         &as)) ||
+		    (rc = ops->submit(gpu, k, nr)))
 			goto done;
 		pending_r0[k] = r0;
 		pending_nr[k] = nr;
 	}
 done:
-	tomo_fbp_gpu_destroy(gpu);
+	ops->destroy(gpu);
 	return rc;
 }
 

@@ -10,6 +10,7 @@
 #ifndef TOMO_CUDA_EMU_RUNTIME_H
 #define TOMO_CUDA_EMU_RUNTIME_H
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,19 @@ atomicAdd(unsigned long long *p, unsigned long long v)
 	unsigned long long old = *p;
 	*p += v;
 	return old;
+}
+static inline float
+atomicAdd(float *p, float v)
+{
+	float old = *p;
+	*p += v;
+	return old;
+}
+static inline void
+sincospi(double x, double *s, double *c)
+{
+	*s = sin(3.14159265358979323846 * x);
+	*c = cos(3.14159265358979323846 * x);
 }
 
 typedef enum { cudaSuccess = 0, cudaErrorMemoryAllocation = 2 } cudaError_t;

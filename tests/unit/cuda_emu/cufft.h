@@ -1,6 +1,7 @@
 /*
- * cuda_emu: cuFFT's batched 1-D real transforms (the basic data layout)
- * on FFTW, for kernels/NAME.cu compiled for the CPU (cuda_runtime.h here).
+ * cuda_emu: cuFFT's batched real 1-D and complex 1-D and 2-D transforms
+ * (the basic data layout) on FFTW, for kernels/NAME.cu compiled for the
+ * CPU (cuda_runtime.h here).
  */
 #ifndef TOMO_CUDA_EMU_CUFFT_H
 #define TOMO_CUDA_EMU_CUFFT_H
@@ -12,9 +13,11 @@
 typedef float2 cufftComplex;
 typedef float cufftReal;
 typedef enum { CUFFT_SUCCESS = 0, CUFFT_INVALID_PLAN = 1 } cufftResult;
-typedef enum { CUFFT_R2C = 0x2a, CUFFT_C2R = 0x2c } cufftType;
+typedef enum { CUFFT_R2C = 0x2a, CUFFT_C2R = 0x2c, CUFFT_C2C = 0x29 } cufftType;
+#define CUFFT_FORWARD -1
+#define CUFFT_INVERSE 1
 struct emu_fft {
-	fftwf_plan p;
+	fftwf_plan p, inv; /* C2C: forward and inverse */
 };
 typedef struct emu_fft *cufftHandle;
 
@@ -22,10 +25,24 @@ static inline cufftResult
 cufftPlanMany(cufftHandle *h, int rank, int *n, int *inembed, int istride, int idist,
               int *onembed, int ostride, int odist, cufftType type, int batch)
 {
+	if (type == CUFFT_C2C) {
+		size_t len = 1;
+		for (int k = 0; k < rank; k++)
+			len *= (size_t)n[k];
+		fftwf_complex *z = fftwf_alloc_complex(len * batch);
+		*h = new emu_fft;
+		(*h)->p = fftwf_plan_many_dft(rank, n, batch, z, NULL, 1, (int)len, z, NULL, 1,
+		                              (int)len, FFTW_FORWARD, FFTW_ESTIMATE);
+		(*h)->inv = fftwf_plan_many_dft(rank, n, batch, z, NULL, 1, (int)len, z, NULL, 1,
+		                                (int)len, FFTW_BACKWARD, FFTW_ESTIMATE);
+		fftwf_free(z);
+		return (*h)->p && (*h)->inv ? CUFFT_SUCCESS : CUFFT_INVALID_PLAN;
+	}
 	const int m = n[0], nb = m / 2 + 1;
 	float *r = fftwf_alloc_real((size_t)m * batch);
 	fftwf_complex *c = fftwf_alloc_complex((size_t)nb * batch);
 	*h = new emu_fft;
+	(*h)->inv = NULL;
 	if (type == CUFFT_R2C)
 		(*h)->p = fftwf_plan_many_dft_r2c(1, n, batch, r, NULL, 1, m, c, NULL, 1, nb,
 		                                  FFTW_ESTIMATE);
@@ -54,8 +71,17 @@ cufftExecC2R(cufftHandle h, cufftComplex *in, cufftReal *out)
 	return CUFFT_SUCCESS;
 }
 static inline cufftResult
+cufftExecC2C(cufftHandle h, cufftComplex *in, cufftComplex *out, int dir)
+{
+	fftwf_execute_dft(dir == CUFFT_FORWARD ? h->p : h->inv, (fftwf_complex *)in,
+	                  (fftwf_complex *)out);
+	return CUFFT_SUCCESS;
+}
+static inline cufftResult
 cufftDestroy(cufftHandle h)
 {
+	if (h->inv)
+		fftwf_destroy_plan(h->inv);
 	fftwf_destroy_plan(h->p);
 	delete h;
 	return CUFFT_SUCCESS;
