@@ -88,14 +88,32 @@ x = np.arange(n) + 0.5 - n / 2
 X, Y = np.meshgrid(x, x)
 fov = X * X + Y * Y <= (n / 2 - 0.5) ** 2
 if os.path.exists(d + "/" + name + ".npy"):
-    # TomoPy's slices are turned relative to tomo's (GUIDE.md geometry):
-    # take the best of the 8 flips and transposes
+    # TomoPy's slices are turned relative to tomo's (GUIDE.md geometry) and
+    # its pixel grid may sit half a pixel off: the best of the 8 flips and
+    # transposes against the phantom sampled with the 9 half-pixel shifts
     r = np.load(d + "/" + name + ".npy").astype(np.float64)
+    rows = r.shape[0]
     cands = []
     for k in range(4):
         q = np.rot90(r, k, axes=(1, 2))
         cands += [q, q[:, ::-1]]
-    print("%.4f" % min(ph.rel_rms(q, t, fov) for q in cands))
+    best = 1e9
+    for dx in (-0.5, 0, 0.5):
+        for dy in (-0.5, 0, 0.5):
+            ts = np.stack([ph.image(ph.slice_ellipses(z + 0.5 - rows / 2, 0.45 * n), n,)
+                           for z in range(rows)]) if dx == dy == 0 else None
+            if ts is None:
+                x = np.arange(n) + 0.5 - n / 2 + dx
+                y = n / 2 - np.arange(n) - 0.5 + dy
+                XX, YY = np.meshgrid(x, y)
+                ts = np.zeros_like(r)
+                for z in range(rows):
+                    for v, a, b, x0, y0, phi in ph.slice_ellipses(z + 0.5 - rows / 2, 0.45 * n):
+                        u = (XX - x0) * np.cos(phi) + (YY - y0) * np.sin(phi)
+                        w = -(XX - x0) * np.sin(phi) + (YY - y0) * np.cos(phi)
+                        ts[z] += np.where((u / a) ** 2 + (w / b) ** 2 <= 1, v, 0)
+            best = min([best] + [ph.rel_rms(q, ts, fov) for q in cands])
+    print("%.4f" % best)
 else:
     print("%.4f" % ph.rel_rms(nrrd(d + "/" + name + ".nrrd")[0].astype(np.float64), t, fov))
 PY

@@ -12,7 +12,6 @@
 #include <fftw3.h>
 #include <math.h>
 #include <omp.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -457,7 +456,6 @@ do_pair(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t
 {
 	const struct fbp_geom *g = c->g;
 	int64_t clamped = 0;
-	double t0 = omp_get_wtime(), t1 = 0, t2 = 0;
 
 #pragma omp parallel reduction(+ : clamped)
 	{
@@ -466,20 +464,13 @@ do_pair(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t
 		for (int64_t a = 0; a < g->A; a++)
 			clamped += spectrum(c, c->line[id], raw + r * rs + a * as,
 			                    two ? raw + (r + 1) * rs + a * as : NULL, a);
-#pragma omp single
-		t1 = omp_get_wtime();
 #pragma omp for schedule(dynamic, 1)
 		for (int64_t k = 0; k < c->nb; k++)
 			do_band(c, id, k);
-#pragma omp single
-		t2 = omp_get_wtime();
 #pragma omp for schedule(dynamic, 1)
 		for (int64_t x0 = 0; x0 < g->N; x0 += CB)
 			do_columns(c, id, x0, o1, two ? o2 : NULL);
 	}
-	if (getenv("TOMO_FOURIER_PROFILE"))
-		fprintf(stderr, "pair: spectra %.1f ms, bands %.1f ms, columns %.1f ms\n",
-		        (t1 - t0) * 1e3, (t2 - t1) * 1e3, (omp_get_wtime() - t2) * 1e3);
 	return clamped;
 }
 
