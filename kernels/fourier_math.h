@@ -25,7 +25,7 @@
 static inline TOMO_HD int
 fourier_degree(int W)
 {
-	return W < 4 ? W + 3 : W + 2;
+	return W < 4 ? W + 4 : W + 2;
 }
 
 /*

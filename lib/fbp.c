@@ -139,8 +139,8 @@ tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p)
 		return tomo_error(TOMO_ERR, "Fourier grid oversampling %g is not in [1.25, 4]",
 		                  p->oversample);
 	if (p->method == TOMO_FBP_FOURIER &&
-	    (p->kernel_width != 0 && (p->kernel_width < 2 || p->kernel_width > 8)))
-		return tomo_error(TOMO_ERR, "Fourier kernel width %d is not in 2..8",
+	    (p->kernel_width != 0 && (p->kernel_width < 3 || p->kernel_width > 8)))
+		return tomo_error(TOMO_ERR, "Fourier kernel width %d is not in 3..8",
 		                  p->kernel_width);
 	if (C > (1 << 22) || A > (1 << 24))
 		return tomo_error(TOMO_ERR, "%s: %lld columns x %lld angles is too large", name,

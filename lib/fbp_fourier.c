@@ -365,7 +365,6 @@ static void
 spread_any(const struct fourier_cpu *c, float *band, int64_t lo, int64_t hi)
 {
 	switch (c->g->W) {
-	case 2: spread(c, band, lo, hi, 2, fourier_degree(2)); break;
 	case 3: spread(c, band, lo, hi, 3, fourier_degree(3)); break;
 	case 4: spread(c, band, lo, hi, 4, fourier_degree(4)); break;
 	case 5: spread(c, band, lo, hi, 5, fourier_degree(5)); break;

@@ -36,7 +36,7 @@ static const struct tomo_opt opts[] = {
 	{"oversample", 0, "F",
          "--method fourier: Fourier grid size over the slice size, 1.25 to 4 (default 2)",
          OPT_OVERSAMPLE},
-	{"kernel-width", 0, "W", "--method fourier: gridding kernel width in grid cells, 2 to 8 (default 4)",
+	{"kernel-width", 0, "W", "--method fourier: gridding kernel width in grid cells, 3 to 8 (default 4)",
          OPT_KERNEL_WIDTH},
 	{"center", 0, "X",
          "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)",
@@ -104,7 +104,7 @@ handle(void *ctx, int key, const char *arg)
 		if (!(a->oversample >= 1.25 && a->oversample <= 4))
 			tomo_usage_error("--oversample: %s is not in [1.25, 4]", arg);
 		break;
-	case OPT_KERNEL_WIDTH: a->kernel_width = (int)tomo_arg_int("--kernel-width", arg, 2, 8); break;
+	case OPT_KERNEL_WIDTH: a->kernel_width = (int)tomo_arg_int("--kernel-width", arg, 3, 8); break;
 	case OPT_CENTER: a->center = tomo_arg_double("--center", arg); break;
 	case OPT_ANGLES: a->angles = arg; break;
 	case OPT_RANGE:
