@@ -30,11 +30,11 @@ struct tomo_fbp_gpu_desc {
 	const float *weight;      /* A quadrature weights */
 	int64_t memory;           /* host bytes for pinned buffers */
 	/* The Fourier method (fbp_impl.h's struct fbp_geom has the meaning). */
-	int64_t grid;             /* M */
-	int kernel_width, degree; /* W, deg */
-	float r;                  /* M / P */
-	const float *coef;        /* (deg + 1) x W */
-	const double *shift;      /* A */
+	int64_t grid;                 /* M */
+	int kernel_width, degree;     /* W, deg */
+	float r;                      /* M / P */
+	const float *coef;            /* (deg + 1) x W */
+	const double *shift;          /* A */
 	const float *deap_x, *deap_y; /* N each */
 };
 

@@ -211,7 +211,7 @@ done:
 
 int
 fbp_read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64_t C, int64_t r0,
-           int64_t nr, int64_t a0, int64_t na, float *buf, int64_t *rs, int64_t *as)
+               int64_t nr, int64_t a0, int64_t na, float *buf, int64_t *rs, int64_t *as)
 {
 	struct tomo_box b = {0, C, 0, 0, 0, 0};
 
@@ -407,7 +407,7 @@ fourier_destroy(void *h)
 }
 
 static const struct gpu_ops direct_ops = {
-	direct_create, direct_slab_rows, direct_input,  direct_output,
+	direct_create, direct_slab_rows, direct_input,   direct_output,
 	direct_submit, direct_wait,      direct_destroy,
 };
 static const struct gpu_ops fourier_ops = {

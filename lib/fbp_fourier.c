@@ -310,8 +310,7 @@ first_v(vsf a, vsf *z)
 }
 
 static inline __attribute__((always_inline)) void
-spread(const struct fourier_cpu *c, float *band, int64_t lo, int64_t hi, const int W,
-       const int deg)
+spread(const struct fourier_cpu *c, float *band, int64_t lo, int64_t hi, const int W, const int deg)
 {
 	const struct fbp_geom *g = c->g;
 	const int64_t J2 = g->P / 2, M = g->M, MS = c->MS, OFF = c->OFF;
@@ -512,9 +511,9 @@ fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
 		if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, 0, g->A, raw, &rs, &as)))
 			goto done;
 		for (int64_t r = 0; r < nr; r += 2)
-			st->clamped += do_pair(c, raw, rs, as, r, r + 1 < nr,
-			                       slices + r * g->N * g->N,
-			                       slices + (r + 1) * g->N * g->N);
+			st->clamped +=
+				do_pair(c, raw, rs, as, r, r + 1 < nr, slices + r * g->N * g->N,
+			                slices + (r + 1) * g->N * g->N);
 		if ((rc = tomo_output_write(out, r0 - p->row0, nr, slices)))
 			goto done;
 		st->slabs++;

@@ -21,12 +21,12 @@ struct fbp_geom {
 	float *weight;      /* A quadrature weights (radians) */
 	int transmission, pad_zero;
 	/* The Fourier method (fbp_fourier_init); M = 0 for direct FBP. */
-	int64_t M;             /* grid size, even */
-	int W, deg;            /* kernel width (cells), polynomial degree */
-	double sigma, beta;    /* oversampling, Kaiser-Bessel shape */
-	float r;               /* M / P: grid cells per radial sample */
-	float *coef;           /* (deg + 1) x W tap polynomials */
-	double *shift;         /* A: centre - 0.5 + delta (cos + sin) */
+	int64_t M;              /* grid size, even */
+	int W, deg;             /* kernel width (cells), polynomial degree */
+	double sigma, beta;     /* oversampling, Kaiser-Bessel shape */
+	float r;                /* M / P: grid cells per radial sample */
+	float *coef;            /* (deg + 1) x W tap polynomials */
+	double *shift;          /* A: centre - 0.5 + delta (cos + sin) */
 	float *deap_x, *deap_y; /* N each: (-1)^m / kernel transform */
 };
 

@@ -36,7 +36,8 @@ static const struct tomo_opt opts[] = {
 	{"oversample", 0, "F",
          "--method fourier: Fourier grid size over the slice size, 1.25 to 4 (default 2)",
          OPT_OVERSAMPLE},
-	{"kernel-width", 0, "W", "--method fourier: gridding kernel width in grid cells, 3 to 8 (default 4)",
+	{"kernel-width", 0, "W",
+         "--method fourier: gridding kernel width in grid cells, 3 to 8 (default 4)",
          OPT_KERNEL_WIDTH},
 	{"center", 0, "X",
          "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)",
@@ -104,7 +105,9 @@ handle(void *ctx, int key, const char *arg)
 		if (!(a->oversample >= 1.25 && a->oversample <= 4))
 			tomo_usage_error("--oversample: %s is not in [1.25, 4]", arg);
 		break;
-	case OPT_KERNEL_WIDTH: a->kernel_width = (int)tomo_arg_int("--kernel-width", arg, 3, 8); break;
+	case OPT_KERNEL_WIDTH:
+		a->kernel_width = (int)tomo_arg_int("--kernel-width", arg, 3, 8);
+		break;
 	case OPT_CENTER: a->center = tomo_arg_double("--center", arg); break;
 	case OPT_ANGLES: a->angles = arg; break;
 	case OPT_RANGE:
@@ -313,7 +316,8 @@ main(int argc, char **argv)
 		"%lld rows of %lld columns x %lld angles (%s) into %lld x %lld slices by %s, center %g, filter %s (cutoff %g), %s padding, on %s",
 		(long long)(p.row1 - p.row0), (long long)C, (long long)nproj,
 		p.sinograms ? "sinograms" : "projections", (long long)p.size, (long long)p.size,
-		p.method == TOMO_FBP_FOURIER ? "gridding (--method fourier)" : "direct back-projection",
+		p.method == TOMO_FBP_FOURIER ? "gridding (--method fourier)"
+					     : "direct back-projection",
 		p.center, tomo_fbp_filter_names[p.filter], p.cutoff,
 		p.pad == TOMO_FBP_PAD_ZERO ? "zero" : "edge",
 		p.use_gpu ? tomo_gpu_name() : "the CPU");
@@ -325,8 +329,8 @@ main(int argc, char **argv)
 	if (rc)
 		tomo_die_lib(rc);
 	if (st.grid)
-		tomo_verbose("Fourier grid %lld x %lld, kernel width %d",
-		             (long long)st.grid, (long long)st.grid,
+		tomo_verbose("Fourier grid %lld x %lld, kernel width %d", (long long)st.grid,
+		             (long long)st.grid,
 		             p.kernel_width ? p.kernel_width : TOMO_FBP_KERNEL_WIDTH);
 	tomo_verbose("%lld slabs of %lld rows, padded length %lld, %.3g s, %.3g giga-updates/s",
 	             (long long)st.slabs, (long long)st.slab_rows, (long long)st.padded, st.seconds,

@@ -66,7 +66,7 @@ struct tomo_fbp_params {
 	enum tomo_fbp_method method;
 	double oversample; /* Fourier grid / output size, 1.25..4; 0: default */
 	int kernel_width;  /* Fourier kernel width, 3..8 cells; 0: default */
-	int64_t memory;     /* bytes of host buffers to aim for */
+	int64_t memory;    /* bytes of host buffers to aim for */
 	/* Called after each slab with the rows done so far (may be NULL). */
 	void (*progress)(void *ctx, int64_t rows_done);
 	void *progress_ctx;

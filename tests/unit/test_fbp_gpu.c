@@ -15,7 +15,7 @@
 size_t cuda_emu_free_bytes = (size_t)1 << 30;
 
 struct problem {
-	int64_t C, A, R;   /* columns, angles, rows */
+	int64_t C, A, R; /* columns, angles, rows */
 	int sinograms, transmission;
 	double center;
 	enum tomo_fbp_filter filter;
@@ -82,11 +82,23 @@ reconstruct(const struct problem *q, const char *in_path, int gpu, int64_t *clam
 	struct tomo_output *out;
 	struct tomo_header h;
 	struct tomo_fbp_params p = {
-		.sinograms = q->sinograms, .transmission = q->transmission, .angles = angles,
-		.nangles = q->A, .center = q->center, .filter = q->filter, .cutoff = q->cutoff,
-		.pad = q->pad, .size = q->size, .row0 = q->row0, .row1 = q->row1, .scale = 1,
-		.use_gpu = gpu, .memory = q->memory, .method = q->method,
-		.oversample = q->oversample, .kernel_width = q->kernel_width,
+		.sinograms = q->sinograms,
+		.transmission = q->transmission,
+		.angles = angles,
+		.nangles = q->A,
+		.center = q->center,
+		.filter = q->filter,
+		.cutoff = q->cutoff,
+		.pad = q->pad,
+		.size = q->size,
+		.row0 = q->row0,
+		.row1 = q->row1,
+		.scale = 1,
+		.use_gpu = gpu,
+		.memory = q->memory,
+		.method = q->method,
+		.oversample = q->oversample,
+		.kernel_width = q->kernel_width,
 	};
 	struct tomo_fbp_stats st;
 	int64_t n = (q->row1 - q->row0) * q->size * q->size;
@@ -106,8 +118,7 @@ reconstruct(const struct problem *q, const char *in_path, int gpu, int64_t *clam
 	*clamped = st.clamped;
 	*slab_rows = st.slab_rows;
 	CHECK(tomo_input_open(out_path, NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
-	CHECK(tomo_input_read_planes(in, 0, q->row1 - q->row0, v) == TOMO_OK, "%s",
-	      tomo_errmsg());
+	CHECK(tomo_input_read_planes(in, 0, q->row1 - q->row0, v) == TOMO_OK, "%s", tomo_errmsg());
 	tomo_input_close(in);
 	return v;
 }
@@ -145,8 +156,15 @@ compare(const struct problem *q, int64_t expect_gpu_slab)
 }
 
 static const struct problem base = {
-	.C = 24, .A = 30, .R = 20, .center = 11.3, .cutoff = 1, .size = 24, .row0 = 0,
-	.row1 = 20, .memory = 1 << 28,
+	.C = 24,
+	.A = 30,
+	.R = 20,
+	.center = 11.3,
+	.cutoff = 1,
+	.size = 24,
+	.row0 = 0,
+	.row1 = 20,
+	.memory = 1 << 28,
 };
 
 static void

@@ -90,8 +90,8 @@ test_jrange(void)
 				long i0 = fourier_first(fourier_pos(jj, rs, M), W, &z);
 				int meets = i0 <= hi - 1 && i0 + W - 1 >= lo;
 				CHECK(!meets || (jj >= j0 && jj <= j1),
-				      "angle %d rows %ld..%ld: sample %ld (row %ld) outside %ld..%ld", a,
-				      lo, hi, jj, i0, j0, j1);
+				      "angle %d rows %ld..%ld: sample %ld (row %ld) outside %ld..%ld",
+				      a, lo, hi, jj, i0, j0, j1);
 			}
 		}
 	}
@@ -105,8 +105,15 @@ test_tables(void)
 {
 	double angles[3] = {0, 30, 90};
 	struct tomo_fbp_params p = {
-		.angles = angles, .nangles = 3, .center = 20.3, .cutoff = 1, .size = 50,
-		.scale = 1, .method = TOMO_FBP_FOURIER, .oversample = 1.5, .kernel_width = 6,
+		.angles = angles,
+		.nangles = 3,
+		.center = 20.3,
+		.cutoff = 1,
+		.size = 50,
+		.scale = 1,
+		.method = TOMO_FBP_FOURIER,
+		.oversample = 1.5,
+		.kernel_width = 6,
 	};
 	struct fbp_geom g;
 
@@ -134,5 +141,4 @@ test_tables(void)
 	fbp_geom_free(&g);
 }
 
-UNIT_MAIN(T(test_kernel_and_transform), T(test_tap_polynomials), T(test_jrange),
-          T(test_tables))
+UNIT_MAIN(T(test_kernel_and_transform), T(test_tap_polynomials), T(test_jrange), T(test_tables))
