@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cuda_check.h"
 #include "fbp_gpu.h"
 #include "fbp_math.h"
 #include "tomo/err.h"
@@ -52,35 +53,6 @@ struct tomo_fbp_gpu {
 	float2 *h_trig;
 	struct slot s[NSLOT];
 };
-
-static int
-cuda_fail(cudaError_t e, const char *what)
-{
-	cudaGetLastError();
-	return tomo_error(TOMO_ERR, "CUDA: %s: %s", what, cudaGetErrorString(e));
-}
-
-static int
-cufft_fail(cufftResult r, const char *what)
-{
-	return tomo_error(TOMO_ERR, "cuFFT: %s failed (error %d)", what, (int)r);
-}
-
-#define CK(call)                                     \
-	do {                                         \
-		cudaError_t e_ = (call);             \
-		if (e_ != cudaSuccess)               \
-			return cuda_fail(e_, #call); \
-	} while (0)
-
-#define CKFFT(call)                                   \
-	do {                                          \
-		cufftResult r_ = (call);              \
-		if (r_ != CUFFT_SUCCESS)              \
-			return cufft_fail(r_, #call); \
-	} while (0)
-
-#define CKLAUNCH(what) CK(cudaGetLastError())
 
 /* Padded, pre-processed lines of one FFT batch: line n = al * L + l holds
  * row grp * L + l at angle a0 + al (zero when past the slab or the angles). */

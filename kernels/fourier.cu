@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cuda_check.h"
 #include "fbp_gpu.h"
 #include "fbp_math.h"
 #include "fourier_math.h"
@@ -47,35 +48,6 @@ struct tomo_fourier_gpu {
 	double *d_shift;
 	struct fslot s[NSLOT];
 };
-
-static int
-cuda_fail(cudaError_t e, const char *what)
-{
-	cudaGetLastError();
-	return tomo_error(TOMO_ERR, "CUDA: %s: %s", what, cudaGetErrorString(e));
-}
-
-static int
-cufft_fail(cufftResult r, const char *what)
-{
-	return tomo_error(TOMO_ERR, "cuFFT: %s failed (error %d)", what, (int)r);
-}
-
-#define CK(call)                                     \
-	do {                                         \
-		cudaError_t e_ = (call);             \
-		if (e_ != cudaSuccess)               \
-			return cuda_fail(e_, #call); \
-	} while (0)
-
-#define CKFFT(call)                                   \
-	do {                                          \
-		cufftResult r_ = (call);              \
-		if (r_ != CUFFT_SUCCESS)              \
-			return cufft_fail(r_, #call); \
-	} while (0)
-
-#define CKLAUNCH(what) CK(cudaGetLastError())
 
 static int64_t
 cdiv(int64_t a, int64_t b)
