@@ -126,8 +126,13 @@ spread_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64
 			long v = iv + tv;
 			v = v < 0 ? v + M : v >= M ? v - M : v;
 			const float w = wu * wv[tv];
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+			/* Hopper adds both halves in one atomic operation */
+			atomicAdd((float2 *)&g[u * M + v], make_float2(w * re, w * im));
+#else
 			atomicAdd(&g[u * M + v].x, w * re);
 			atomicAdd(&g[u * M + v].y, w * im);
+#endif
 		}
 	}
 }
