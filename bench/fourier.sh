@@ -6,7 +6,8 @@
 # the field of view (the disk of radius COLS/2 - 0.5).
 #   bench/fourier.sh [COLS [ANGLES [ROWS [REPEATS]]]]   (default 1024 1024 16 5)
 # tomo-fbp is timed end to end (process start, read the NRRD file, write the
-# volume); TomoPy inside its process (tomopy.recon alone), unpadded and with
+# volume; the time inside its library call, from -v, in parentheses); TomoPy
+# inside its process (tomopy.recon alone), unpadded and with
 # the sinogram edge-padded to twice the width, when TOMOPY_PYTHON names an
 # interpreter that imports tomopy (else skipped). Also --method fbp once
 # per round (FBP=0 skips it) and the knobs in KNOBS ("OVERSAMPLE:WIDTH ...",
@@ -37,12 +38,15 @@ PY
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 wall() { # NAME OUT ARGS...: run tomo-fbp, append its wall time to $tmp/NAME.t
+	# and the time inside the library call (from -v) to $tmp/NAME.in
 	local name=$1 out=$2 s e
 	shift 2
 	s=$(date +%s.%N)
-	"$bin" "$@" "$tmp/proj.nrrd" -o "$out"
+	"$bin" -v "$@" "$tmp/proj.nrrd" -o "$out" 2> "$tmp/log"
 	e=$(date +%s.%N)
 	echo "$e - $s" | bc >> "$tmp/$name.t"
+	sed -n 's/.* slabs* of .* rows, padded length [0-9]*, \([0-9.e+-]*\) s,.*/\1/p' "$tmp/log" \
+		>> "$tmp/$name.in"
 }
 have_tomopy=0
 if [ -n "${TOMOPY_PYTHON:-}" ] && $TOMOPY_PYTHON -c "import tomopy" 2> /dev/null; then
@@ -118,7 +122,10 @@ else:
     print("%.4f" % ph.rel_rms(nrrd(d + "/" + name + ".nrrd")[0].astype(np.float64), t, fov))
 PY
 )
-	printf '%-44s %8.3f s  (runs: %s)  error %s\n' "$2" "$m" "$(tr '\n' ' ' < "$tmp/$1.t" | sed 's/ $//')" "$err"
+	local inside=""
+	[ -s "$tmp/$1.in" ] && inside=" (computing $(median < "$tmp/$1.in") s)"
+	printf '%-44s %8.3f s%s  (runs: %s)  error %s\n' "$2" "$m" "$inside" \
+		"$(tr '\n' ' ' < "$tmp/$1.t" | sed 's/ $//')" "$err"
 }
 report fourier "tomo-fbp --method fourier (end to end)"
 report fbp "tomo-fbp --method fbp (end to end)"
