@@ -7,6 +7,7 @@
  * Per-pixel arithmetic lives in kernels/flat_math.h, shared with flat.cu.
  */
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -461,9 +462,11 @@ correct_cpu(struct ctx *c, const void *raw, int u16, float *out, int64_t nz, con
 	const int take_log = c->o->take_log;
 	int64_t nden = 0, nt = 0;
 
+	/* Span after span, every plane of the slab in turn: the span's dark
+	 * and flats stay in cache while the planes stream by. */
 #pragma omp parallel for reduction(+ : nden, nt) schedule(static)
 	for (int64_t i = 0; i < nz * nspan; i++) {
-		const int64_t z = i / nspan, j0 = (i % nspan) * SPAN, j1 = min64(j0 + SPAN, npix);
+		const int64_t z = i % nz, j0 = (i / nz) * SPAN, j1 = min64(j0 + SPAN, npix);
 		const float *d0 = c->den[ga[z]], *d1 = c->den[gb[z]];
 		const int interp = ga[z] != gb[z];
 		float *o = out + z * npix;
@@ -586,6 +589,54 @@ read_native(struct ctx *c, struct tomo_input *in, const int64_t *frame, int64_t 
 	return TOMO_OK;
 }
 
+/* A slab on its way out: written by a thread of its own while the next
+ * slab is read and corrected. Messages are per thread: the writer keeps
+ * its own for the main thread to raise again. */
+struct writer {
+	pthread_t thread;
+	int running;
+	struct tomo_output *out;
+	int64_t z0, nz;
+	const float *planes;
+	int rc;
+	char msg[1024];
+};
+
+static void *
+write_slab(void *arg)
+{
+	struct writer *w = arg;
+
+	w->rc = tomo_output_write(w->out, w->z0, w->nz, w->planes);
+	if (w->rc)
+		snprintf(w->msg, sizeof w->msg, "%s", tomo_errmsg());
+	return NULL;
+}
+
+/* Wait for the slab being written; its status. */
+static int
+writer_join(struct writer *w)
+{
+	if (!w->running)
+		return TOMO_OK;
+	pthread_join(w->thread, NULL);
+	w->running = 0;
+	return w->rc ? tomo_error(w->rc, "%s", w->msg) : TOMO_OK;
+}
+
+static int
+writer_start(struct writer *w, struct tomo_output *out, int64_t z0, int64_t nz,
+             const float *planes)
+{
+	*w = (struct writer){.out = out, .z0 = z0, .nz = nz, .planes = planes};
+	if (pthread_create(&w->thread, NULL, write_slab, w)) {
+		write_slab(w); /* no thread: write here and now */
+		return w->rc ? tomo_error(w->rc, "%s", w->msg) : TOMO_OK;
+	}
+	w->running = 1;
+	return TOMO_OK;
+}
+
 static int
 run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr)
 {
@@ -596,17 +647,21 @@ run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr
 	                   tomo_input_has_native(in);
 	int64_t first, step, n = selection(s, c->o, &first, &step);
 	int64_t slab = max64(1, min64(n, c->budget / (plane * (int64_t)sizeof(float))));
-	float *buf = malloc((size_t)(slab * plane) * sizeof *buf);
+	/* Two output slabs: one being written, one being made. */
+	float *bufs[2] = {malloc((size_t)(slab * plane) * sizeof(float)),
+	                  n > slab ? malloc((size_t)(slab * plane) * sizeof(float)) : NULL};
 	uint16_t *raw = native ? malloc((size_t)(slab * plane) * sizeof *raw) : NULL;
 	int64_t *fr = malloc((size_t)slab * sizeof *fr);
 	int *ga = malloc((size_t)slab * sizeof *ga), *gb = malloc((size_t)slab * sizeof *gb);
 	float *w = malloc((size_t)slab * sizeof *w);
-	int rc = TOMO_OK;
+	struct writer wr = {.running = 0};
+	int rc = TOMO_OK, rc2;
 
-	if (!buf || (native && !raw) || !fr || !ga || !gb || !w)
+	if (!bufs[0] || (n > slab && !bufs[1]) || (native && !raw) || !fr || !ga || !gb || !w)
 		rc = oom();
-	for (int64_t k0 = 0; k0 < n && !rc; k0 += slab) {
+	for (int64_t k0 = 0, i = 0; k0 < n && !rc; k0 += slab, i++) {
 		const int64_t ns = min64(slab, n - k0);
+		float *buf = bufs[i % 2];
 		for (int64_t q = 0; q < ns; q++) {
 			int64_t k = first + (k0 + q) * step;
 			fr[q] = s->proj.frame[k];
@@ -628,13 +683,18 @@ run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr
 		} else {
 			correct_cpu(c, src, native, buf, ns, ga, gb, w);
 		}
-		if (rc || (rc = tomo_output_write(out, k0, ns, buf)))
+		/* The previous slab must be out before this one goes. */
+		if (rc || (rc = writer_join(&wr)) || (rc = writer_start(&wr, out, k0, ns, buf)))
 			break;
 		c->c->pixels += ns * plane;
 		if (pr)
 			tomo_progress_add(pr, ns);
 	}
-	free(buf);
+	rc2 = writer_join(&wr);
+	if (!rc)
+		rc = rc2;
+	free(bufs[0]);
+	free(bufs[1]);
 	free(raw);
 	free(fr);
 	free(ga);
