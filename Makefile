@@ -124,6 +124,10 @@ $(BUILD)/obj/tests/%.o: tests/unit/%.c $(BUILD)/config
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The phantom's inner loop takes square roots of non-negative numbers and
+# never reads errno: without errno the loop vectorizes (3x faster).
+$(BUILD)/obj/lib/phantom.o: ALL_CFLAGS += -fno-math-errno
+
 $(STATIC_LIB): $(LIB_OBJS)
 	$(call quiet,AR,$@)
 	@mkdir -p $(@D)

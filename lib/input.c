@@ -166,6 +166,7 @@ tomo_input_open(const char *path, const struct tomo_input_opts *o,
 	if (!in)
 		return tomo_error(TOMO_ERR, "out of memory");
 	tomo_header_init(&in->hdr);
+	in->chunk_cache = o ? o->chunk_cache : 0;
 	in->name = strdup(stdin_ ? "<stdin>" : path);
 	if (!in->name) {
 		free(in);
@@ -341,54 +342,10 @@ tomo_parse_shape(const char *s, int64_t size[3])
 }
 
 /*
- * Buffered input: what tomo_input_buffer turns a stream into. The planes
- * live in one float array, malloc'd or a mapping of an unlinked temporary
- * file; planes read before buffering are gone (reads of them fail).
+ * Scratch space: malloc'd when it fits the budget, else a shared mapping of
+ * an unlinked temporary file, so that data larger than memory still has a
+ * random-access home (tomo_input_buffer, tomo-slice's stacks).
  */
-struct membuf {
-	float *data;
-	size_t bytes;
-	int mapped;
-	int64_t first_z; /* plane data[0] holds */
-};
-
-static int
-membuf_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
-{
-	struct membuf *m = in->impl;
-	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
-
-	if (b->z0 < m->first_z)
-		return tomo_error(TOMO_ERR,
-		                  "%s: plane %lld was consumed before buffering",
-		                  in->name, (long long)b->z0);
-	for (int64_t z = 0; z < b->nz; z++)
-		for (int64_t y = 0; y < b->ny; y++)
-			memcpy(dst + (z * b->ny + y) * b->nx,
-			       m->data + ((b->z0 - m->first_z + z) * Y + b->y0 + y) * X +
-			               b->x0,
-			       (size_t)b->nx * sizeof *dst);
-	return TOMO_OK;
-}
-
-static void
-membuf_free(struct membuf *m)
-{
-	if (m->mapped)
-		munmap(m->data, m->bytes);
-	else
-		free(m->data);
-	free(m);
-}
-
-static void
-membuf_close(struct tomo_input *in)
-{
-	membuf_free(in->impl);
-}
-
-static const struct tomo_input_ops membuf_ops = {membuf_read, membuf_close};
-
 static int
 spill_file(size_t bytes, int *fd_out)
 {
@@ -422,12 +379,96 @@ spill_file(size_t bytes, int *fd_out)
 }
 
 int
+tomo_scratch_alloc(struct tomo_scratch *s, int64_t n, int64_t memory_bytes)
+{
+	const size_t bytes = (size_t)n * sizeof(float);
+	int fd, rc;
+
+	memset(s, 0, sizeof *s);
+	s->bytes = bytes ? bytes : 1;
+	if ((int64_t)bytes <= memory_bytes)
+		s->data = malloc(s->bytes);
+	if (s->data)
+		return TOMO_OK;
+	if ((rc = spill_file(s->bytes, &fd)))
+		return rc;
+	s->data = mmap(NULL, s->bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (s->data == MAP_FAILED) {
+		s->data = NULL;
+		return tomo_error_sys(TOMO_ERR, errno, "cannot map a temporary file");
+	}
+	s->mapped = 1;
+	return TOMO_OK;
+}
+
+void
+tomo_scratch_release(const struct tomo_scratch *s, const float *p, size_t n)
+{
+	if (s->mapped)
+		tomo_release_pages(p, n * sizeof *p);
+}
+
+void
+tomo_scratch_free(struct tomo_scratch *s)
+{
+	if (s->mapped)
+		munmap(s->data, s->bytes);
+	else
+		free(s->data);
+	s->data = NULL;
+}
+
+/*
+ * Buffered input: what tomo_input_buffer turns a stream into. The planes
+ * live in scratch space; planes read before buffering are gone (reads of
+ * them fail).
+ */
+struct membuf {
+	struct tomo_scratch s;
+	int64_t first_z; /* plane s.data[0] holds */
+};
+
+static int
+membuf_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	struct membuf *m = in->impl;
+	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
+
+	if (b->z0 < m->first_z)
+		return tomo_error(TOMO_ERR,
+		                  "%s: plane %lld was consumed before buffering",
+		                  in->name, (long long)b->z0);
+	for (int64_t z = 0; z < b->nz; z++)
+		for (int64_t y = 0; y < b->ny; y++)
+			memcpy(dst + (z * b->ny + y) * b->nx,
+			       m->s.data + ((b->z0 - m->first_z + z) * Y + b->y0 + y) * X +
+			               b->x0,
+			       (size_t)b->nx * sizeof *dst);
+	return TOMO_OK;
+}
+
+static void
+membuf_free(struct membuf *m)
+{
+	tomo_scratch_free(&m->s);
+	free(m);
+}
+
+static void
+membuf_close(struct tomo_input *in)
+{
+	membuf_free(in->impl);
+}
+
+static const struct tomo_input_ops membuf_ops = {membuf_read, membuf_close};
+
+int
 tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes)
 {
 	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
 	const int64_t first = in->next_z, nz = in->hdr.size[2] - first;
 	struct membuf *m;
-	size_t bytes = (size_t)(nz * X * Y) * sizeof(float);
 	int rc;
 
 	if (!in->sequential)
@@ -436,24 +477,9 @@ tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes)
 	if (!m)
 		return tomo_error(TOMO_ERR, "out of memory");
 	m->first_z = first;
-	m->bytes = bytes ? bytes : 1;
-	if ((int64_t)bytes <= memory_bytes)
-		m->data = malloc(m->bytes);
-	if (!m->data) {
-		int fd;
-		if ((rc = spill_file(m->bytes, &fd))) {
-			free(m);
-			return rc;
-		}
-		m->data = mmap(NULL, m->bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
-		               fd, 0);
-		close(fd);
-		if (m->data == MAP_FAILED) {
-			free(m);
-			return tomo_error_sys(TOMO_ERR, errno,
-			                      "cannot map a temporary file");
-		}
-		m->mapped = 1;
+	if ((rc = tomo_scratch_alloc(&m->s, nz * X * Y, memory_bytes))) {
+		free(m);
+		return rc;
 	}
 	/* Copy in slabs of about 64 MiB through the stream back-end. */
 	int64_t step = (64 << 20) / (X * Y * (int64_t)sizeof(float));
@@ -461,20 +487,19 @@ tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes)
 		step = 1;
 	for (int64_t z = first; z < first + nz; z += step) {
 		int64_t n = z + step > first + nz ? first + nz - z : step;
-		if ((rc = tomo_input_read_planes(in, z, n,
-		                                 m->data + (z - first) * X * Y))) {
+		float *d = m->s.data + (z - first) * X * Y;
+		if ((rc = tomo_input_read_planes(in, z, n, d))) {
 			membuf_free(m);
 			return rc;
 		}
-		if (m->mapped) /* written pages go to the file, not our RSS */
-			tomo_release_pages(m->data + (z - first) * X * Y,
-			                   (size_t)(n * X * Y) * sizeof(float));
+		/* written pages go to the file, not our RSS */
+		tomo_scratch_release(&m->s, d, (size_t)(n * X * Y));
 	}
 	in->ops->close(in);
 	in->ops = &membuf_ops;
 	in->impl = m;
 	in->sequential = 0;
-	in->mapped = m->first_z == 0 ? m->data : NULL;
+	in->mapped = m->first_z == 0 ? m->s.data : NULL;
 	return TOMO_OK;
 }
 

@@ -268,9 +268,10 @@ prime_at_least(size_t n)
 }
 
 /* Reopen the dataset with a chunk cache that holds the chunks of one plane,
- * so reading plane after plane decodes each chunk once. */
+ * so reading plane after plane decodes each chunk once; at most max bytes
+ * when max > 0 (tomo_input_opts.chunk_cache). */
 static int
-set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize)
+set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize, int64_t max)
 {
 	hid_t dcpl = H5Dget_create_plist(s->ds);
 	hsize_t c[3];
@@ -289,9 +290,11 @@ set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize)
 		if (s->rank - i <= 2) /* y and x: a plane's chunks */
 			nchunks *= (size_t)((n + (int64_t)c[i] - 1) / (int64_t)c[i]);
 	}
-	if (bytes * nchunks <= ((size_t)1 << 20))
-		return TOMO_OK; /* HDF5's default 1 MiB already holds them */
 	size_t cache = bytes * nchunks > CACHE_MAX ? CACHE_MAX : bytes * nchunks;
+	if (max > 0 && cache > (size_t)max)
+		cache = (size_t)max;
+	if (cache <= ((size_t)1 << 20))
+		return TOMO_OK; /* HDF5's default 1 MiB already holds them */
 	size_t slots = 10 * (cache / bytes + 1);
 	hid_t dapl = H5Pcreate(H5P_DATASET_ACCESS);
 	if (dapl < 0 || H5Pset_chunk_cache(dapl, prime_at_least(slots > 1000003 ? 1000003 : slots),
@@ -502,7 +505,8 @@ tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *datase
 		goto fail;
 	}
 	if ((rc = stored_type(s, &in->dtype, &tsize)) || (rc = shape(s, in->hdr.size)) ||
-	    (rc = set_chunk_cache(s, in->hdr.size, tsize)) || (rc = read_theta(s, &in->hdr)))
+	    (rc = set_chunk_cache(s, in->hdr.size, tsize, in->chunk_cache)) ||
+	    (rc = read_theta(s, &in->hdr)))
 		goto fail;
 	char where[4200];
 	snprintf(where, sizeof where, "'%s' in '%s'", s->dataset, s->file_name);

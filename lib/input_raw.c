@@ -21,6 +21,11 @@
 /* Mappings bigger than this give back pages after each read, so that
  * scanning a huge file keeps the resident set near the caller's buffers. */
 #define RELEASE_THRESHOLD ((size_t)256 << 20)
+/* Bytes of a box asked for ahead of the conversion (MADV_WILLNEED). */
+#define LOOKAHEAD ((int64_t)64 << 20)
+/* Linux maps up to this many bytes of cached pages around a fault
+ * (fault_around_bytes, 64 KiB by default). */
+#define FAULT_AROUND ((uintptr_t)64 << 10)
 
 struct rawsrc {
 	int fd;
@@ -71,27 +76,85 @@ raw_close(struct tomo_input *in)
 	rawsrc_free(in->impl);
 }
 
+/* The bytes of plane z of box b in the mapping: from its first sample to
+ * the end of its last. */
+static void
+plane_span(const struct tomo_input *in, const struct rawsrc *r,
+           const struct tomo_box *b, int64_t z, const unsigned char **p0,
+           const unsigned char **p1)
+{
+	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
+	const int64_t ts = (int64_t)tomo_dtype_size(r->type);
+	const int64_t first = ((b->z0 + z) * Y + b->y0) * X + b->x0;
+	const int64_t last = ((b->z0 + z) * Y + b->y0 + b->ny - 1) * X + b->x0 + b->nx;
+
+	*p0 = r->map + r->offset + first * ts;
+	*p1 = r->map + r->offset + last * ts;
+}
+
+/* Unmap [p0, p1) widened to the kernel's fault-around blocks, which map
+ * cached neighbours of every faulting page and would otherwise stay in
+ * the resident set. The data stay in the page cache. */
+static void
+release_span(const struct rawsrc *r, const unsigned char *p0,
+             const unsigned char *p1)
+{
+	const uintptr_t block = FAULT_AROUND - 1;
+	uintptr_t a = (uintptr_t)p0 & ~block, e = ((uintptr_t)p1 + block) & ~block;
+	uintptr_t m0 = ((uintptr_t)r->map + 4095) & ~(uintptr_t)4095;
+	uintptr_t m1 = ((uintptr_t)r->map + r->map_len) & ~(uintptr_t)4095;
+
+	a = a < m0 ? m0 : a;
+	e = e > m1 ? m1 : e;
+	if (e > a)
+		madvise((void *)a, e - a, MADV_DONTNEED);
+}
+
+/* Start reading [p0, p1) of a mapping in the background. Linux reads at
+ * most max(read_ahead_kb, max_sectors_kb) per MADV_WILLNEED call and leaves
+ * the rest to synchronous faults, so ask in pieces no larger than the
+ * smallest usual read-ahead (128 KiB). */
+static void
+prefetch(const unsigned char *p0, const unsigned char *p1)
+{
+	const uintptr_t piece = (uintptr_t)128 << 10;
+	uintptr_t a = (uintptr_t)p0 & ~(uintptr_t)4095, e = (uintptr_t)p1;
+
+	for (; a < e; a += piece)
+		madvise((void *)a, e - a < piece ? e - a : piece, MADV_WILLNEED);
+}
+
 static int
 file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 {
 	struct rawsrc *r = in->impl;
 	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
 	const size_t ts = tomo_dtype_size(r->type);
-	const int release = r->map_len > RELEASE_THRESHOLD;
+	const int large = r->map_len > RELEASE_THRESHOLD;
+	const unsigned char *p0, *p1;
+	int64_t ahead = 0, in_flight = 0;
 
 	for (int64_t z = 0; z < b->nz; z++) {
-		const unsigned char *first = NULL, *last = NULL;
+		/* Large mappings are MADV_RANDOM (map_data): ask for exactly the
+		 * bytes each plane of the box spans, LOOKAHEAD bytes ahead, so the
+		 * reads overlap, and a row of each plane costs its own pages, not
+		 * the read-around of every fault. */
+		while (large && ahead < b->nz && (ahead == z || in_flight < LOOKAHEAD)) {
+			plane_span(in, r, b, ahead++, &p0, &p1);
+			prefetch(p0, p1);
+			in_flight += p1 - p0;
+		}
 		for (int64_t y = 0; y < b->ny; y++) {
 			int64_t idx = ((b->z0 + z) * Y + b->y0 + y) * X + b->x0;
-			const unsigned char *src = r->map + r->offset + idx * (int64_t)ts;
-			tomo_convert_to_float(src, r->type, r->swap,
+			tomo_convert_to_float(r->map + r->offset + idx * (int64_t)ts,
+			                      r->type, r->swap,
 			                      dst + (z * b->ny + y) * b->nx, (size_t)b->nx);
-			if (!first)
-				first = src;
-			last = src + b->nx * (int64_t)ts;
 		}
-		if (release)
-			tomo_release_pages(first, (size_t)(last - first));
+		if (large) {
+			plane_span(in, r, b, z, &p0, &p1);
+			release_span(r, p0, p1);
+			in_flight -= p1 - p0;
+		}
 	}
 	return TOMO_OK;
 }
@@ -124,6 +187,9 @@ map_data(struct tomo_input *in, struct rawsrc *r, const char *path,
 		r->map = NULL;
 		return tomo_error_sys(TOMO_ERR, errno, "cannot map '%s'", path);
 	}
+	/* No read-around on faults: file_read says what it needs. */
+	if (r->map_len > RELEASE_THRESHOLD)
+		madvise(r->map, r->map_len, MADV_RANDOM);
 	r->offset = offset;
 	in->sequential = 0;
 	if (r->type == TOMO_F32 && !r->swap && offset % 4 == 0)

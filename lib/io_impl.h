@@ -27,6 +27,7 @@ struct tomo_input {
 	int sequential;       /* forward-only (pipe) */
 	int64_t next_z;       /* sequential: the first plane not yet consumed */
 	const float *mapped;  /* float32 LE samples in place, or NULL */
+	int64_t chunk_cache;  /* tomo_input_opts.chunk_cache */
 	/* Read box b (checked) in the stored type, native byte order, or NULL
 	 * when the back-end cannot (tomo_input_read_native). */
 	int (*read_native)(struct tomo_input *in, const struct tomo_box *b, void *dst);
@@ -72,6 +73,17 @@ struct tomo_output {
 
 /* The name of the output for messages. */
 const char *tomo_output_name(const struct tomo_output *o);
+
+/* A temporary file beside path (".NAME.tmp-XXXXXX"), created empty with
+ * the mode a plain create would give, open on *fd and registered so that
+ * fatal exits remove it; for writers that are not tomo_output back-ends
+ * (the phantom's HDF5 scans, the image writers of image.c). The caller
+ * closes fd, then commit renames the file to path (removing it if that
+ * fails) or discard removes it (NULL: no-op); both free tmp. At most 16
+ * files are pending at a time; more are still made, not removed on signals. */
+int tomo_output_temp_create(const char *path, char **tmp, int *fd);
+int tomo_output_temp_commit(char *tmp, const char *path);
+void tomo_output_temp_discard(char *tmp);
 
 int tomo_output_open_nrrd(struct tomo_output *o, int raw);
 int tomo_output_open_tiff(struct tomo_output *o);

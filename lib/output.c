@@ -108,31 +108,62 @@ classify(const char *spec, char **file, char **dataset, enum format *f)
 	return TOMO_OK;
 }
 
-static int
-make_temp(struct tomo_output *o)
+int
+tomo_output_temp_create(const char *path, char **tmp, int *fd)
 {
-	const char *slash = strrchr(o->path, '/');
-	size_t dirlen = slash ? (size_t)(slash - o->path + 1) : 0;
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
 	mode_t mask;
 
-	if (asprintf(&o->tmp, "%.*s.%s.tmp-XXXXXX", (int)dirlen, o->path,
-	             o->path + dirlen) < 0) {
-		o->tmp = NULL;
+	if (asprintf(tmp, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path,
+	             path + dirlen) < 0) {
+		*tmp = NULL;
 		return tomo_error(TOMO_ERR, "out of memory");
 	}
-	o->fd = mkstemp(o->tmp);
-	if (o->fd < 0) {
+	*fd = mkstemp(*tmp);
+	if (*fd < 0) {
 		int e = errno;
-		free(o->tmp);
-		o->tmp = NULL;
-		return tomo_error_sys(TOMO_ERR, e, "cannot create '%s'", o->path);
+		free(*tmp);
+		*tmp = NULL;
+		return tomo_error_sys(TOMO_ERR, e, "cannot create '%s'", path);
 	}
-	pending_add(o->tmp);
+	pending_add(*tmp);
 	/* mkstemp makes 0600; give the file the mode a plain create would. */
 	mask = umask(0);
 	umask(mask);
-	fchmod(o->fd, 0666 & ~mask);
+	fchmod(*fd, 0666 & ~mask);
 	return TOMO_OK;
+}
+
+int
+tomo_output_temp_commit(char *tmp, const char *path)
+{
+	if (rename(tmp, path)) {
+		/* The message first: discard frees tmp. */
+		int rc = tomo_error_sys(TOMO_ERR, errno, "cannot rename '%s' to '%s'",
+		                        tmp, path);
+		tomo_output_temp_discard(tmp);
+		return rc;
+	}
+	pending_remove(tmp);
+	free(tmp);
+	return TOMO_OK;
+}
+
+void
+tomo_output_temp_discard(char *tmp)
+{
+	if (!tmp)
+		return;
+	unlink(tmp);
+	pending_remove(tmp);
+	free(tmp);
+}
+
+static int
+make_temp(struct tomo_output *o)
+{
+	return tomo_output_temp_create(o->path, &o->tmp, &o->fd);
 }
 
 static void
@@ -140,11 +171,7 @@ release(struct tomo_output *o)
 {
 	if (o->fd > 2)
 		close(o->fd);
-	if (o->tmp) {
-		unlink(o->tmp);
-		pending_remove(o->tmp);
-		free(o->tmp);
-	}
+	tomo_output_temp_discard(o->tmp);
 	tomo_header_free(&o->hdr);
 	free(o->path);
 	free(o->dataset);
@@ -293,14 +320,8 @@ tomo_output_close(struct tomo_output *o)
 		o->fd = -1;
 	}
 	if (rc == TOMO_OK && o->tmp) {
-		if (rename(o->tmp, o->path))
-			rc = tomo_error_sys(TOMO_ERR, errno, "cannot rename '%s' to '%s'",
-			                    o->tmp, o->path);
-		else {
-			pending_remove(o->tmp);
-			free(o->tmp);
-			o->tmp = NULL;
-		}
+		rc = tomo_output_temp_commit(o->tmp, o->path);
+		o->tmp = NULL;
 	}
 	release(o);
 	return rc;

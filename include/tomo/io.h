@@ -30,6 +30,11 @@ struct tomo_input_opts {
 	 * (DXchange), or /data (tomo's output default) when the file has no
 	 * /exchange. */
 	const char *dataset;
+	/* HDF5: the most bytes of chunk cache to keep. 0: enough for the
+	 * chunks of one plane (up to 1 GiB), so reading plane after plane
+	 * decodes each chunk once; a reader that touches each chunk once (one
+	 * slice) gives a small value and keeps its resident set small. */
+	int64_t chunk_cache;
 };
 
 struct tomo_input;
@@ -75,6 +80,20 @@ const float *tomo_input_mapped(const struct tomo_input *in);
  * buffered in memory when they fit in memory_bytes, else in an unlinked
  * temporary file in $TMPDIR (or /tmp), which is then memory-mapped. */
 int tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes);
+
+/* Scratch space for n floats: malloc'd when n floats fit in memory_bytes,
+ * else a shared mapping of an unlinked temporary file in $TMPDIR (or /tmp),
+ * with its blocks reserved up front. tomo_scratch_release gives finished
+ * pages of such a mapping back to the file (no-op for malloc'd space), so
+ * that filling or scanning it keeps the resident set small. */
+struct tomo_scratch {
+	float *data;
+	size_t bytes;
+	int mapped;
+};
+int tomo_scratch_alloc(struct tomo_scratch *s, int64_t n, int64_t memory_bytes);
+void tomo_scratch_release(const struct tomo_scratch *s, const float *p, size_t n);
+void tomo_scratch_free(struct tomo_scratch *s);
 
 struct tomo_output;
 
