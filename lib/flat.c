@@ -371,6 +371,9 @@ prepare_tables(struct ctx *c)
 		rc = oom();
 	if (!rc && s->ndarks)
 		rc = average(c, s->darks, s->ndarks, c->o->dark_average, c->dark);
+	if (!rc)
+		for (int64_t p = 0; p < plane; p++)
+			c->c->dark_mean += c->dark[p] / (double)plane;
 	for (int g = 0; g < s->nflats && !rc; g++) {
 		float *den = malloc((size_t)plane * sizeof *den);
 		if (!den) {
@@ -381,10 +384,14 @@ prepare_tables(struct ctx *c)
 		c->anchor[c->ngroups++] = s->flats[g].anchor;
 		if ((rc = average(c, &s->flats[g], 1, c->o->flat_average, flat)))
 			break;
+		double sum = 0;
 		for (int64_t p = 0; p < plane; p++) {
 			den[p] = flat[p] - c->dark[p];
 			usable[g] |= den[p] >= TOMO_FLAT_DEN_MIN;
+			sum += flat[p];
 		}
+		if (g < 16)
+			c->c->flat_mean[g] = sum / (double)plane;
 		any |= usable[g];
 	}
 	for (int g = 0; g < c->ngroups && !rc; g++) {
@@ -528,6 +535,8 @@ tomo_flat_plan(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
 	n = selection(s, o, &first, &step);
 	if ((rc = tomo_header_copy(h, &s->hdr)))
 		return rc;
+	/* DXchange's units attribute ("counts") no longer holds. */
+	tomo_header_set_kv(h, "units", NULL);
 	h->size[0] = (col1 - o->col0) / bin;
 	h->size[1] = (row1 - o->row0) / bin;
 	h->size[2] = n;

@@ -153,8 +153,9 @@ side_input(struct tomo_scan_input *s, const char *spec, const char *shape, const
 	if ((rc = add_input(s, spec, shape, &in)))
 		return rc;
 	return frames_range(f, in, 0, tomo_input_header(in)->size[2],
-	                    strfmt("%s: '%s' (%lld frames)", what, tomo_input_name(in),
-	                           (long long)tomo_input_header(in)->size[2]));
+	                    strfmt("%s: '%s' (%lld frame%s)", what, tomo_input_name(in),
+	                           (long long)tomo_input_header(in)->size[2],
+	                           tomo_input_header(in)->size[2] == 1 ? "" : "s"));
 }
 
 /* Flats and darks must be frames of the projections' size. */

@@ -8,10 +8,12 @@ load helpers
 
 # Arguments a tool needs besides its input to read a stream from stdin
 # (side inputs, required options). A tool that needs some adds a line here.
-declare -A STDIN_ARGS=()
+declare -gA STDIN_ARGS=(
+	[tomo-flat]="--flats $TOMO_ROOT/tests/fixtures/flat-8x4.nrrd"
+)
 # What the small input stream holds, per tool ("KIND QUANTITY"); default
 # projections of transmission, what most steps take.
-declare -A STDIN_KIND=(
+declare -gA STDIN_KIND=(
 	[tomo-flat]="projections counts"
 	[tomo-phase]="projections transmission"
 	[tomo-fbp]="projections line-integral"

@@ -118,10 +118,15 @@ describe(const struct tomo_scan_input *s, const struct tomo_header *h)
 
 /* What the run repaired: -v always, a warning where data were bad. */
 static void
-report(const struct tomo_flat_counts *n, const struct tomo_flat_opts *o)
+report(const struct tomo_scan_input *s, const struct tomo_flat_counts *n,
+       const struct tomo_flat_opts *o)
 {
 	double all = n->pixels > 0 ? (double)n->pixels : 1;
 
+	if (s->ndarks)
+		tomo_verbose("average dark: mean %.6g", n->dark_mean);
+	for (int i = 0; i < s->nflats && i < 16; i++)
+		tomo_verbose("average of the %s: mean %.6g", s->flats[i].name, n->flat_mean[i]);
 	if (n->dropped[0])
 		tomo_warn("flats nowhere brighter than the darks, left out: %s", n->dropped);
 	tomo_verbose("%lld output pixels: %lld with flat - dark < 1e-6 (taken as 1e-6), "
@@ -182,7 +187,7 @@ main(int argc, char **argv)
 		          (long long)tomo_output_nonfinite(out));
 	if ((rc = tomo_output_close(out)))
 		tomo_die_lib(rc);
-	report(&n, &a.flat);
+	report(s, &n, &a.flat);
 	tomo_header_free(&h);
 	tomo_scan_close(s);
 	return 0;

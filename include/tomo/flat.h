@@ -47,6 +47,9 @@ struct tomo_flat_counts {
 	int64_t outliers_proj; /* projection pixels replaced by the median */
 	int64_t outliers_side; /* flat and dark pixels replaced */
 	int64_t pixels;        /* output pixels written */
+	double dark_mean;      /* mean of the averaged dark (0 without darks) */
+	double flat_mean[16];  /* mean of each averaged flat group (the
+	                        * scan's first 16 groups), for -v */
 	char dropped[512];     /* flat groups left out (not above the darks
 	                        * anywhere), "" if none */
 };
