@@ -31,8 +31,14 @@ SANITIZE ?= 0
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 PKGS := hdf5 libtiff-4 fftw3f libpng
+# DEP_CFLAGS/DEP_LIBS from the environment win (scripts/gpu-env.sh sets them).
+ifndef DEP_CFLAGS
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || echo -I/usr/include/hdf5/serial)
-DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -ltiff -lfftw3f -lpng16) -lfftw3f_threads
+endif
+ifndef DEP_LIBS
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5 -ltiff -lfftw3f -lpng16)
+endif
+DEP_LIBS += -lfftw3f_threads
 
 OPT ?= -O3
 # Tuned for the machine that builds (vector width); ARCH= for a portable build.

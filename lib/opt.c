@@ -22,7 +22,7 @@
 #define TOMO_VERSION "unknown"
 #endif
 
-void tomo_tool_set_verbose(int v);
+void tomo_tool_set_verbosity(int verbose, int quiet);
 
 enum {
 	K_HELP = 'h', K_VERSION = 'V', K_VERBOSE = 'v', K_QUIET = 'q',
@@ -248,7 +248,7 @@ tomo_opt_parse(const struct tomo_tool *t, int argc, char **argv,
 	c->progress = progress >= 0 ? progress : (!c->quiet && isatty(2));
 	if (c->quiet)
 		c->progress = progress > 0;
-	tomo_tool_set_verbose(c->verbose);
+	tomo_tool_set_verbosity(c->verbose, c->quiet);
 	if (c->threads > 0)
 		omp_set_num_threads(c->threads);
 	tomo_usage_done();

@@ -17,14 +17,16 @@
 #include "tomo/tool.h"
 
 static const char *progname = "tomo";
-static int verbose_flag;
+static int verbose_flag, quiet_flag;
 
-void tomo_tool_set_verbose(int v);
+void tomo_tool_set_verbosity(int verbose, int quiet);
 
+/* Called by tomo_opt_parse: -v turns information on, -q warnings off. */
 void
-tomo_tool_set_verbose(int v)
+tomo_tool_set_verbosity(int verbose, int quiet)
 {
-	verbose_flag = v;
+	verbose_flag = verbose;
+	quiet_flag = quiet;
 }
 
 static void
@@ -88,6 +90,8 @@ tomo_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (quiet_flag)
+		return;
 	va_start(ap, fmt);
 	vmessage("warning: ", fmt, ap);
 	va_end(ap);

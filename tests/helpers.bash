@@ -9,7 +9,7 @@ TOMO_ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 BUILD_DIR=$TOMO_ROOT/${BUILD:-build}
 export PATH="$BUILD_DIR/bin:$PATH"
 # Debian's interpreter: python3-numpy, -h5py, -skimage, -pil live there.
-PY=/usr/bin/python3
+PY=${TOMO_PYTHON:-/usr/bin/python3}
 SHARED_DATA=${TOMO_SHARED_DATA:-$TOMO_ROOT/../shared/data}
 
 load_libs() {

@@ -28,7 +28,6 @@
 #define GAP 4
 
 /* -q: no warnings either (tomo_warn itself prints regardless). */
-static int quiet;
 
 enum {
 	OPT_AXIS = 256,
@@ -319,7 +318,7 @@ read_slices(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0, i
 static void
 warn_nonfinite(int64_t n)
 {
-	if (n > 0 && !quiet)
+	if (n > 0)
 		tomo_warn("%" PRId64 " non-finite samples (NaN or Inf) written", n);
 }
 
@@ -436,8 +435,7 @@ find_window(const struct args *a, const struct tomo_scratch *st, int64_t n,
 		}
 	}
 	if (!finite) {
-		if (!quiet)
-			tomo_warn("no finite sample in the selection: window 0:1");
+		tomo_warn("no finite sample in the selection: window 0:1");
 		w[0] = 0;
 		w[1] = 1;
 	} else if (!(w[1] > w[0])) {
@@ -528,7 +526,7 @@ write_one(const char *name, const struct outspec *o, int64_t w, int64_t h, int64
 static void
 warn_nan(int64_t nan)
 {
-	if (nan > 0 && !quiet)
+	if (nan > 0)
 		tomo_warn("%" PRId64 " NaN samples were mapped to 0 (black)", nan);
 }
 
@@ -712,7 +710,6 @@ main(int argc, char **argv)
 	tomo_tool_init("tomo-slice");
 	tomo_opt_parse(&tool, argc, argv, &c, handle, &a);
 	check_args(&a, &c, &o);
-	quiet = c.quiet;
 
 	/* One plain slice (or the three of --ortho) reads each HDF5 chunk once:
 	 * no chunk cache beyond HDF5's 1 MiB, so the resident set stays small.

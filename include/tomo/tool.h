@@ -98,6 +98,7 @@ void tomo_die(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));
 /* Report the library's last error (tomo_errmsg) and exit with code. */
 void tomo_die_lib(int code) __attribute__((noreturn));
+/* A warning, silenced by -q. */
 void tomo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Information, printed only with -v. */
 void tomo_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

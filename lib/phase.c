@@ -1,0 +1,415 @@
+/*
+ * phase: single-distance phase retrieval (tomo/phase.h). The filter table
+ * and the padding geometry are computed here once; slabs of projections
+ * go to the CPU path (lib/phase_cpu.c, FFTW on OpenMP threads) or the GPU
+ * path (kernels/phase.cu). tomo_phase_run overlaps reading, filtering and
+ * writing.
+ */
+#include <fftw3.h>
+#include <limits.h>
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "phase_gpu.h"
+#include "phase_impl.h"
+#include "phase_math.h"
+#include "tomo/err.h"
+#include "tomo/fft.h"
+#include "tomo/phase.h"
+
+struct tomo_phase {
+	struct tomo_phase_opts o;
+	struct tomo_phase_geom g;
+	int64_t hx;       /* px/2 + 1 complex columns */
+	float *filter;    /* py * hx, scaled by 1/(px py) */
+	struct phase_cpu *cpu;
+	struct tomo_phase_gpu *gpu;
+	int64_t clamped_in, clamped_out;
+};
+
+static const char *const method_names[] = {"paganin", "gpaganin", "tomopy"};
+
+static double
+now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int
+tomo_phase_check(const struct tomo_phase_opts *o)
+{
+	if ((unsigned)o->method > TOMO_PHASE_TOMOPY)
+		return tomo_error(TOMO_EUSAGE, "unknown phase retrieval method %d",
+		                  (int)o->method);
+	if ((unsigned)o->pad_mode > TOMO_PAD_ZERO)
+		return tomo_error(TOMO_EUSAGE, "unknown pad mode %d", (int)o->pad_mode);
+	if (!(o->energy > 0) || !isfinite(o->energy))
+		return tomo_error(TOMO_EUSAGE, "energy %g keV is not positive", o->energy);
+	if (!(o->distance > 0) || !isfinite(o->distance))
+		return tomo_error(TOMO_EUSAGE, "distance %g m is not positive",
+		                  o->distance);
+	if (!(o->pixel_size > 0) || !isfinite(o->pixel_size))
+		return tomo_error(TOMO_EUSAGE, "pixel size %g m is not positive",
+		                  o->pixel_size);
+	if (o->method == TOMO_PHASE_TOMOPY) {
+		if (!(o->alpha > 0) || !isfinite(o->alpha))
+			return tomo_error(TOMO_EUSAGE, "alpha %g is not positive", o->alpha);
+	} else if (!(o->delta_beta > 0) || !isfinite(o->delta_beta)) {
+		return tomo_error(TOMO_EUSAGE, "delta/beta %g is not positive",
+		                  o->delta_beta);
+	}
+	if (o->pad < TOMO_PHASE_PAD_TOMOPY)
+		return tomo_error(TOMO_EUSAGE, "padding %lld is negative",
+		                  (long long)o->pad);
+	return TOMO_OK;
+}
+
+/* The FFT lengths must stay within FFTW's and cuFFT's int sizes, and the
+ * half spectrum within memory; 1 << 20 is far beyond any detector. */
+#define MAX_FFT (1L << 20)
+
+int
+tomo_phase_padding(const struct tomo_phase_opts *o, int64_t n, int64_t *padded,
+                   int64_t *left)
+{
+	int64_t p, l;
+
+	if (n < 1 || n > MAX_FFT / 2)
+		return tomo_error(TOMO_ERR, "projection size %lld is out of range",
+		                  (long long)n);
+	if (o->pad == TOMO_PHASE_PAD_TOMOPY) {
+		double lambda = tomo_phase_wavelength(o->energy);
+		double pix = ceil(M_PI * lambda * o->distance /
+		                  (o->pixel_size * o->pixel_size));
+		if (!(pix < (double)MAX_FFT))
+			return tomo_error(TOMO_ERR, "TomoPy's padding rule asks for %g "
+			                  "pixels, more than %ld", pix, MAX_FFT);
+		int64_t q = 1;
+		while (q < n + (int64_t)pix)
+			q *= 2;
+		l = (q - n) / 2;
+		p = n + 2 * l;
+	} else {
+		int64_t want = o->pad == TOMO_PHASE_PAD_AUTO ? 2 * n : n + 2 * o->pad;
+		if (o->pad > MAX_FFT || want > MAX_FFT)
+			return tomo_error(TOMO_ERR, "padding %lld makes an FFT longer "
+			                  "than %ld", (long long)o->pad, MAX_FFT);
+		p = tomo_fft_good_size((long)want);
+		l = (p - n) / 2;
+	}
+	*padded = p;
+	*left = l;
+	return TOMO_OK;
+}
+
+static struct tomo_phase_fpar
+filter_params(const struct tomo_phase_opts *o, int64_t px, int64_t py)
+{
+	return (struct tomo_phase_fpar){
+		.method = (int)o->method, .px = px, .py = py,
+		.lambda = tomo_phase_wavelength(o->energy),
+		.distance = o->distance, .pixel = o->pixel_size,
+		.delta_beta = o->delta_beta, .alpha = o->alpha,
+	};
+}
+
+int
+tomo_phase_filter(const struct tomo_phase_opts *o, int64_t px, int64_t py,
+                  float *h)
+{
+	const struct tomo_phase_fpar f = filter_params(o, px, py);
+	const int64_t hx = px / 2 + 1;
+	const double scale = 1.0 / ((double)px * (double)py);
+
+	#pragma omp parallel for
+	for (int64_t ky = 0; ky < py; ky++)
+		for (int64_t kx = 0; kx < hx; kx++)
+			h[ky * hx + kx] = (float)(scale * tomo_phase_filter_value(&f, kx, ky));
+	return TOMO_OK;
+}
+
+int
+tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
+                  int64_t max_planes, struct tomo_phase **out)
+{
+	struct tomo_phase *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = tomo_phase_check(o)))
+		return rc;
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return tomo_error(TOMO_ERR, "out of memory");
+	p->o = *o;
+	p->g.nx = nx;
+	p->g.ny = ny;
+	p->g.mode = (int)o->pad_mode;
+	p->g.from_log = o->from_log;
+	p->g.no_log = o->no_log;
+	if ((rc = tomo_phase_padding(o, nx, &p->g.px, &p->g.lx)) ||
+	    (rc = tomo_phase_padding(o, ny, &p->g.py, &p->g.ly)))
+		goto fail;
+	p->hx = p->g.px / 2 + 1;
+	p->filter = fftwf_malloc((size_t)(p->g.py * p->hx) * sizeof(float));
+	if (!p->filter) {
+		rc = tomo_error(TOMO_ERR, "out of memory for a %lld x %lld filter",
+		                (long long)p->hx, (long long)p->g.py);
+		goto fail;
+	}
+	tomo_phase_filter(o, p->g.px, p->g.py, p->filter);
+	if (o->use_gpu) {
+		if ((rc = tomo_phase_gpu_create(&p->g, p->filter, max_planes, &p->gpu)))
+			goto fail;
+		*out = p;
+		return TOMO_OK;
+	}
+	if ((rc = phase_cpu_create(&p->g, p->filter, max_planes, &p->cpu)))
+		goto fail;
+	*out = p;
+	return TOMO_OK;
+fail:
+	tomo_phase_free(p);
+	return rc;
+}
+
+int
+tomo_phase_apply(struct tomo_phase *p, float *planes, int64_t n)
+{
+	int64_t cin = 0, cout = 0;
+	int rc = p->gpu ? tomo_phase_gpu_apply(p->gpu, planes, n, &cin, &cout)
+	                : phase_cpu_apply(p->cpu, planes, n, &cin, &cout);
+
+	p->clamped_in += cin;
+	p->clamped_out += cout;
+	return rc;
+}
+
+float *
+tomo_phase_buffer_alloc(struct tomo_phase *p, int64_t nplanes)
+{
+	size_t bytes = (size_t)(nplanes * p->g.nx * p->g.ny) * sizeof(float);
+	float *b = p->gpu ? tomo_phase_gpu_host_alloc(bytes) : malloc(bytes);
+
+	if (!b && !p->gpu)
+		tomo_error(TOMO_ERR, "out of memory for a slab of %lld projections",
+		           (long long)nplanes);
+	return b;
+}
+
+void
+tomo_phase_buffer_free(struct tomo_phase *p, float *buf)
+{
+	if (p->gpu)
+		tomo_phase_gpu_host_free(buf);
+	else
+		free(buf);
+}
+
+void
+tomo_phase_counts(const struct tomo_phase *p, int64_t *clamped_in,
+                  int64_t *clamped_out)
+{
+	*clamped_in = p->clamped_in;
+	*clamped_out = p->clamped_out;
+}
+
+void
+tomo_phase_free(struct tomo_phase *p)
+{
+	if (!p)
+		return;
+	if (p->gpu)
+		tomo_phase_gpu_destroy(p->gpu);
+	phase_cpu_free(p->cpu);
+	fftwf_free(p->filter);
+	free(p);
+}
+
+/*
+ * The slab pipeline of tomo_phase_run: three stages (read, filter, write)
+ * take slots around a ring of three in slab order, each waiting for the
+ * state the stage before leaves; a reader and a writer thread run theirs
+ * while the calling thread filters. The first error stops all three; its
+ * message (thread-local in err.c) is carried to the caller.
+ */
+enum { SLOT_FREE, SLOT_READ, SLOT_FILTERED, NSLOTS = 3 };
+
+struct pipeline {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	float *buf[NSLOTS];
+	int state[NSLOTS];
+	int stop, rc;
+	char msg[1024];
+	struct tomo_input *in;
+	struct tomo_output *out;
+	struct tomo_phase *phase;
+	const struct tomo_phase_opts *o;
+	int64_t nz, slab;
+	double filter_seconds;
+};
+
+struct stage {
+	struct pipeline *pl;
+	int from, to; /* slot states it takes and leaves */
+	int (*work)(struct pipeline *pl, int64_t z0, int64_t n, float *buf);
+};
+
+static void
+pipe_fail(struct pipeline *pl, int rc)
+{
+	pthread_mutex_lock(&pl->mu);
+	if (!pl->rc) {
+		pl->rc = rc ? rc : TOMO_ERR;
+		snprintf(pl->msg, sizeof pl->msg, "%s", tomo_errmsg());
+	}
+	pl->stop = 1;
+	pthread_cond_broadcast(&pl->cv);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+static void *
+pipe_stage(void *arg)
+{
+	const struct stage *st = arg;
+	struct pipeline *pl = st->pl;
+
+	for (int64_t k = 0; k * pl->slab < pl->nz; k++) {
+		int s = (int)(k % NSLOTS), rc;
+		int64_t z0 = k * pl->slab;
+		int64_t n = z0 + pl->slab > pl->nz ? pl->nz - z0 : pl->slab;
+
+		pthread_mutex_lock(&pl->mu);
+		while (pl->state[s] != st->from && !pl->stop)
+			pthread_cond_wait(&pl->cv, &pl->mu);
+		int stop = pl->stop;
+		pthread_mutex_unlock(&pl->mu);
+		if (stop)
+			break;
+		if ((rc = st->work(pl, z0, n, pl->buf[s]))) {
+			pipe_fail(pl, rc);
+			break;
+		}
+		pthread_mutex_lock(&pl->mu);
+		pl->state[s] = st->to;
+		pthread_cond_broadcast(&pl->cv);
+		pthread_mutex_unlock(&pl->mu);
+	}
+	return NULL;
+}
+
+static int
+read_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
+{
+	return tomo_input_read_planes(pl->in, z0, n, buf);
+}
+
+static int
+filter_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
+{
+	double t0 = now();
+	int rc = tomo_phase_apply(pl->phase, buf, n);
+
+	pl->filter_seconds += now() - t0;
+	if (!rc && pl->o->progress)
+		pl->o->progress(pl->o->progress_ctx, n);
+	return rc;
+}
+
+static int
+write_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
+{
+	return tomo_output_write(pl->out, z0, n, buf);
+}
+
+/* Projections per slab: three slabs and the FFT buffers within memory,
+ * and small enough that output starts early: 64 MiB (but at least two
+ * projections per thread) on the CPU; 1 GiB on the GPU, where each slab
+ * costs a pipeline fill and drain of its streams. */
+static int64_t
+slab_size(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t nz)
+{
+	int64_t plane = nx * ny * (int64_t)sizeof(float);
+	int64_t px, lx, py, ly, work, cap;
+	int threads = o->use_gpu ? 1 : omp_get_max_threads();
+
+	if (tomo_phase_padding(o, nx, &px, &lx) || tomo_phase_padding(o, ny, &py, &ly))
+		return 1;
+	/* The filter, and per CPU thread the padded rows and a column block. */
+	work = py * (px / 2 + 1) * 4;
+	if (!o->use_gpu)
+		work += threads * (ny * (px + 2) * 4 + py * 64);
+	int64_t n = tomo_slab_planes(plane, (o->memory - work) / NSLOTS, nz);
+	cap = ((int64_t)(o->use_gpu ? 1024 : 64) << 20) / plane;
+	if (cap < 2 * threads)
+		cap = 2 * threads;
+	return n < cap ? n : cap;
+}
+
+int
+tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
+               const struct tomo_phase_opts *o, struct tomo_phase_result *r)
+{
+	const struct tomo_header *h = tomo_input_header(in);
+	struct pipeline pl = {.in = in, .out = out, .o = o, .nz = h->size[2]};
+	struct stage reader = {&pl, SLOT_FREE, SLOT_READ, read_slab};
+	struct stage filter = {&pl, SLOT_READ, SLOT_FILTERED, filter_slab};
+	struct stage writer = {&pl, SLOT_FILTERED, SLOT_FREE, write_slab};
+	pthread_t threads[2];
+	int rc, nthreads = 0;
+
+	if ((rc = tomo_phase_check(o)))
+		return rc;
+	pl.slab = slab_size(o, h->size[0], h->size[1], pl.nz);
+	if ((rc = tomo_phase_create(o, h->size[0], h->size[1], pl.slab, &pl.phase)))
+		return rc;
+	for (int s = 0; s < NSLOTS; s++)
+		if (!(pl.buf[s] = tomo_phase_buffer_alloc(pl.phase, pl.slab))) {
+			rc = TOMO_ERR;
+			goto done;
+		}
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.cv, NULL);
+	if (pthread_create(&threads[0], NULL, pipe_stage, &reader))
+		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a reader thread"));
+	else if (++nthreads, pthread_create(&threads[1], NULL, pipe_stage, &writer))
+		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a writer thread"));
+	else
+		nthreads++;
+	pipe_stage(&filter);
+	for (int t = 0; t < nthreads; t++)
+		pthread_join(threads[t], NULL);
+	if (pl.rc)
+		rc = tomo_error(pl.rc, "%s", pl.msg);
+	pthread_cond_destroy(&pl.cv);
+	pthread_mutex_destroy(&pl.mu);
+done:
+	if (r) {
+		memset(r, 0, sizeof *r);
+		tomo_phase_counts(pl.phase, &r->clamped_in, &r->clamped_out);
+		r->padded[0] = pl.phase->g.px;
+		r->padded[1] = pl.phase->g.py;
+		r->slab = pl.slab;
+		r->gpu = pl.phase->gpu != NULL;
+		r->filter_seconds = pl.filter_seconds;
+	}
+	for (int s = 0; s < NSLOTS; s++)
+		if (pl.buf[s])
+			tomo_phase_buffer_free(pl.phase, pl.buf[s]);
+	tomo_phase_free(pl.phase);
+	return rc;
+}
+
+const char *
+tomo_phase_method_name(enum tomo_phase_method m)
+{
+	return (unsigned)m <= TOMO_PHASE_TOMOPY ? method_names[m] : "unknown";
+}
