@@ -246,78 +246,35 @@ h5_frames(hid_t file, const char *path)
 	return r == 3 ? (int64_t)d[0] : -1;
 }
 
-/* A scalar string dataset's value, malloc'd; NULL if not one. */
-static char *
-h5_string_dataset(hid_t file, const char *path)
-{
-	hid_t ds = H5Dopen2(file, path, H5P_DEFAULT), t = -1, m = -1, sp = -1;
-	char *s = NULL;
-
-	if (ds < 0)
-		return NULL;
-	t = H5Dget_type(ds);
-	sp = H5Dget_space(ds);
-	if (t < 0 || sp < 0 || H5Tget_class(t) != H5T_STRING ||
-	    H5Sget_simple_extent_npoints(sp) != 1 || (m = H5Tcopy(H5T_C_S1)) < 0 ||
-	    H5Tset_cset(m, H5Tget_cset(t)) < 0)
-		goto out;
-	if (H5Tis_variable_str(t) > 0) {
-		char *v = NULL;
-		if (H5Tset_size(m, H5T_VARIABLE) >= 0 &&
-		    H5Dread(ds, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v) >= 0) {
-			s = strdup(v ? v : "");
-			H5free_memory(v);
-		}
-	} else {
-		size_t n = H5Tget_size(t);
-		if (n && H5Tset_size(m, n + 1) >= 0 && H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
-		    (s = calloc(n + 1, 1)) && H5Dread(ds, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0) {
-			free(s);
-			s = NULL;
-		}
-	}
-out:
-	if (m >= 0)
-		H5Tclose(m);
-	if (sp >= 0)
-		H5Sclose(sp);
-	if (t >= 0)
-		H5Tclose(t);
-	H5Dclose(ds);
-	return s;
-}
-
-/* The strings of an attribute (one or an array, fixed or variable
- * length), at most max of them, malloc'd; returns how many. */
+/* The strings held by a dataset or an attribute (one, or an array; fixed
+ * or variable length), at most max of them, malloc'd into out; returns
+ * how many. Not a string: 0. */
 static int
-h5_string_attrs(hid_t obj, const char *key, char **out, int max)
+h5_strings(hid_t obj, int attr, char **out, int max)
 {
-	hid_t a, t = -1, m = -1, sp = -1;
-	hssize_t n;
+	hid_t t = attr ? H5Aget_type(obj) : H5Dget_type(obj), m = -1;
+	hid_t sp = attr ? H5Aget_space(obj) : H5Dget_space(obj);
+	hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
 	int got = 0;
 
-	if (H5Aexists(obj, key) <= 0 || (a = H5Aopen(obj, key, H5P_DEFAULT)) < 0)
-		return 0;
-	t = H5Aget_type(a);
-	sp = H5Aget_space(a);
-	n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
 	if (t < 0 || n < 1 || n > 64 || H5Tget_class(t) != H5T_STRING ||
 	    (m = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(m, H5Tget_cset(t)) < 0)
 		goto out;
 	if (H5Tis_variable_str(t) > 0) {
 		char *v[64] = {0};
-		if (H5Tset_size(m, H5T_VARIABLE) >= 0 && H5Aread(a, m, v) >= 0) {
+		if (H5Tset_size(m, H5T_VARIABLE) >= 0 &&
+		    (attr ? H5Aread(obj, m, v) : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0)
 			for (hssize_t i = 0; i < n; i++) {
 				if (got < max && (out[got] = strdup(v[i] ? v[i] : "")))
 					got++;
 				H5free_memory(v[i]);
 			}
-		}
 	} else {
 		size_t len = H5Tget_size(t);
 		char *buf = len ? calloc((size_t)n, len + 1) : NULL;
 		if (buf && H5Tset_size(m, len + 1) >= 0 && H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
-		    H5Aread(a, m, buf) >= 0)
+		    (attr ? H5Aread(obj, m, buf)
+		          : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)) >= 0)
 			for (hssize_t i = 0; i < n && got < max; i++)
 				if ((out[got] = strdup(buf + (size_t)i * (len + 1))))
 					got++;
@@ -330,8 +287,38 @@ out:
 		H5Sclose(sp);
 	if (t >= 0)
 		H5Tclose(t);
-	H5Aclose(a);
 	return got;
+}
+
+/* A scalar string dataset's value, malloc'd; NULL if not one. */
+static char *
+h5_string_dataset(hid_t file, const char *path)
+{
+	hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+	char *s[2] = {NULL, NULL};
+	int n = ds < 0 ? 0 : h5_strings(ds, 0, s, 2);
+
+	if (ds >= 0)
+		H5Dclose(ds);
+	if (n == 1)
+		return s[0];
+	for (int i = 0; i < n; i++)
+		free(s[i]);
+	return NULL;
+}
+
+/* The strings of attribute key of obj (see h5_strings). */
+static int
+h5_string_attrs(hid_t obj, const char *key, char **out, int max)
+{
+	hid_t a;
+	int n;
+
+	if (H5Aexists(obj, key) <= 0 || (a = H5Aopen(obj, key, H5P_DEFAULT)) < 0)
+		return 0;
+	n = h5_strings(a, 1, out, max);
+	H5Aclose(a);
+	return n;
 }
 
 /* Trimmed, case-insensitive equality. */
