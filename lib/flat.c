@@ -14,6 +14,8 @@
 
 #include "flat_gpu.h"
 #include "flat_math.h"
+#include "hdf5_common.h"
+#include "io_impl.h"
 #include "tomo/err.h"
 #include "tomo/flat.h"
 
@@ -633,12 +635,14 @@ writer_join(struct writer *w)
 	return w->rc ? tomo_error(w->rc, "%s", w->msg) : TOMO_OK;
 }
 
+/* threaded 0: write here and now (an HDF5 output with an HDF5 library
+ * that one thread at a time may call, while this thread reads). */
 static int
 writer_start(struct writer *w, struct tomo_output *out, int64_t z0, int64_t nz,
-             const float *planes)
+             const float *planes, int threaded)
 {
 	*w = (struct writer){.out = out, .z0 = z0, .nz = nz, .planes = planes};
-	if (pthread_create(&w->thread, NULL, write_slab, w)) {
+	if (!threaded || pthread_create(&w->thread, NULL, write_slab, w)) {
 		write_slab(w); /* no thread: write here and now */
 		return w->rc ? tomo_error(w->rc, "%s", w->msg) : TOMO_OK;
 	}
@@ -664,6 +668,7 @@ run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr
 	int *ga = malloc((size_t)slab * sizeof *ga), *gb = malloc((size_t)slab * sizeof *gb);
 	float *w = malloc((size_t)slab * sizeof *w);
 	struct writer wr = {.running = 0};
+	const int threaded = !out->dataset || tomo_hdf5_threadsafe();
 	int rc = TOMO_OK, rc2;
 
 	if (!bufs[0] || (n > slab && !bufs[1]) || (native && !raw) || !fr || !ga || !gb || !w)
@@ -693,7 +698,7 @@ run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr
 			correct_cpu(c, src, native, buf, ns, ga, gb, w);
 		}
 		/* The previous slab must be out before this one goes. */
-		if (rc || (rc = writer_join(&wr)) || (rc = writer_start(&wr, out, k0, ns, buf)))
+		if (rc || (rc = writer_join(&wr)) || (rc = writer_start(&wr, out, k0, ns, buf, threaded)))
 			break;
 		c->c->pixels += ns * plane;
 		if (pr)

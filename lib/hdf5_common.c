@@ -30,6 +30,13 @@ tomo_hdf5_quiet(void)
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+int
+tomo_hdf5_threadsafe(void)
+{
+	hbool_t yes = 0;
+	return H5is_library_threadsafe(&yes) >= 0 && yes;
+}
+
 static herr_t
 innermost(unsigned n, const H5E_error2_t *e, void *data)
 {

@@ -14,6 +14,10 @@
  * libhdf5 the setting is per thread, so every entry point calls it. */
 void tomo_hdf5_quiet(void);
 
+/* 1 when this libhdf5 may be called from several threads (it then
+ * serialises the calls); 0 when only one thread may call it at a time. */
+int tomo_hdf5_threadsafe(void);
+
 /* The innermost description on this thread's HDF5 error stack ("unknown
  * HDF5 error" if empty). HDF5 clears the stack at each API call: take it
  * right after the call that failed. */

@@ -204,6 +204,10 @@ want = correct(p, range(5), groups, average(nrrd('$T/d.nrrd')[0]))[0]
 got, k = nrrd('$T/out.nrrd')
 assert rel_err(got, want) <= 1e-6, rel_err(got, want)
 assert k['tomo_angles'] == '0 10 20 30 40' and k['beamline'] == '2-BM', k"
+	# The same into an HDF5 dataset, slab by slab (--memory 1M).
+	tomo-flat --memory 1M --flats "$T/f0.tif" --flats-after "$T/f1.h5:/flats" --darks "$T/d.nrrd" \
+		"$T/p.nrrd" -o "$T/out.h5:/proj"
+	pyf "assert np.array_equal(h5py.File('$T/out.h5', 'r')['proj'][()], nrrd('$T/out.nrrd')[0])"
 	# Side inputs alone: one group (--flats-after only is fine too).
 	tomo-flat --flats-after "$T/f1.h5:/flats" "$T/p.nrrd" -q -o "$T/after.nrrd"
 	pyf "
