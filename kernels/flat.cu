@@ -16,11 +16,11 @@
 struct tomo_flat_gpu {
 	int64_t npix;
 	int ngroups;
-	float *dark, *den;         /* npix, ngroups * npix */
-	void *raw;                 /* slab in */
-	float *out;                /* slab out */
-	size_t raw_cap, out_cap;   /* bytes */
-	int *ga, *gb;              /* per plane */
+	float *dark, *den;       /* npix, ngroups * npix */
+	void *raw;               /* slab in */
+	float *out;              /* slab out */
+	size_t raw_cap, out_cap; /* bytes */
+	int *ga, *gb;            /* per plane */
 	float *w;
 	int64_t planes_cap;
 	unsigned long long *count; /* 2 */
@@ -189,12 +189,12 @@ tomo_flat_gpu_correct(struct tomo_flat_gpu *g, const void *raw, int raw_u16, int
 	grid_for((int64_t)n, &blocks, &threads);
 	if (raw_u16)
 		correct_kernel<uint16_t><<<blocks, threads>>>((const uint16_t *)g->raw, g->out, nz,
-		                                              g->npix, g->dark, g->den, g->ga, g->gb,
-		                                              g->w, take_log, g->count);
+		                                              g->npix, g->dark, g->den, g->ga,
+		                                              g->gb, g->w, take_log, g->count);
 	else
-		correct_kernel<float><<<blocks, threads>>>((const float *)g->raw, g->out, nz, g->npix,
-		                                           g->dark, g->den, g->ga, g->gb, g->w,
-		                                           take_log, g->count);
+		correct_kernel<float><<<blocks, threads>>>((const float *)g->raw, g->out, nz,
+		                                           g->npix, g->dark, g->den, g->ga, g->gb,
+		                                           g->w, take_log, g->count);
 	if ((rc = check(cudaGetLastError(), "the correction kernel")) ||
 	    (rc = check(cudaMemcpy(out, g->out, n * sizeof(float), cudaMemcpyDeviceToHost),
 	                "copying a slab out")) ||
@@ -207,8 +207,8 @@ tomo_flat_gpu_correct(struct tomo_flat_gpu *g, const void *raw, int raw_u16, int
 }
 
 extern "C" int
-tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz,
-                       float t, int64_t *replaced)
+tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
+                       int64_t *replaced)
 {
 	size_t bytes = (size_t)(nx * ny * nz) * sizeof(float);
 	float *din = NULL, *dout = NULL;
@@ -221,7 +221,8 @@ tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int6
 	if (!(rc = check(cudaMalloc((void **)&din, bytes), "allocating a slab")) &&
 	    !(rc = check(cudaMalloc((void **)&dout, bytes), "allocating a slab")) &&
 	    !(rc = check(cudaMalloc((void **)&dc, sizeof *dc), "allocating a counter")) &&
-	    !(rc = check(cudaMemcpy(din, in, bytes, cudaMemcpyHostToDevice), "copying a slab in")) &&
+	    !(rc = check(cudaMemcpy(din, in, bytes, cudaMemcpyHostToDevice),
+	                 "copying a slab in")) &&
 	    !(rc = check(cudaMemset(dc, 0, sizeof *dc), "clearing a counter"))) {
 		grid_for(nx * ny * nz, &blocks, &threads);
 		outlier_kernel<<<blocks, threads>>>(din, dout, nx, ny, nz, t, dc);

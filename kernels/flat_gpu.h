@@ -27,15 +27,15 @@ int tomo_flat_gpu_create(struct tomo_flat_gpu **g, int64_t npix, const float *da
  * tomo_flat_correct. counts[0] and counts[1] grow by the pixels whose den
  * and transmission were clamped (TOMO_FLAT_CLAMP_DEN, _T). */
 int tomo_flat_gpu_correct(struct tomo_flat_gpu *g, const void *raw, int raw_u16, int64_t nz,
-                          const int *ga, const int *gb, const float *w, int take_log,
-                          float *out, int64_t counts[2]);
+                          const int *ga, const int *gb, const float *w, int take_log, float *out,
+                          int64_t counts[2]);
 
 void tomo_flat_gpu_destroy(struct tomo_flat_gpu *g);
 
 /* tomo_flat_outliers on the GPU: nz planes of nx x ny from in to out
  * (distinct), *replaced set to the pixels replaced. */
-int tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz,
-                           float t, int64_t *replaced);
+int tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
+                           int64_t *replaced);
 
 #ifdef __cplusplus
 }

@@ -22,7 +22,7 @@
 
 /* What tomo_flat_correct had to clamp (bits of its flags). */
 #define TOMO_FLAT_CLAMP_DEN 1
-#define TOMO_FLAT_CLAMP_T 2
+#define TOMO_FLAT_CLAMP_T   2
 
 /* (1 - w) a + w b: exactly a at w = 0 and exactly b at w = 1. Under nvcc
  * the products are rounded separately (no fused multiply-add), as gcc
@@ -77,8 +77,8 @@ tomo_flat_sort2(float *a, float *b)
 /* The median of 9 values by a sorting network of 19 compare-exchanges
  * (Paeth's, as in Devillard's opt_med9). NaN-free input assumed. */
 static inline TOMO_HD float
-tomo_flat_median9(float p0, float p1, float p2, float p3, float p4, float p5, float p6,
-                  float p7, float p8)
+tomo_flat_median9(float p0, float p1, float p2, float p3, float p4, float p5, float p6, float p7,
+                  float p8)
 {
 	tomo_flat_sort2(&p1, &p2);
 	tomo_flat_sort2(&p4, &p5);
@@ -120,8 +120,7 @@ static inline TOMO_HD float
 tomo_flat_median3x3(const float *up, const float *row, const float *dn, long x, long nx)
 {
 	long l = x > 0 ? x - 1 : 0, r = x + 1 < nx ? x + 1 : nx - 1;
-	return tomo_flat_median9(up[l], up[x], up[r], row[l], row[x], row[r], dn[l], dn[x],
-	                         dn[r]);
+	return tomo_flat_median9(up[l], up[x], up[r], row[l], row[x], row[r], dn[l], dn[x], dn[r]);
 }
 
 #endif

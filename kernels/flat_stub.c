@@ -36,8 +36,8 @@ tomo_flat_gpu_destroy(struct tomo_flat_gpu *g)
 }
 
 int
-tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz,
-                       float t, int64_t *replaced)
+tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
+                       int64_t *replaced)
 {
 	return nodev();
 }

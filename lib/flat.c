@@ -29,9 +29,9 @@
 struct ctx {
 	const struct tomo_scan_input *s;
 	const struct tomo_flat_opts *o;
-	int64_t x0, nx, y0, ny;  /* detector region behind the output */
-	int64_t bin, onx, ony;   /* output plane */
-	int halo;                /* 1 with outliers: the 3x3 needs neighbours */
+	int64_t x0, nx, y0, ny; /* detector region behind the output */
+	int64_t bin, onx, ony;  /* output plane */
+	int halo;               /* 1 with outliers: the 3x3 needs neighbours */
 	float t;
 	int64_t budget;          /* bytes per buffer */
 	float *buf, *tmp;        /* read_frames' scratch */
@@ -103,7 +103,8 @@ tomo_flat_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t 
 		}
 		if (nx > 1) {
 			o[nx - 1] = tomo_flat_outlier(
-				row[nx - 1], tomo_flat_median3x3(up, row, dn, (long)(nx - 1), (long)nx), t,
+				row[nx - 1],
+				tomo_flat_median3x3(up, row, dn, (long)(nx - 1), (long)nx), t,
 				&hit);
 			h += hit;
 		}
@@ -257,8 +258,7 @@ read_frames(struct ctx *c, struct tomo_input *in, const int64_t *frame, int64_t 
 /* ---- averages */
 
 static int
-average_mean(struct ctx *c, const struct tomo_frames *sets, int nsets, float *out,
-             int64_t *hits)
+average_mean(struct ctx *c, const struct tomo_frames *sets, int nsets, float *out, int64_t *hits)
 {
 	const int64_t plane = c->onx * c->ony;
 	const int64_t chunk = max64(1, c->budget / (plane * (int64_t)sizeof(float)));
@@ -278,8 +278,8 @@ average_mean(struct ctx *c, const struct tomo_frames *sets, int nsets, float *ou
 	for (int i = 0; i < nsets && !rc; i++)
 		for (int64_t f = 0; f < sets[i].n && !rc; f += chunk) {
 			const int64_t k = min64(chunk, sets[i].n - f);
-			if ((rc = read_frames(c, sets[i].in, sets[i].frame + f, k, 0, c->ony, frames,
-			                      hits)))
+			if ((rc = read_frames(c, sets[i].in, sets[i].frame + f, k, 0, c->ony,
+			                      frames, hits)))
 				break;
 #pragma omp parallel for schedule(static)
 			for (int64_t p = 0; p < plane; p++)
@@ -296,8 +296,7 @@ average_mean(struct ctx *c, const struct tomo_frames *sets, int nsets, float *ou
 
 /* The median needs every frame of a pixel at once: bands of rows. */
 static int
-average_median(struct ctx *c, const struct tomo_frames *sets, int nsets, float *out,
-               int64_t *hits)
+average_median(struct ctx *c, const struct tomo_frames *sets, int nsets, float *out, int64_t *hits)
 {
 	int64_t total = 0, band, rowbytes = c->onx * (int64_t)sizeof(float);
 	float *frames;
@@ -460,7 +459,7 @@ correct_span(const void *raw, int u16, float *o, const float *dark, const float 
 	*nt += b;
 }
 
-#define SPAN_CASE(U16, INTERP, LOG)                                                           \
+#define SPAN_CASE(U16, INTERP, LOG) \
 	correct_span(r, U16, o, c->dark, d0, d1, w[z], INTERP, LOG, j0, j1, &nden, &nt)
 
 static void
@@ -531,9 +530,9 @@ tomo_flat_plan(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
 		                  (long long)o->proj0, (long long)(o->proj1 ? o->proj1 : s->proj.n),
 		                  (long long)s->proj.n);
 	if ((row1 - o->row0) < bin || (col1 - o->col0) < bin)
-		return tomo_error(TOMO_EUSAGE, "--bin %lld: larger than the %lld x %lld pixels chosen",
-		                  (long long)bin, (long long)(col1 - o->col0),
-		                  (long long)(row1 - o->row0));
+		return tomo_error(
+			TOMO_EUSAGE, "--bin %lld: larger than the %lld x %lld pixels chosen",
+			(long long)bin, (long long)(col1 - o->col0), (long long)(row1 - o->row0));
 	n = selection(s, o, &first, &step);
 	if ((rc = tomo_header_copy(h, &s->hdr)))
 		return rc;
@@ -582,8 +581,7 @@ ctx_free(struct ctx *c)
 
 /* Read the raw samples of frames frame[0..n) unconverted (uint16). */
 static int
-read_native(struct ctx *c, struct tomo_input *in, const int64_t *frame, int64_t n,
-            uint16_t *dst)
+read_native(struct ctx *c, struct tomo_input *in, const int64_t *frame, int64_t n, uint16_t *dst)
 {
 	const int64_t plane = c->nx * c->ny;
 	int rc;
@@ -638,8 +636,8 @@ writer_join(struct writer *w)
 /* threaded 0: write here and now (an HDF5 output with an HDF5 library
  * that one thread at a time may call, while this thread reads). */
 static int
-writer_start(struct writer *w, struct tomo_output *out, int64_t z0, int64_t nz,
-             const float *planes, int threaded)
+writer_start(struct writer *w, struct tomo_output *out, int64_t z0, int64_t nz, const float *planes,
+             int threaded)
 {
 	*w = (struct writer){.out = out, .z0 = z0, .nz = nz, .planes = planes};
 	if (!threaded || pthread_create(&w->thread, NULL, write_slab, w)) {
@@ -690,15 +688,16 @@ run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr
 		const void *src = native ? (const void *)raw : (const void *)buf;
 		if (c->gpu) {
 			int64_t cnt[2] = {0, 0};
-			rc = tomo_flat_gpu_correct(c->gpu, src, native, ns, ga, gb, w, c->o->take_log,
-			                           buf, cnt);
+			rc = tomo_flat_gpu_correct(c->gpu, src, native, ns, ga, gb, w,
+			                           c->o->take_log, buf, cnt);
 			c->c->den_clamped += cnt[0];
 			c->c->t_low += cnt[1];
 		} else {
 			correct_cpu(c, src, native, buf, ns, ga, gb, w);
 		}
 		/* The previous slab must be out before this one goes. */
-		if (rc || (rc = writer_join(&wr)) || (rc = writer_start(&wr, out, k0, ns, buf, threaded)))
+		if (rc || (rc = writer_join(&wr)) ||
+		    (rc = writer_start(&wr, out, k0, ns, buf, threaded)))
 			break;
 		c->c->pixels += ns * plane;
 		if (pr)
@@ -739,9 +738,8 @@ tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
 	c.budget = min64(SLAB_MAX, max64(o->memory / 4, 1 << 20));
 	if ((rc = prepare_tables(&c)))
 		goto out;
-	if (o->use_gpu &&
-	    (rc = tomo_flat_gpu_create(&c.gpu, c.onx * c.ony, c.dark, (const float *const *)c.den,
-	                               c.ngroups)))
+	if (o->use_gpu && (rc = tomo_flat_gpu_create(&c.gpu, c.onx * c.ony, c.dark,
+	                                             (const float *const *)c.den, c.ngroups)))
 		goto out;
 	rc = run_projections(&c, out, progress);
 out:

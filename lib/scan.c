@@ -32,8 +32,7 @@ tomo_scan_layout_name(enum tomo_scan_layout l)
 	}
 }
 
-static char *
-strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static char *
 strfmt(const char *fmt, ...)
@@ -96,8 +95,7 @@ oom(void)
 
 /* Open an input and keep it for closing. */
 static int
-add_input(struct tomo_scan_input *s, const char *spec, const char *shape,
-          struct tomo_input **in)
+add_input(struct tomo_scan_input *s, const char *spec, const char *shape, struct tomo_input **in)
 {
 	struct tomo_input_opts io = {.shape = shape};
 	int rc;
@@ -112,8 +110,7 @@ add_input(struct tomo_scan_input *s, const char *spec, const char *shape,
 
 /* Frames first..first+n-1 of in. */
 static int
-frames_range(struct tomo_frames *f, struct tomo_input *in, int64_t first, int64_t n,
-             char *name)
+frames_range(struct tomo_frames *f, struct tomo_input *in, int64_t first, int64_t n, char *name)
 {
 	f->in = in;
 	f->n = n;
@@ -263,7 +260,8 @@ h5_strings(hid_t obj, int attr, char **out, int max)
 	if (H5Tis_variable_str(t) > 0) {
 		char *v[64] = {0};
 		if (H5Tset_size(m, H5T_VARIABLE) >= 0 &&
-		    (attr ? H5Aread(obj, m, v) : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0)
+		    (attr ? H5Aread(obj, m, v)
+		          : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0)
 			for (hssize_t i = 0; i < n; i++) {
 				if (got < max && (out[got] = strdup(v[i] ? v[i] : "")))
 					got++;
@@ -272,7 +270,8 @@ h5_strings(hid_t obj, int attr, char **out, int max)
 	} else {
 		size_t len = H5Tget_size(t);
 		char *buf = len ? calloc((size_t)n, len + 1) : NULL;
-		if (buf && H5Tset_size(m, len + 1) >= 0 && H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
+		if (buf && H5Tset_size(m, len + 1) >= 0 &&
+		    H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
 		    (attr ? H5Aread(obj, m, buf)
 		          : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)) >= 0)
 			for (hssize_t i = 0; i < n && got < max; i++)
@@ -343,7 +342,7 @@ struct nxsearch {
 	hid_t file;
 	char *entries[MAX_FOUND]; /* groups whose definition is NXtomo */
 	int nentries;
-	char *cands[MAX_FOUND];   /* groups with a 3-D data and its image_key */
+	char *cands[MAX_FOUND]; /* groups with a 3-D data and its image_key */
 	int ncands;
 	int visited;
 };
@@ -457,13 +456,13 @@ per_frame(hid_t file, const char *path, int64_t n)
 
 struct anglesearch {
 	hid_t file;
-	const char *root;   /* the entry searched ("" for the file) */
-	const char *stack;  /* the group holding the stack */
+	const char *root;  /* the entry searched ("" for the file) */
+	const char *stack; /* the group holding the stack */
 	int64_t n;
-	hsize_t dims[3];    /* the stack's */
-	char *rotation;     /* a rotation_angle found */
-	int rotation_near;  /* it is in the stack's group */
-	char *axis;         /* an angle axis of an NXdata group */
+	hsize_t dims[3];   /* the stack's */
+	char *rotation;    /* a rotation_angle found */
+	int rotation_near; /* it is in the stack's group */
+	char *axis;        /* an angle axis of an NXdata group */
 	int visited;
 };
 
@@ -567,7 +566,8 @@ angle_visit(hid_t g, const char *name, const H5L_info_t *info, void *data)
 		char *parent = parent_of(name);
 		char *full = parent ? strfmt("%s%s", x->root, parent) : NULL;
 		int near = full && !strcmp(full, x->stack);
-		if ((!x->rotation || (near && !x->rotation_near)) && per_frame(x->file, path, x->n)) {
+		if ((!x->rotation || (near && !x->rotation_near)) &&
+		    per_frame(x->file, path, x->n)) {
 			free(x->rotation);
 			x->rotation = path;
 			x->rotation_near = near;
@@ -600,8 +600,8 @@ read_angles(hid_t file, const char *path, int64_t n, double **out, const char *f
 	int rad;
 
 	if (ds < 0 || !v || H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-		int rc = tomo_error(TOMO_ERR, "cannot read the angles '%s' in '%s': %s", path, fname,
-		                    tomo_hdf5_msg());
+		int rc = tomo_error(TOMO_ERR, "cannot read the angles '%s' in '%s': %s", path,
+		                    fname, tomo_hdf5_msg());
 		if (ds >= 0)
 			H5Dclose(ds);
 		free(v);
@@ -667,8 +667,9 @@ open_nxtomo(struct tomo_scan_input *s, hid_t file, const char *fname, const char
 		nd += key[i] == 2;
 	}
 	if (!np) {
-		rc = tomo_error(TOMO_ERR, "'%s' in '%s' marks no frame as a projection (image_key 0)",
-		                kpath, fname);
+		rc = tomo_error(TOMO_ERR,
+		                "'%s' in '%s' marks no frame as a projection (image_key 0)", kpath,
+		                fname);
 		goto out;
 	}
 	s->where = strfmt("NXtomo stack '%s' (%lld frames) with image_key '%s'%s%s", dpath,
@@ -712,9 +713,11 @@ open_nxtomo(struct tomo_scan_input *s, hid_t file, const char *fname, const char
 				f->frame[f->n++] = q;
 		/* Before the projections: as at the first; after: as at the
 		 * last; in between: at its own middle. */
-		f->anchor = j <= first ? (double)first : i >= last ? (double)last : sum / (double)cnt;
+		f->anchor = j <= first  ? (double)first
+		            : i >= last ? (double)last
+		                        : sum / (double)cnt;
 		f->name = strfmt("flats %s: %lld frames (%lld..%lld) of '%s'",
-		                 j <= first ? "before the projections"
+		                 j <= first  ? "before the projections"
 		                 : i >= last ? "after the projections"
 		                             : "during the scan",
 		                 (long long)cnt, (long long)f->frame[0],
@@ -868,18 +871,20 @@ open_dxchange(struct tomo_scan_input *s, hid_t file, const char *fname,
 		return rc;
 	s->where = strfmt("DXchange '/exchange/data' of '%s'", fname);
 	if (!o->flats) {
-		const char *before = pre ? "/exchange/data_white_pre" : white ? "/exchange/data_white"
-		                                                               : NULL;
+		const char *before = pre     ? "/exchange/data_white_pre"
+		                     : white ? "/exchange/data_white"
+		                             : NULL;
 		if (pre && white)
-			note(s, strfmt("'%s': using /exchange/data_white_pre as the flats before the "
-			               "projections, not /exchange/data_white",
-			               fname));
+			note(s,
+			     strfmt("'%s': using /exchange/data_white_pre as the flats before the "
+			            "projections, not /exchange/data_white",
+			            fname));
 		if (before && (rc = dx_side(s, fname, before, "flats before the projections",
 		                            o->shape, first, frames_add(&s->flats, &s->nflats))))
 			return rc;
-		if (post &&
-		    (rc = dx_side(s, fname, "/exchange/data_white_post", "flats after the projections",
-		                  o->shape, last, frames_add(&s->flats, &s->nflats))))
+		if (post && (rc = dx_side(s, fname, "/exchange/data_white_post",
+		                          "flats after the projections", o->shape, last,
+		                          frames_add(&s->flats, &s->nflats))))
 			return rc;
 	}
 	if (!o->darks) {
@@ -899,9 +904,9 @@ static int
 all_planes(struct tomo_scan_input *s, struct tomo_input *in)
 {
 	int64_t n = tomo_input_header(in)->size[2];
-	int rc = frames_range(&s->proj, in, 0, n,
-	                      strfmt("projections: '%s' (%lld frames)", tomo_input_name(in),
-	                             (long long)n));
+	int rc = frames_range(
+		&s->proj, in, 0, n,
+		strfmt("projections: '%s' (%lld frames)", tomo_input_name(in), (long long)n));
 
 	if (rc)
 		return rc;
@@ -1043,8 +1048,7 @@ tomo_scan_open(const char *path, const struct tomo_scan_opts *o, struct tomo_sca
 		               path && strcmp(path, "-") ? path : "<stdin>"));
 	/* What the projections carry besides samples and angles. */
 	tomo_header_free(&s->hdr);
-	if ((rc = tomo_header_copy(&s->hdr, h)) ||
-	    (rc = tomo_header_set_angles(&s->hdr, NULL, 0)))
+	if ((rc = tomo_header_copy(&s->hdr, h)) || (rc = tomo_header_set_angles(&s->hdr, NULL, 0)))
 		goto fail;
 	*out = s;
 	return TOMO_OK;

@@ -26,6 +26,7 @@ enum {
 	OPT_BIN,
 };
 
+/* clang-format off */
 static const struct tomo_opt opts[] = {
 	{"flats", 0, "PATH", "flat fields (any input; replace the file's), taken before the projections", OPT_FLATS},
 	{"flats-after", 0, "PATH", "flat fields taken after the projections (interpolated with --flats)", OPT_FLATS_AFTER},
@@ -48,6 +49,7 @@ static const struct tomo_tool tool = {
 	TOMO_COMMON_ALL,
 	opts, 1,
 };
+/* clang-format on */
 
 struct args {
 	struct tomo_scan_opts scan;
@@ -89,7 +91,8 @@ handle(void *ctx, int key, const char *arg)
 	case OPT_ROWS: range("--rows", arg, &a->flat.row0, &a->flat.row1); break;
 	case OPT_CROP: range("--crop", arg, &a->flat.col0, &a->flat.col1); break;
 	case OPT_PROJ:
-		tomo_arg_int_range("--proj", arg, &a->flat.proj0, &a->flat.proj1, &a->flat.proj_step);
+		tomo_arg_int_range("--proj", arg, &a->flat.proj0, &a->flat.proj1,
+		                   &a->flat.proj_step);
 		break;
 	case OPT_BIN: a->flat.bin = tomo_arg_int("--bin", arg, 1, 1 << 16); break;
 	}
@@ -159,9 +162,9 @@ main(int argc, char **argv)
 
 	tomo_tool_init("tomo-flat");
 	tomo_opt_parse(&tool, argc, argv, &c, handle, &a);
-	if (is_stdin(c.input) && ((a.scan.flats && is_stdin(a.scan.flats)) ||
-	                          (a.scan.darks && is_stdin(a.scan.darks)) ||
-	                          (a.scan.flats_after && is_stdin(a.scan.flats_after))))
+	if (is_stdin(c.input) &&
+	    ((a.scan.flats && is_stdin(a.scan.flats)) || (a.scan.darks && is_stdin(a.scan.darks)) ||
+	     (a.scan.flats_after && is_stdin(a.scan.flats_after))))
 		tomo_usage_error("the projections and a side input cannot both come from stdin");
 	tomo_usage_done();
 	a.scan.shape = c.shape;

@@ -27,16 +27,16 @@ enum tomo_flat_average {
 
 struct tomo_flat_opts {
 	enum tomo_flat_average flat_average, dark_average;
-	int take_log;          /* -ln(transmission) instead of transmission */
-	double outliers;       /* > 0: threshold T of the outlier rule; 0: off */
+	int take_log;    /* -ln(transmission) instead of transmission */
+	double outliers; /* > 0: threshold T of the outlier rule; 0: off */
 	/* The part of the detector and scan to correct, as half-open ranges;
 	 * an end of 0 means "to the last". Projections count from 0 among the
 	 * projections (flats and darks are not counted); step >= 1. */
 	int64_t row0, row1, col0, col1;
 	int64_t proj0, proj1, proj_step;
-	int64_t bin;           /* N x N binning by mean, N >= 1 */
-	int use_gpu;           /* run the heavy steps on the GPU */
-	int64_t memory;        /* bytes for buffers (slabs use part of it) */
+	int64_t bin;    /* N x N binning by mean, N >= 1 */
+	int use_gpu;    /* run the heavy steps on the GPU */
+	int64_t memory; /* bytes for buffers (slabs use part of it) */
 };
 
 /* What the run had to repair, for -v and warnings. */

@@ -33,7 +33,7 @@ struct tomo_frames {
 	/* Flats: the scan position (a projection's pos, below) at which this
 	 * group holds as it is; between two groups the flat is interpolated. */
 	double anchor;
-	char *name;            /* for messages: "flats after the projections: ..." */
+	char *name; /* for messages: "flats after the projections: ..." */
 };
 
 /* Read-only for callers. */
@@ -49,9 +49,9 @@ struct tomo_scan_input {
 	int nflats;
 	struct tomo_frames *darks; /* pooled; ndarks == 0: no darks (dark 0) */
 	int ndarks;
-	double *angles;          /* proj.n angles in degrees, or NULL */
-	struct tomo_header hdr;  /* the projections' metadata (no angles) */
-	char *notes[8];          /* things the user should hear (tools warn) */
+	double *angles;         /* proj.n angles in degrees, or NULL */
+	struct tomo_header hdr; /* the projections' metadata (no angles) */
+	char *notes[8];         /* things the user should hear (tools warn) */
 	int nnotes;
 	struct tomo_input *inputs[8];
 	int ninputs;
@@ -72,8 +72,7 @@ struct tomo_scan_opts {
  * every plane is a projection. Flats and darks given in o replace the
  * file's. Errors (TOMO_ERR, message set): no projections, no flats, sizes
  * that differ, unreadable or missing datasets, bad image_key values. */
-int tomo_scan_open(const char *path, const struct tomo_scan_opts *o,
-                   struct tomo_scan_input **s);
+int tomo_scan_open(const char *path, const struct tomo_scan_opts *o, struct tomo_scan_input **s);
 void tomo_scan_close(struct tomo_scan_input *s);
 
 const char *tomo_scan_layout_name(enum tomo_scan_layout l);

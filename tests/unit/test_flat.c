@@ -76,7 +76,8 @@ test_median_numpy_convention(void)
 			v[i] = s[i] = (float)floor(rnd() * 50); /* duplicates too */
 		qsort(s, (size_t)n, sizeof *s, cmp_float);
 		float want = n % 2 ? s[n / 2] : (float)(((double)s[n / 2 - 1] + s[n / 2]) / 2);
-		CHECK(tomo_flat_median(v, n) == want, "n %d: %g vs %g", n, tomo_flat_median(v, n), want);
+		CHECK(tomo_flat_median(v, n) == want, "n %d: %g vs %g", n, tomo_flat_median(v, n),
+		      want);
 	}
 	float two[2] = {3, 4};
 	CHECK(tomo_flat_median(two, 2) == 3.5f, "%g", tomo_flat_median(two, 2));
@@ -249,8 +250,8 @@ test_run_plain_interpolated(void)
 {
 	enum { NX = 13, NY = 5, NP = 7, NF = 3, ND = 2 };
 	static float p[NP][NY][NX], f0[NF][NY][NX], f1[NF][NY][NX], d[ND][NY][NX];
-	struct tomo_scan_opts so = {.flats = path("f0.nrrd"), .flats_after = path("f1.nrrd"),
-	                            .darks = path("d.nrrd")};
+	struct tomo_scan_opts so = {
+		.flats = path("f0.nrrd"), .flats_after = path("f1.nrrd"), .darks = path("d.nrrd")};
 	struct tomo_flat_opts fo = {.proj_step = 1};
 	struct tomo_flat_counts n;
 	struct tomo_header h;
@@ -348,7 +349,8 @@ test_run_dxchange_u16(void)
 	H5Dwrite(th, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, theta);
 	hid_t st = H5Tcopy(H5T_C_S1);
 	H5Tset_size(st, 7);
-	hid_t as = H5Screate(H5S_SCALAR), a = H5Acreate2(th, "units", st, as, H5P_DEFAULT, H5P_DEFAULT);
+	hid_t as = H5Screate(H5S_SCALAR),
+	      a = H5Acreate2(th, "units", st, as, H5P_DEFAULT, H5P_DEFAULT);
 	H5Awrite(a, st, "radians");
 	H5Aclose(a);
 	H5Sclose(as);
@@ -403,8 +405,14 @@ test_run_dxchange_u16(void)
 
 	/* Part of it: projections 1, 4, 7; rows 2..4; columns 10..29 binned by
 	 * 2 and 5 (the last rows dropped). */
-	struct tomo_flat_opts part = {.proj0 = 1, .proj1 = 9, .proj_step = 3, .row0 = 2,
-	                              .row1 = 6, .col0 = 10, .col1 = 30, .bin = 2};
+	struct tomo_flat_opts part = {.proj0 = 1,
+	                              .proj1 = 9,
+	                              .proj_step = 3,
+	                              .row0 = 2,
+	                              .row1 = 6,
+	                              .col0 = 10,
+	                              .col1 = 30,
+	                              .bin = 2};
 	float *b = run_scan(file, NULL, &part, &h1, &cnt);
 	CHECK(h1.size[0] == 10 && h1.size[1] == 2 && h1.size[2] == 3, "sizes %lldx%lldx%lld",
 	      (long long)h1.size[0], (long long)h1.size[1], (long long)h1.size[2]);
@@ -478,7 +486,8 @@ test_gpu_matches_cpu(void)
 		struct tomo_flat_gpu *g;
 		const float one = 1, *den[1] = {&one};
 		int rc = tomo_flat_gpu_create(&g, 1, &one, den, 1);
-		CHECK(rc != TOMO_OK && *tomo_errmsg(), "without a GPU the launcher fails and says why");
+		CHECK(rc != TOMO_OK && *tomo_errmsg(),
+		      "without a GPU the launcher fails and says why");
 		return;
 	}
 	enum { NX = 61, NY = 17, NZ = 5 };
@@ -490,7 +499,8 @@ test_gpu_matches_cpu(void)
 		dark[i] = (float)(100 + 5 * rnd()), d0[i] = (float)(4000 * rnd()),
 		d1[i] = (float)(3000 * rnd() - 10);
 	int64_t h1 = tomo_flat_outliers(in, o1, NX, NY, NZ, 0.2f), h2 = -1;
-	CHECK(tomo_flat_gpu_outliers(in, o2, NX, NY, NZ, 0.2f, &h2) == TOMO_OK, "%s", tomo_errmsg());
+	CHECK(tomo_flat_gpu_outliers(in, o2, NX, NY, NZ, 0.2f, &h2) == TOMO_OK, "%s",
+	      tomo_errmsg());
 	CHECK(h1 == h2 && !memcmp(o1, o2, sizeof o1), "outliers: %lld vs %lld", (long long)h1,
 	      (long long)h2);
 	struct tomo_flat_gpu *g;
@@ -507,8 +517,10 @@ test_gpu_matches_cpu(void)
 			for (int j = 0; j < NX * NY; j++) {
 				int f;
 				float dd = ga[z] == gb[z] ? den[ga[z]][j]
-				                          : tomo_flat_lerp(den[ga[z]][j], den[gb[z]][j], w[z]);
-				float e = tomo_flat_correct(in[z * NX * NY + j], dark[j], dd, lg, &f);
+				                          : tomo_flat_lerp(den[ga[z]][j],
+				                                           den[gb[z]][j], w[z]);
+				float e =
+					tomo_flat_correct(in[z * NX * NY + j], dark[j], dd, lg, &f);
 				bad += fabsf(o2[z * NX * NY + j] - e) > 1e-6f * fabsf(e);
 			}
 		CHECK(bad == 0, "log %d: %lld pixels differ", lg, (long long)bad);
