@@ -157,6 +157,23 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(STATIC_LIB)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
 
+# tomo-fbp's GPU back-end compiled for the CPU (tests/unit/cuda_emu: kernels
+# run as loops, cuFFT as FFTW), so that test_fbp_gpu checks it without a GPU.
+CXX ?= c++
+EMU_CXXFLAGS := -x c++ -std=c++17 -fPIC -Itests/unit/cuda_emu -Iinclude -Ikernels -Ilib \
+	$(DEP_CFLAGS) $(WARN:-Wstrict-prototypes=) -Wno-unknown-pragmas -O1 -g \
+	$(filter -fsanitize=% -fno-omit-frame-pointer -fno-sanitize-recover=%,$(ALL_CFLAGS))
+$(BUILD)/obj/tests/fbp_emu.o: kernels/fbp.cu $(wildcard tests/unit/cuda_emu/*.h) $(BUILD)/config
+	$(call quiet,CXX,$<)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) $(EMU_CXXFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_fbp_gpu: $(BUILD)/obj/tests/test_fbp_gpu.o $(BUILD)/obj/tests/fbp_emu.o \
+		$(STATIC_LIB)
+	$(call quiet,LD,$@)
+	@mkdir -p $(@D)
+	$(Q)$(CXX) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+
 # libdir and includedir relative to ${prefix} when they are under it, so that
 # pkg-config --define-prefix finds a relocated (DESTDIR) installation.
 # Remade every time: it follows PREFIX, which objects do not depend on.

@@ -13,12 +13,12 @@ BUILD=${BUILD:-build}
 N=${1:-16}
 REPEAT=${REPEAT:-5}
 SIZE=${SIZE:-2048}
-TOMOPY_PYTHON=${TOMOPY_PYTHON:-/usr/bin/python3}
+TOMOPY_PYTHON=${TOMOPY_PYTHON:-${TOMO_PYTHON:-/usr/bin/python3}}
 DEVICE=${DEVICE:-cpu}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/tomo-bench-phase.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
-/usr/bin/python3 - "$tmp" "$N" "$SIZE" <<'PY'
+"${TOMO_PYTHON:-/usr/bin/python3}" - "$tmp" "$N" "$SIZE" <<'PY'
 import sys
 import numpy as np
 sys.path.insert(0, "tests")

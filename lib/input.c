@@ -439,12 +439,16 @@ membuf_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 		return tomo_error(TOMO_ERR,
 		                  "%s: plane %lld was consumed before buffering",
 		                  in->name, (long long)b->z0);
-	for (int64_t z = 0; z < b->nz; z++)
+	for (int64_t z = 0; z < b->nz; z++) {
+		const float *plane = m->s.data + (b->z0 - m->first_z + z) * X * Y;
 		for (int64_t y = 0; y < b->ny; y++)
-			memcpy(dst + (z * b->ny + y) * b->nx,
-			       m->s.data + ((b->z0 - m->first_z + z) * Y + b->y0 + y) * X +
-			               b->x0,
+			memcpy(dst + (z * b->ny + y) * b->nx, plane + (b->y0 + y) * X + b->x0,
 			       (size_t)b->nx * sizeof *dst);
+		/* Pages read from a spilled buffer go back to the page cache, so
+		 * that slab-by-slab readers stay within their memory budget. */
+		if (b->ny)
+			tomo_scratch_release(&m->s, plane + b->y0 * X, (size_t)(b->ny * X));
+	}
 	return TOMO_OK;
 }
 
@@ -481,8 +485,10 @@ tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes)
 		free(m);
 		return rc;
 	}
-	/* Copy in slabs of about 64 MiB through the stream back-end. */
-	int64_t step = (64 << 20) / (X * Y * (int64_t)sizeof(float));
+	/* Copy in slabs of about 64 MiB (less with a small budget: a spilled
+	 * slab stays resident until released) through the stream back-end. */
+	int64_t chunk = memory_bytes / 4 < (64 << 20) ? memory_bytes / 4 : (64 << 20);
+	int64_t step = chunk / (X * Y * (int64_t)sizeof(float));
 	if (step < 1)
 		step = 1;
 	for (int64_t z = first; z < first + nz; z += step) {

@@ -14,7 +14,7 @@ SHARED_DATA=${TOMO_SHARED_DATA:-$TOMO_ROOT/../shared/data}
 
 load_libs() {
 	local d
-	for d in /usr/lib/bats /usr/lib/bats-core /usr/local/lib/bats; do
+	for d in /usr/lib/bats /usr/lib/bats-core /usr/local/lib/bats /opt/deps/usr/lib/bats; do
 		if [ -d "$d/bats-support" ]; then
 			load "$d/bats-support/load"
 			load "$d/bats-assert/load"

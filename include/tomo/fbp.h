@@ -1,0 +1,114 @@
+/*
+ * fbp: filtered back-projection of parallel-beam scans, slab by slab of
+ * detector rows, on the CPU (FFTW + OpenMP, lib/fbp_cpu.c) or the GPU
+ * (cuFFT + CUDA, kernels/fbp.cu). This header holds the one entry point and
+ * the host-side tables (filter response, angle weights) it is built on; the
+ * per-element arithmetic both devices share is in kernels/fbp_math.h.
+ */
+#ifndef TOMO_FBP_H
+#define TOMO_FBP_H
+
+#include <stdint.h>
+
+#include "tomo/io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum tomo_fbp_filter {
+	TOMO_FBP_RAMP = 0,
+	TOMO_FBP_SHEPP_LOGAN,
+	TOMO_FBP_COSINE,
+	TOMO_FBP_HAMMING,
+	TOMO_FBP_HANN,
+	TOMO_FBP_PARZEN,
+};
+
+enum tomo_fbp_pad {
+	TOMO_FBP_PAD_EDGE = 0, /* repeat the first and last columns */
+	TOMO_FBP_PAD_ZERO,
+};
+
+/* Transmission at or below zero (or NaN) is clamped to this before -ln. */
+#define TOMO_FBP_MIN_TRANSMISSION 1e-6f
+
+/* Interleaved slices: the back-projection serves this many detector rows
+ * per detector-index computation (one AVX-512 vector, 16 GPU registers). */
+#define TOMO_FBP_LANES 16
+
+struct tomo_fbp_params {
+	int sinograms;        /* input axes: 1 x column, y angle, z row;
+	                         0 x column, y row, z angle (projections) */
+	int transmission;     /* 1: input is I/I0, take -ln first */
+	const double *angles; /* degrees, one per projection; not owned */
+	int64_t nangles;      /* must equal the input's angle axis */
+	double center;        /* rotation axis, TomoPy convention (columns) */
+	enum tomo_fbp_filter filter;
+	double cutoff; /* fraction of Nyquist, (0, 1] */
+	enum tomo_fbp_pad pad;
+	int64_t size;       /* output width and height N */
+	int64_t row0, row1; /* detector rows row0..row1-1 to reconstruct */
+	double scale;       /* multiplies the result (1/pixel size); 1 */
+	int use_gpu;        /* 1: CUDA back-end (caller checked it is usable) */
+	int64_t memory;     /* bytes of host buffers to aim for */
+	/* Called after each slab with the rows done so far (may be NULL). */
+	void (*progress)(void *ctx, int64_t rows_done);
+	void *progress_ctx;
+};
+
+struct tomo_fbp_stats {
+	int64_t clamped;   /* transmission samples clamped before -ln */
+	int64_t slab_rows; /* detector rows per slab */
+	int64_t slabs;
+	double updates; /* voxel updates: angles x N^2 x rows */
+	double seconds; /* inside tomo_fbp_run */
+	double read_s, wait_s, write_s; /* of seconds: reading input, waiting for
+	                                 * the GPU (GPU path), writing output */
+	int64_t padded; /* padded detector length of the filter */
+};
+
+/* Reconstruct rows p->row0..row1-1 of in (float32 boxes through
+ * tomo_input_read; a sequential input of projections must have been made
+ * random-access with tomo_input_buffer) into out, whose planes are the
+ * slices 0..row1-row0-1, each size x size: pixel (i, j) is centred at
+ * x = j + 0.5 - N/2, y = N/2 - i - 0.5, and sees detector coordinate
+ * s = x cos(theta) + y sin(theta) at column s + center - 0.5. Output values
+ * are attenuation per pixel length times p->scale. The caller has checked
+ * the parameters (tomo_fbp_check). stats may be NULL. Errors set
+ * tomo_error's message and return TOMO_ERR (CUDA failures included). */
+int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo_output *out,
+                 struct tomo_fbp_stats *stats);
+
+/* Check p against the input's sizes: angle count, centre inside the
+ * detector, rows in range, size, cutoff. TOMO_ERR with a message naming
+ * the problem. */
+int tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p);
+
+/* The padded length of the filter for ncols detector columns: a fast FFT
+ * size of at least 2 ncols (and at least 64). */
+int64_t tomo_fbp_padded_length(int64_t ncols);
+
+/* Filter response for padded length P at the P/2 + 1 frequency bins
+ * k = 0..P/2 (k/P cycles per pixel): the DFT of the discrete Ram-Lak
+ * kernel (h[0] = 1/4, h[n] = -1/(pi n)^2 for odd n, 0 for even n, n the
+ * circular distance on P samples), times the window at k/P / (cutoff/2),
+ * zero past the cutoff, times gain. */
+void tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P, double gain,
+                           double *resp);
+
+/* Quadrature weights (radians) for angles in degrees: angles are folded
+ * modulo 180, sorted, and each distinct direction gets half the gap to
+ * its neighbours on the 180-degree circle, shared equally by its
+ * duplicates. The weights sum to pi. n >= 1. Returns TOMO_ERR (out of
+ * memory or a non-finite angle). */
+int tomo_fbp_angle_weights(const double *deg, int64_t n, double *w);
+
+/* "ramp", "shepp-logan", ... NULL-terminated, in enum order. */
+extern const char *const tomo_fbp_filter_names[];
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * fbp_gpu: the C interface of the GPU back-end of filtered back-projection
+ * (kernels/fbp.cu; kernels/fbp_stub.c in builds without CUDA, where every
+ * call reports that there is no device). lib/fbp.c drives it: two slots,
+ * each a CUDA stream with pinned host buffers, so that reading slab k+1
+ * and writing slab k-1 overlap the GPU's work on slab k.
+ */
+#ifndef TOMO_KERNELS_FBP_GPU_H
+#define TOMO_KERNELS_FBP_GPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the GPU needs to know, tables computed on the host. */
+struct tomo_fbp_gpu_desc {
+	int64_t ncols, nangles, size; /* C, A, N */
+	int64_t padded;               /* P */
+	int64_t slab_rows;            /* R: rows per slab (host buffers) */
+	int sinograms;                /* raw slab layout, see below */
+	int transmission;
+	int pad_zero;
+	float off, hi;            /* fbp_u offset and clamp limit */
+	const float *filter;      /* P/2 + 1 gains (1/P and scale included) */
+	const float *cosv, *sinv; /* A each */
+	const float *weight;      /* A quadrature weights */
+	int64_t memory;           /* host bytes for pinned buffers */
+};
+
+struct tomo_fbp_gpu;
+
+/* Set up device buffers, plans and tables for desc. Slab rows may be
+ * lowered to fit the GPU's memory: read the value used back with
+ * tomo_fbp_gpu_slab_rows. */
+int tomo_fbp_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fbp_gpu **g);
+int64_t tomo_fbp_gpu_slab_rows(const struct tomo_fbp_gpu *g);
+
+/* The pinned host buffers of slot k (0 or 1): the raw slab to fill
+ * ([A][R][C] floats for projections, [R][A][C] for sinograms, R the
+ * rows of the slab) and the slices it will produce ([R][N][N]). */
+float *tomo_fbp_gpu_input(struct tomo_fbp_gpu *g, int k);
+const float *tomo_fbp_gpu_output(struct tomo_fbp_gpu *g, int k);
+
+/* Queue the reconstruction of the rows rows in slot k's input buffer
+ * (asynchronous: returns once queued). */
+int tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows);
+
+/* Wait until slot k's work is done (its output buffer then holds the
+ * slices); adds the clamped-sample count of that slab to *clamped. */
+int tomo_fbp_gpu_wait(struct tomo_fbp_gpu *g, int k, int64_t *clamped);
+
+void tomo_fbp_gpu_destroy(struct tomo_fbp_gpu *g);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

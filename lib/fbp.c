@@ -1,0 +1,422 @@
+/*
+ * fbp: the driver of filtered back-projection (tomo/fbp.h): host tables
+ * (filter response, angle weights, trigonometry), the choice of slabs
+ * within the memory budget, reading each slab's rows for all angles,
+ * handing them to the CPU path (lib/fbp_cpu.c) or the GPU back-end
+ * (kernels/fbp.cu), and writing each slab's slices.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fbp_gpu.h"
+#include "fbp_impl.h"
+#include "fbp_math.h"
+#include "tomo/err.h"
+#include "tomo/fft.h"
+#include "tomo/tool.h"
+
+const char *const tomo_fbp_filter_names[] = {
+	"ramp", "shepp-logan", "cosine", "hamming", "hann", "parzen", NULL,
+};
+
+int64_t
+tomo_fbp_padded_length(int64_t ncols)
+{
+	return tomo_fft_good_size(2 * ncols < 64 ? 64 : 2 * ncols);
+}
+
+void
+tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P, double gain, double *resp)
+{
+	const double pi = 3.14159265358979323846;
+
+	/* H[k] = sum over n of h[n] cos(2 pi k n / P): h is even and zero at
+	 * even n != 0, so H[k] = 1/4 + sum over odd n < P of h[n] cos(...).
+	 * The cosines of odd multiples follow the recurrence
+	 * cos((n + 2) t) = 2 cos(2t) cos(n t) - cos((n - 2) t). */
+	for (int64_t k = 0; k <= P / 2; k++) {
+		double t = 2.0 * pi * (double)k / (double)P;
+		double c2 = 2.0 * cos(2.0 * t), prev = cos(-t), cur = cos(t);
+		double sum = fbp_ramlak(0, P);
+		for (int64_t n = 1; n < P; n += 2) {
+			sum += fbp_ramlak(n, P) * cur;
+			double next = c2 * cur - prev;
+			prev = cur;
+			cur = next;
+		}
+		double r = (double)k / (double)P / (0.5 * cutoff);
+		resp[k] = gain * sum * fbp_window((int)f, r);
+	}
+}
+
+struct folded {
+	double a; /* degrees in [0, 180) */
+	int64_t i;
+};
+
+static int
+cmp_folded(const void *x, const void *y)
+{
+	const struct folded *a = x, *b = y;
+	return a->a < b->a ? -1 : a->a > b->a ? 1 : (a->i > b->i) - (a->i < b->i);
+}
+
+int
+tomo_fbp_angle_weights(const double *deg, int64_t n, double *w)
+{
+	const double pi = 3.14159265358979323846, tol = 1e-6;
+	struct folded *f;
+	int64_t *first;
+
+	for (int64_t i = 0; i < n; i++)
+		if (!isfinite(deg[i]))
+			return tomo_error(TOMO_ERR, "angle %lld is not a finite number",
+			                  (long long)i);
+	f = malloc(sizeof *f * (size_t)n);
+	first = malloc(sizeof *first * (size_t)(n + 1));
+	if (!f || !first) {
+		free(f);
+		free(first);
+		return tomo_error(TOMO_ERR, "out of memory");
+	}
+	for (int64_t i = 0; i < n; i++) {
+		double a = fmod(deg[i], 180.0);
+		if (a < 0)
+			a += 180.0;
+		if (a >= 180.0 - tol) /* 179.9999999 is the direction of 0 */
+			a = 0.0;
+		f[i].a = a;
+		f[i].i = i;
+	}
+	qsort(f, (size_t)n, sizeof *f, cmp_folded);
+	/* Groups of equal directions: first[g] .. first[g + 1] - 1. */
+	int64_t ng = 0;
+	for (int64_t i = 0; i < n; i++)
+		if (i == 0 || f[i].a - f[i - 1].a > tol)
+			first[ng++] = i;
+	first[ng] = n;
+	for (int64_t g = 0; g < ng; g++) {
+		double prev = g > 0 ? f[first[g - 1]].a : f[first[ng - 1]].a - 180.0;
+		double next = g + 1 < ng ? f[first[g + 1]].a : f[first[0]].a + 180.0;
+		double share = ng == 1 ? 180.0 : 0.5 * (next - prev);
+		int64_t members = first[g + 1] - first[g];
+		for (int64_t m = first[g]; m < first[g + 1]; m++)
+			w[f[m].i] = share / (double)members * pi / 180.0;
+	}
+	free(f);
+	free(first);
+	return TOMO_OK;
+}
+
+int
+tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p)
+{
+	const struct tomo_header *h = tomo_input_header(in);
+	const int64_t C = h->size[0];
+	const int64_t A = p->sinograms ? h->size[1] : h->size[2];
+	const int64_t R = p->sinograms ? h->size[2] : h->size[1];
+	const char *name = tomo_input_name(in);
+
+	if (p->nangles != A)
+		return tomo_error(TOMO_ERR, "%s holds %lld projections but %lld angles were given",
+		                  name, (long long)A, (long long)p->nangles);
+	if (!(p->center >= 0 && p->center <= (double)C))
+		return tomo_error(TOMO_ERR, "center %g is outside the detector (0 to %lld columns)",
+		                  p->center, (long long)C);
+	if (p->row0 < 0 || p->row1 > R || p->row0 >= p->row1)
+		return tomo_error(TOMO_ERR,
+		                  "slices %lld:%lld are outside the detector's rows 0:%lld",
+		                  (long long)p->row0, (long long)p->row1, (long long)R);
+	if (p->size < 1 || p->size > (1 << 20))
+		return tomo_error(TOMO_ERR, "size %lld is out of range", (long long)p->size);
+	if (!(p->cutoff > 0 && p->cutoff <= 1))
+		return tomo_error(TOMO_ERR, "cutoff %g is not in (0, 1]", p->cutoff);
+	if (C > (1 << 22) || A > (1 << 24))
+		return tomo_error(TOMO_ERR, "%s: %lld columns x %lld angles is too large", name,
+		                  (long long)C, (long long)A);
+	return TOMO_OK;
+}
+
+void
+fbp_geom_free(struct fbp_geom *g)
+{
+	free(g->filter);
+	free(g->cosv);
+	free(g->sinv);
+	free(g->weight);
+}
+
+int
+fbp_geom_init(struct fbp_geom *g, int64_t ncols, const struct tomo_fbp_params *p)
+{
+	const double pi = 3.14159265358979323846;
+	double *resp, *w;
+	int rc = TOMO_OK;
+
+	memset(g, 0, sizeof *g);
+	g->C = ncols;
+	g->A = p->nangles;
+	g->N = p->size;
+	g->P = tomo_fbp_padded_length(g->C);
+	g->nbins = g->P / 2 + 1;
+	g->cs = g->C + FBP_GUARD_COLS;
+	g->off = (float)(p->center - 0.5 + FBP_GUARD_LEFT);
+	g->hi = (float)(g->C + FBP_GUARD_LEFT);
+	g->transmission = p->transmission;
+	g->pad_zero = p->pad == TOMO_FBP_PAD_ZERO;
+	g->filter = malloc(sizeof(float) * (size_t)g->nbins);
+	g->cosv = malloc(sizeof(float) * (size_t)g->A);
+	g->sinv = malloc(sizeof(float) * (size_t)g->A);
+	g->weight = malloc(sizeof(float) * (size_t)g->A);
+	resp = malloc(sizeof(double) * (size_t)g->nbins);
+	w = malloc(sizeof(double) * (size_t)g->A);
+	if (!g->filter || !g->cosv || !g->sinv || !g->weight || !resp || !w) {
+		rc = tomo_error(TOMO_ERR, "out of memory");
+		goto done;
+	}
+	/* The FFT round trip multiplies by P; the result by the scale. */
+	tomo_fbp_filter_table(p->filter, p->cutoff, g->P, p->scale / (double)g->P, resp);
+	for (int64_t k = 0; k < g->nbins; k++)
+		g->filter[k] = (float)resp[k];
+	if ((rc = tomo_fbp_angle_weights(p->angles, g->A, w)))
+		goto done;
+	for (int64_t a = 0; a < g->A; a++) {
+		double t = p->angles[a] * pi / 180.0;
+		g->cosv[a] = (float)cos(t);
+		g->sinv[a] = (float)sin(t);
+		g->weight[a] = (float)w[a];
+	}
+done:
+	free(resp);
+	free(w);
+	if (rc)
+		fbp_geom_free(g);
+	return rc;
+}
+
+/* Read rows r0..r0+nr-1 at angles a0..a0+na-1 into buf; sets the strides
+ * of a line (row r, angle a0 + k at buf + r*rs + k*as). */
+static int
+read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64_t C, int64_t r0,
+           int64_t nr, int64_t a0, int64_t na, float *buf, int64_t *rs, int64_t *as)
+{
+	struct tomo_box b = {0, C, 0, 0, 0, 0};
+
+	if (p->sinograms) {
+		b.y0 = a0, b.ny = na, b.z0 = r0, b.nz = nr;
+		*rs = na * C, *as = C;
+	} else {
+		b.y0 = r0, b.ny = nr, b.z0 = a0, b.nz = na;
+		*rs = C, *as = nr * C;
+	}
+	return tomo_input_read(in, &b, buf);
+}
+
+static int
+write_slab(struct tomo_output *out, const struct tomo_fbp_params *p, int64_t r0, int64_t nr,
+           const float *slices)
+{
+	return tomo_output_write(out, r0 - p->row0, nr, slices);
+}
+
+static void *
+alloc_floats(int64_t n)
+{
+	size_t bytes = ((size_t)n * sizeof(float) + 63) & ~(size_t)63;
+	return aligned_alloc(64, bytes ? bytes : 64);
+}
+
+/* Rows per slab and angles per read for the CPU path within the budget:
+ * the interleaved slab (whole groups of lanes), the slices and a raw chunk
+ * of at most an eighth of the budget (all angles for a forward-only input,
+ * which cannot be read twice). Slabs stay under about 1 GiB (16 rows at
+ * least) even with a larger budget, so that a reader downstream gets the
+ * first slices early: more slabs cost nothing but their reads. */
+static void
+cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequential, int64_t *rows,
+         int64_t *angles, int64_t *bytes)
+{
+	const int64_t total = p->row1 - p->row0;
+	const int64_t lane = g->A * g->cs * 4, slice = g->N * g->N * 4;
+	const int64_t raw_row = g->A * g->C * 4;
+	const int64_t cap = ((int64_t)8 << 30) / 7;
+	const int64_t budget = p->memory < cap ? p->memory : cap;
+	const int64_t reserve = sequential ? 0 : budget / 8;
+	int64_t best = 1;
+
+	for (int64_t r = 1; r <= total; r++) {
+		int64_t lanes = (r + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES * TOMO_FBP_LANES;
+		int64_t need = lanes * lane + r * slice + (sequential ? r * raw_row : 0) + reserve;
+		if (need > p->memory || (need > budget && r > TOMO_FBP_LANES))
+			break;
+		best = r;
+	}
+	/* Whole groups of lanes when there is more than one group. */
+	if (best > TOMO_FBP_LANES && best < total)
+		best -= best % TOMO_FBP_LANES;
+	*rows = best;
+	if (sequential) {
+		*angles = g->A;
+	} else {
+		int64_t na = reserve / (best * g->C * 4);
+		*angles = na < 1 ? 1 : na > g->A ? g->A : na;
+	}
+	*bytes = (best + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES * TOMO_FBP_LANES * lane +
+	         best * slice + best * *angles * g->C * 4;
+}
+
+static int
+run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
+        struct tomo_output *out, struct tomo_fbp_stats *st)
+{
+	const int sequential = tomo_input_sequential(in);
+	int64_t R, Ac, bytes;
+	struct fbp_cpu *cpu = NULL;
+	float *F = NULL, *slices = NULL, *raw = NULL;
+	int rc;
+
+	cpu_plan(g, p, sequential, &R, &Ac, &bytes);
+	st->slab_rows = R;
+	if ((rc = fbp_cpu_create(g, &cpu)))
+		return rc;
+	F = alloc_floats(fbp_slab_floats(g, R));
+	slices = alloc_floats(R * g->N * g->N);
+	raw = alloc_floats(R * Ac * g->C);
+	if (!F || !slices || !raw) {
+		rc = tomo_error(TOMO_ERR, "out of memory for a slab of %lld rows (%.0f MB)",
+		                (long long)R, (double)bytes / 1e6);
+		goto done;
+	}
+	for (int64_t r0 = p->row0; r0 < p->row1; r0 += R) {
+		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R;
+		for (int64_t a0 = 0; a0 < g->A; a0 += Ac) {
+			int64_t na = a0 + Ac > g->A ? g->A - a0 : Ac, rs, as;
+			if ((rc = read_chunk(in, p, g->C, r0, nr, a0, na, raw, &rs, &as)))
+				goto done;
+			st->clamped += fbp_cpu_filter(cpu, raw, rs, as, nr, a0, na, F);
+		}
+		fbp_cpu_backproject(g, F, nr, slices);
+		if ((rc = write_slab(out, p, r0, nr, slices)))
+			goto done;
+		st->slabs++;
+		if (p->progress)
+			p->progress(p->progress_ctx, r0 + nr - p->row0);
+	}
+done:
+	free(F);
+	free(slices);
+	free(raw);
+	fbp_cpu_destroy(cpu);
+	return rc;
+}
+
+/* The GPU path: two slots alternate, so that while the GPU works on slab
+ * k the host writes slab k-1's slices and reads slab k+1's rows. */
+static int
+run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
+        struct tomo_output *out, struct tomo_fbp_stats *st)
+{
+	struct tomo_fbp_gpu_desc d = {
+		.ncols = g->C,
+		.nangles = g->A,
+		.size = g->N,
+		.padded = g->P,
+		.sinograms = p->sinograms,
+		.transmission = g->transmission,
+		.pad_zero = g->pad_zero,
+		.off = g->off,
+		.hi = g->hi,
+		.filter = g->filter,
+		.cosv = g->cosv,
+		.sinv = g->sinv,
+		.weight = g->weight,
+		.memory = p->memory,
+	};
+	struct tomo_fbp_gpu *gpu;
+	int64_t pending_r0[2] = {-1, -1}, pending_nr[2] = {0, 0};
+	int64_t R, s = 0;
+	int rc;
+
+	/* Rows per slab: two slots of pinned input and output in the budget,
+	 * and at most about 1 GiB each (pinning more only costs time), in
+	 * whole groups of lanes. */
+	const int64_t row_bytes = 4 * (g->A * g->C + g->N * g->N);
+	R = p->memory / (2 * row_bytes);
+	if (R > ((int64_t)1 << 30) / row_bytes)
+		R = ((int64_t)1 << 30) / row_bytes;
+	if (R > TOMO_FBP_LANES)
+		R -= R % TOMO_FBP_LANES;
+	else if (R < TOMO_FBP_LANES && p->memory >= 2 * TOMO_FBP_LANES * row_bytes)
+		R = TOMO_FBP_LANES;
+	if (R < 1)
+		R = 1;
+	if (R > p->row1 - p->row0)
+		R = p->row1 - p->row0;
+	d.slab_rows = R;
+	if ((rc = tomo_fbp_gpu_create(&d, &gpu)))
+		return rc == TOMO_ENODEV ? TOMO_ERR : rc;
+	R = tomo_fbp_gpu_slab_rows(gpu);
+	st->slab_rows = R;
+	for (int64_t r0 = p->row0;; r0 += R, s++) {
+		int k = (int)(s % 2);
+		/* Finish the slab that used this slot two steps ago. */
+		if (pending_r0[k] >= 0) {
+			double t = tomo_now();
+			if ((rc = tomo_fbp_gpu_wait(gpu, k, &st->clamped)))
+				goto done;
+			st->wait_s += tomo_now() - t;
+			t = tomo_now();
+			if ((rc = write_slab(out, p, pending_r0[k], pending_nr[k],
+			                     tomo_fbp_gpu_output(gpu, k))))
+				goto done;
+			st->write_s += tomo_now() - t;
+			st->slabs++;
+			if (p->progress)
+				p->progress(p->progress_ctx,
+				            pending_r0[k] + pending_nr[k] - p->row0);
+			pending_r0[k] = -1;
+		}
+		if (r0 >= p->row1) {
+			if (pending_r0[!k] < 0)
+				break;
+			continue; /* drain the other slot */
+		}
+		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R, rs, as;
+		double t = tomo_now();
+		if ((rc = read_chunk(in, p, g->C, r0, nr, 0, g->A, tomo_fbp_gpu_input(gpu, k), &rs,
+		                     &as)))
+			goto done;
+		st->read_s += tomo_now() - t;
+		if ((rc = tomo_fbp_gpu_submit(gpu, k, nr)))
+			goto done;
+		pending_r0[k] = r0;
+		pending_nr[k] = nr;
+	}
+done:
+	tomo_fbp_gpu_destroy(gpu);
+	return rc;
+}
+
+int
+tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo_output *out,
+             struct tomo_fbp_stats *stats)
+{
+	struct tomo_fbp_stats local;
+	struct fbp_geom g;
+	double t0 = tomo_now();
+	int rc;
+
+	if (!stats)
+		stats = &local;
+	memset(stats, 0, sizeof *stats);
+	if ((rc = tomo_fbp_check(in, p)) ||
+	    (rc = fbp_geom_init(&g, tomo_input_header(in)->size[0], p)))
+		return rc;
+	stats->padded = g.P;
+	rc = p->use_gpu ? run_gpu(in, p, &g, out, stats) : run_cpu(in, p, &g, out, stats);
+	stats->updates = (double)g.A * (double)(g.N * g.N) * (double)(p->row1 - p->row0);
+	stats->seconds = tomo_now() - t0;
+	fbp_geom_free(&g);
+	return rc;
+}

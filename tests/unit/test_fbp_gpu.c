@@ -1,0 +1,199 @@
+/* The GPU back-end of filtered back-projection (kernels/fbp.cu) against
+ * the CPU path, with fbp.cu compiled for the CPU by tests/unit/cuda_emu
+ * (kernels as loops, cuFFT as FFTW): its index arithmetic, layouts,
+ * chunks of angles and slabs, checked without a GPU. The real GPU is
+ * checked against the CPU by tests/tomo-fbp.bats (run_gpu). */
+#include <math.h>
+
+#include "tomo/err.h"
+#include "tomo/fbp.h"
+#include "tomo/io.h"
+#include "unit.h"
+
+/* The emulated GPU's memory (cuda_emu/cuda_runtime.h). */
+size_t cuda_emu_free_bytes = (size_t)1 << 30;
+
+struct problem {
+	int64_t C, A, R;   /* columns, angles, rows */
+	int sinograms, transmission;
+	double center;
+	enum tomo_fbp_filter filter;
+	double cutoff;
+	enum tomo_fbp_pad pad;
+	int64_t size, row0, row1;
+	int64_t memory;
+};
+
+static double angles[4096];
+
+/* Smooth projections of a few off-centre blobs (values up to ~3), as
+ * line integrals or transmission (with a few zeros to clamp). */
+static void
+make_input(const struct problem *q, const char *path)
+{
+	struct tomo_header h;
+	struct tomo_output *o;
+	int64_t nz = q->sinograms ? q->R : q->A, ny = q->sinograms ? q->A : q->R;
+	float *plane = malloc(sizeof(float) * (size_t)(q->C * ny));
+
+	for (int64_t a = 0; a < q->A; a++)
+		angles[a] = 180.0 * (double)a / (double)q->A + 0.7 * (double)(a % 5 == 2);
+	tomo_header_init(&h);
+	h.size[0] = q->C, h.size[1] = ny, h.size[2] = nz;
+	h.kind = q->sinograms ? TOMO_KIND_SINOGRAMS : TOMO_KIND_PROJECTIONS;
+	h.quantity = q->transmission ? TOMO_QUANTITY_TRANSMISSION : TOMO_QUANTITY_LINE_INTEGRAL;
+	tomo_header_set_angles(&h, angles, q->A);
+	CHECK(tomo_output_open(path, &h, &o) == TOMO_OK, "%s", tomo_errmsg());
+	for (int64_t z = 0; z < nz; z++) {
+		for (int64_t y = 0; y < ny; y++) {
+			int64_t a = q->sinograms ? y : z, r = q->sinograms ? z : y;
+			double t = angles[a] * M_PI / 180;
+			for (int64_t x = 0; x < q->C; x++) {
+				double s = (double)x + 0.5 - q->center, v = 0;
+				double s1 = 0.2 * q->C * cos(t) - 0.1 * q->C * sin(t);
+				double s2 = -0.15 * q->C * cos(t + 0.3 * (double)r);
+				v += 2.0 * exp(-(s - s1) * (s - s1) / (0.01 * q->C * q->C));
+				v += 1.0 * exp(-(s - s2) * (s - s2) / (0.003 * q->C * q->C));
+				v += 0.1 * (double)(r % 3);
+				float f = (float)v;
+				if (q->transmission)
+					f = (x * 7 + a * 3 + r) % 97 == 0 ? 0.0f : (float)exp(-v);
+				plane[y * q->C + x] = f;
+			}
+		}
+		CHECK(tomo_output_write(o, z, 1, plane) == TOMO_OK, "%s", tomo_errmsg());
+	}
+	CHECK(tomo_output_close(o) == TOMO_OK, "%s", tomo_errmsg());
+	tomo_header_free(&h);
+	free(plane);
+}
+
+static float *
+reconstruct(const struct problem *q, const char *in_path, int gpu, int64_t *clamped,
+            int64_t *slab_rows)
+{
+	const char *dir = unit_tmpdir();
+	char out_path[512];
+	struct tomo_input *in;
+	struct tomo_output *out;
+	struct tomo_header h;
+	struct tomo_fbp_params p = {
+		.sinograms = q->sinograms, .transmission = q->transmission, .angles = angles,
+		.nangles = q->A, .center = q->center, .filter = q->filter, .cutoff = q->cutoff,
+		.pad = q->pad, .size = q->size, .row0 = q->row0, .row1 = q->row1, .scale = 1,
+		.use_gpu = gpu, .memory = q->memory,
+	};
+	struct tomo_fbp_stats st;
+	int64_t n = (q->row1 - q->row0) * q->size * q->size;
+	float *v = malloc(sizeof(float) * (size_t)n);
+
+	snprintf(out_path, sizeof out_path, "%s/out%d.nrrd", dir, gpu);
+	CHECK(tomo_input_open(in_path, NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
+	tomo_header_init(&h);
+	h.size[0] = h.size[1] = q->size, h.size[2] = q->row1 - q->row0;
+	h.kind = TOMO_KIND_VOLUME;
+	CHECK(tomo_output_open(out_path, &h, &out) == TOMO_OK, "%s", tomo_errmsg());
+	CHECK(tomo_fbp_run(in, &p, out, &st) == TOMO_OK, "%s: %s", gpu ? "GPU" : "CPU",
+	      tomo_errmsg());
+	CHECK(tomo_output_close(out) == TOMO_OK, "%s", tomo_errmsg());
+	tomo_input_close(in);
+	tomo_header_free(&h);
+	*clamped = st.clamped;
+	*slab_rows = st.slab_rows;
+	CHECK(tomo_input_open(out_path, NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
+	CHECK(tomo_input_read_planes(in, 0, q->row1 - q->row0, v) == TOMO_OK, "%s",
+	      tomo_errmsg());
+	tomo_input_close(in);
+	return v;
+}
+
+/* CPU and emulated GPU agree to 1e-6 relative L2 (the same arithmetic and
+ * FFT library: only the order of the batches differs), and they clamp the
+ * same samples. */
+static void
+compare(const struct problem *q, int64_t expect_gpu_slab)
+{
+	char in_path[512];
+	int64_t cc, cg, sc, sg, n = (q->row1 - q->row0) * q->size * q->size;
+	double d = 0, r = 0;
+
+	snprintf(in_path, sizeof in_path, "%s/in.nrrd", unit_tmpdir());
+	make_input(q, in_path);
+	float *cpu = reconstruct(q, in_path, 0, &cc, &sc);
+	float *gpu = reconstruct(q, in_path, 1, &cg, &sg);
+	for (int64_t i = 0; i < n; i++) {
+		d += ((double)cpu[i] - gpu[i]) * ((double)cpu[i] - gpu[i]);
+		r += (double)cpu[i] * cpu[i];
+	}
+	CHECK(r > 0 && sqrt(d / r) <= 1e-6, "relative L2 %g (CPU norm %g)", sqrt(d / r), sqrt(r));
+	CHECK(cc == cg, "clamped: CPU %lld, GPU %lld", (long long)cc, (long long)cg);
+	if (expect_gpu_slab)
+		CHECK(sg == expect_gpu_slab, "GPU slabs of %lld rows, expected %lld", (long long)sg,
+		      (long long)expect_gpu_slab);
+	free(cpu);
+	free(gpu);
+}
+
+static const struct problem base = {
+	.C = 24, .A = 30, .R = 20, .center = 11.3, .cutoff = 1, .size = 24, .row0 = 0,
+	.row1 = 20, .memory = 1 << 28,
+};
+
+static void
+test_projections(void)
+{
+	compare(&base, 20);
+}
+
+static void
+test_sinograms_transmission(void)
+{
+	struct problem q = base;
+	q.sinograms = 1, q.transmission = 1;
+	compare(&q, 0);
+}
+
+static void
+test_filter_pad_size_slices(void)
+{
+	struct problem q = base;
+	q.filter = TOMO_FBP_HANN, q.cutoff = 0.6, q.pad = TOMO_FBP_PAD_ZERO;
+	q.size = 31, q.row0 = 3, q.row1 = 18, q.center = 13.9;
+	compare(&q, 0);
+}
+
+/* Host memory for 3 rows per slab: slabs of 3, 3, ... 2 rows, two slots
+ * alternating. */
+static void
+test_many_slabs(void)
+{
+	struct problem q = base;
+	q.sinograms = 1;
+	q.memory = 2 * 4 * 3 * (q.A * q.C + q.size * q.size);
+	compare(&q, 3);
+}
+
+/* More angles than a constant-memory bank holds (2048) and several FFT
+ * batches (256 angles), the last ones partial. */
+static void
+test_many_angles(void)
+{
+	struct problem q = base;
+	q.A = 2100, q.C = 12, q.size = 10, q.center = 6.2, q.R = 5, q.row1 = 5;
+	compare(&q, 5);
+}
+
+/* A GPU too small for the slab the host asked for: rows are halved until
+ * two slots fit. */
+static void
+test_small_gpu(void)
+{
+	struct problem q = base;
+	q.R = 40, q.row1 = 40;
+	cuda_emu_free_bytes = 3u << 19; /* 1.5 MB: two slots of 16 rows fit */
+	compare(&q, 16);
+	cuda_emu_free_bytes = (size_t)1 << 30;
+}
+
+UNIT_MAIN(T(test_projections), T(test_sinograms_transmission), T(test_filter_pad_size_slices),
+          T(test_many_slabs), T(test_many_angles), T(test_small_gpu))

@@ -1,0 +1,319 @@
+/*
+ * tomo-fbp: filtered back-projection of parallel-beam projections or
+ * sinograms into a volume of slices, on the GPU or the CPU. This file is
+ * glue: options, the angle list, the output header; the work is
+ * tomo_fbp_run (lib/fbp.c).
+ */
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tomo/fbp.h"
+#include "tomo/tomo.h"
+
+enum {
+	OPT_CENTER = 256,
+	OPT_ANGLES,
+	OPT_RANGE,
+	OPT_FILTER,
+	OPT_CUTOFF,
+	OPT_PAD,
+	OPT_SIZE,
+	OPT_SLICES,
+	OPT_SINOGRAMS,
+	OPT_PIXEL_SIZE,
+};
+
+static const struct tomo_opt opts[] = {
+	{"center", 0, "X",
+         "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)",
+         OPT_CENTER},
+	{"angles", 0, "FILE",
+         "projection angles in degrees, one per line (default the stream's, else 0:180)",
+         OPT_ANGLES},
+	{"range", 0, "START:STOP", "angles evenly spaced from START to STOP degrees, STOP excluded",
+         OPT_RANGE},
+	{"filter", 0, "ramp|shepp-logan|cosine|hamming|hann|parzen", "filter window (default ramp)",
+         OPT_FILTER},
+	{"cutoff", 0, "F", "filter cutoff as a fraction of Nyquist, 0 < F <= 1 (default 1)",
+         OPT_CUTOFF},
+	{"pad", 0, "edge|zero",
+         "pad detector rows by repeating the edge columns or with zeros (default edge)", OPT_PAD},
+	{"size", 0, "N", "output slices are N x N pixels (default the detector width)", OPT_SIZE},
+	{"slices", 0, "A:B", "reconstruct detector rows A to B-1 (default all)", OPT_SLICES},
+	{"sinograms", 0, NULL,
+         "the input holds sinograms (column, angle, row) when the stream does not say",
+         OPT_SINOGRAMS},
+	{"pixel-size", 0, "M", "detector pixel size in metres: output in 1/m instead of 1/pixel",
+         OPT_PIXEL_SIZE},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const struct tomo_tool tool = {
+	"tomo-fbp",
+	"[options] [INPUT]",
+	"Reconstruct slices from parallel-beam projections by filtered back-projection.",
+	TOMO_COMMON_ALL,
+	opts,
+	1,
+};
+
+struct args {
+	double center; /* NAN: not given */
+	const char *angles;
+	int have_range;
+	double range[2];
+	int filter;
+	double cutoff;
+	int pad;
+	int64_t size; /* 0: not given */
+	int have_slices;
+	int64_t slices[2];
+	int sinograms;
+	double pixel_size; /* NAN: not given */
+};
+
+static const char *const pad_names[] = {"edge", "zero", NULL};
+
+static void
+handle(void *ctx, int key, const char *arg)
+{
+	struct args *a = ctx;
+	int64_t step;
+
+	switch (key) {
+	case OPT_CENTER: a->center = tomo_arg_double("--center", arg); break;
+	case OPT_ANGLES: a->angles = arg; break;
+	case OPT_RANGE:
+		if (!tomo_arg_real_range("--range", arg, &a->range[0], &a->range[1]))
+			a->have_range = 1;
+		if (a->have_range && a->range[0] == a->range[1])
+			tomo_usage_error("--range: '%s' is empty", arg);
+		break;
+	case OPT_FILTER: a->filter = tomo_arg_choice("--filter", arg, tomo_fbp_filter_names); break;
+	case OPT_CUTOFF:
+		a->cutoff = tomo_arg_positive("--cutoff", arg, 0);
+		if (a->cutoff > 1)
+			tomo_usage_error("--cutoff: %s is more than 1 (Nyquist)", arg);
+		break;
+	case OPT_PAD: a->pad = tomo_arg_choice("--pad", arg, pad_names); break;
+	case OPT_SIZE: a->size = tomo_arg_int("--size", arg, 1, 1 << 20); break;
+	case OPT_SLICES:
+		if (!tomo_arg_int_range("--slices", arg, &a->slices[0], &a->slices[1], &step)) {
+			a->have_slices = 1;
+			if (step != 1)
+				tomo_usage_error("--slices: '%s': a step is not supported", arg);
+		}
+		break;
+	case OPT_SINOGRAMS: a->sinograms = 1; break;
+	case OPT_PIXEL_SIZE: a->pixel_size = tomo_arg_positive("--pixel-size", arg, 0); break;
+	}
+}
+
+/* One angle in degrees per line; blank lines and '#' comments skipped. */
+static double *
+read_angle_file(const char *path, int64_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[256];
+	double *a = NULL;
+	int64_t cap = 0, lineno = 0;
+
+	if (!f)
+		tomo_die(TOMO_ERR, "cannot open '%s': %s", path, strerror(errno));
+	*n = 0;
+	while (fgets(line, sizeof line, f)) {
+		char *p = line, *end;
+		lineno++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '#' || *p == '\n' || *p == '\r' || !*p)
+			continue;
+		errno = 0;
+		double v = strtod(p, &end);
+		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
+			end++;
+		if (end == p || *end || errno || !isfinite(v)) {
+			p[strcspn(p, "\r\n")] = 0;
+			tomo_die(TOMO_ERR, "%s:%lld: '%s' is not an angle in degrees", path,
+			         (long long)lineno, p);
+		}
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			a = realloc(a, sizeof *a * (size_t)cap);
+			if (!a)
+				tomo_die(TOMO_ERR, "out of memory");
+		}
+		a[(*n)++] = v;
+	}
+	if (ferror(f))
+		tomo_die(TOMO_ERR, "cannot read '%s': %s", path, strerror(errno));
+	fclose(f);
+	if (*n == 0)
+		tomo_die(TOMO_ERR, "'%s' holds no angles", path);
+	return a;
+}
+
+/* The angles: --angles, --range, the stream's, or 0:180; nproj of them. */
+static double *
+choose_angles(const struct args *a, const struct tomo_header *h, const char *name, int64_t nproj)
+{
+	double *ang;
+	int64_t n;
+
+	if (a->angles) {
+		ang = read_angle_file(a->angles, &n);
+		if (n != nproj)
+			tomo_die(TOMO_ERR, "'%s' holds %lld angles but %s has %lld projections",
+			         a->angles, (long long)n, name, (long long)nproj);
+		return ang;
+	}
+	if (!a->have_range && h->nangles > 0) {
+		if (h->nangles != nproj)
+			tomo_die(TOMO_ERR,
+			         "%s lists %lld angles (tomo_angles) for %lld projections", name,
+			         (long long)h->nangles, (long long)nproj);
+		ang = malloc(sizeof *ang * (size_t)nproj);
+		if (!ang)
+			tomo_die(TOMO_ERR, "out of memory");
+		memcpy(ang, h->angles, sizeof *ang * (size_t)nproj);
+		return ang;
+	}
+	double start = a->have_range ? a->range[0] : 0;
+	double stop = a->have_range ? a->range[1] : 180;
+	ang = malloc(sizeof *ang * (size_t)nproj);
+	if (!ang)
+		tomo_die(TOMO_ERR, "out of memory");
+	for (int64_t i = 0; i < nproj; i++)
+		ang[i] = start + (stop - start) * (double)i / (double)nproj;
+	return ang;
+}
+
+static void
+progress_cb(void *ctx, int64_t rows)
+{
+	struct tomo_progress *pr = ctx;
+	tomo_progress_add(pr, rows - pr->done);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct tomo_common c;
+	struct args a = {.center = NAN, .cutoff = 1, .pixel_size = NAN};
+	struct tomo_input *in;
+	struct tomo_output *out;
+	struct tomo_header oh;
+	struct tomo_fbp_params p = {0};
+	struct tomo_fbp_stats st;
+	struct tomo_progress pr;
+	int rc;
+
+	tomo_tool_init("tomo-fbp");
+	tomo_opt_parse(&tool, argc, argv, &c, handle, &a);
+	if (a.angles && a.have_range)
+		tomo_usage_error("--angles and --range exclude each other");
+	tomo_usage_done();
+
+	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape}, &in)))
+		tomo_die_lib(rc);
+	const struct tomo_header *h = tomo_input_header(in);
+	const char *name = tomo_input_name(in);
+	if (h->kind == TOMO_KIND_VOLUME)
+		tomo_die(TOMO_ERR,
+		         "%s holds a volume (tomo_kind volume), not projections or sinograms",
+		         name);
+	if (h->quantity == TOMO_QUANTITY_COUNTS)
+		tomo_die(
+			TOMO_ERR,
+			"%s holds raw detector counts: run tomo-flat first (flat/dark correction, --log)",
+			name);
+	if (h->quantity == TOMO_QUANTITY_ATTENUATION)
+		tomo_die(TOMO_ERR,
+		         "%s holds attenuation (an output of reconstruction), not projections",
+		         name);
+	p.sinograms =
+		h->kind == TOMO_KIND_SINOGRAMS || (h->kind == TOMO_KIND_UNKNOWN && a.sinograms);
+	if (a.sinograms && h->kind == TOMO_KIND_PROJECTIONS)
+		tomo_warn("--sinograms ignored: %s says it holds projections", name);
+	p.transmission = h->quantity == TOMO_QUANTITY_TRANSMISSION;
+
+	const int64_t C = h->size[0];
+	const int64_t nproj = p.sinograms ? h->size[1] : h->size[2];
+	const int64_t nrows = p.sinograms ? h->size[2] : h->size[1];
+	double *angles = choose_angles(&a, h, name, nproj);
+	p.angles = angles;
+	p.nangles = nproj;
+	p.center = !isnan(a.center) ? a.center : !isnan(h->center) ? h->center : 0.5 * (double)C;
+	p.filter = a.filter;
+	p.cutoff = a.cutoff;
+	p.pad = a.pad;
+	p.size = a.size ? a.size : C;
+	p.row0 = a.have_slices ? a.slices[0] : 0;
+	p.row1 = a.have_slices ? a.slices[1] : nrows;
+	p.scale = isnan(a.pixel_size) ? 1.0 : 1.0 / a.pixel_size;
+	p.memory = c.memory;
+	if ((rc = tomo_fbp_check(in, &p)))
+		tomo_die_lib(rc);
+	p.use_gpu = tomo_tool_use_gpu(&c);
+
+	/* Every slab needs every angle: a pipe of projections is buffered
+	 * (in memory when it fits in half the budget, else in a file). */
+	if (tomo_input_sequential(in) && !p.sinograms) {
+		int64_t bytes = 4 * C * nrows * nproj;
+		if ((rc = tomo_input_buffer(in, c.memory / 2)))
+			tomo_die_lib(rc);
+		if (bytes <= c.memory / 2)
+			p.memory = c.memory - bytes;
+	}
+
+	tomo_header_copy(&oh, h);
+	oh.kind = TOMO_KIND_VOLUME;
+	oh.quantity = TOMO_QUANTITY_ATTENUATION;
+	oh.size[0] = oh.size[1] = p.size;
+	oh.size[2] = p.row1 - p.row0;
+	tomo_header_set_angles(&oh, NULL, 0);
+	oh.center = NAN;
+	oh.spacing[0] = oh.spacing[1] = oh.spacing[2] = NAN;
+	if (!isnan(a.pixel_size))
+		oh.pixel_size = a.pixel_size;
+	if ((rc = tomo_output_open(c.output, &oh, &out)))
+		tomo_die_lib(rc);
+	tomo_header_free(&oh);
+
+	tomo_verbose(
+		"%lld rows of %lld columns x %lld angles (%s) into %lld x %lld slices, center %g, filter %s (cutoff %g), %s padding, on %s",
+		(long long)(p.row1 - p.row0), (long long)C, (long long)nproj,
+		p.sinograms ? "sinograms" : "projections", (long long)p.size, (long long)p.size,
+		p.center, tomo_fbp_filter_names[p.filter], p.cutoff,
+		p.pad == TOMO_FBP_PAD_ZERO ? "zero" : "edge",
+		p.use_gpu ? tomo_gpu_name() : "the CPU");
+	tomo_progress_start(&pr, &c, "reconstructing", p.row1 - p.row0);
+	p.progress = progress_cb;
+	p.progress_ctx = &pr;
+	rc = tomo_fbp_run(in, &p, out, &st);
+	tomo_progress_end(&pr);
+	if (rc)
+		tomo_die_lib(rc);
+	tomo_verbose("%lld slabs of %lld rows, padded length %lld, %.3g s, %.3g giga-updates/s",
+	             (long long)st.slabs, (long long)st.slab_rows, (long long)st.padded, st.seconds,
+	             st.updates / st.seconds * 1e-9);
+	if (p.use_gpu)
+		tomo_verbose("of which %.3g s reading, %.3g s waiting for the GPU, %.3g s writing",
+		             st.read_s, st.wait_s, st.write_s);
+	if (st.clamped)
+		tomo_warn(
+			"%lld transmission values at or below zero (or NaN) were clamped to %g before -ln",
+			(long long)st.clamped, (double)TOMO_FBP_MIN_TRANSMISSION);
+	if (tomo_output_nonfinite(out) > 0)
+		tomo_warn("%lld output values are not finite (NaN or Inf in the input?)",
+		          (long long)tomo_output_nonfinite(out));
+	if ((rc = tomo_output_close(out)))
+		tomo_die_lib(rc);
+	tomo_input_close(in);
+	free(angles);
+	return 0;
+}
