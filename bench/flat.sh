@@ -22,7 +22,7 @@ mkdir -p "$dir"
 scan=$dir/scan-$N-$SIZE.h5
 
 if [ ! -f "$scan" ]; then
-	/usr/bin/python3 - "$scan" "$N" "$SIZE" <<'PY'
+	"${TOMO_PYTHON:-/usr/bin/python3}" - "$scan" "$N" "$SIZE" <<'PY'
 import sys
 import h5py
 import numpy as np
