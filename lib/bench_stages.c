@@ -18,8 +18,10 @@
 #include "bench_impl.h"
 #include "fbp_gpu.h"
 #include "fbp_impl.h"
+#include "flat_gpu.h"
 #include "tomo/err.h"
 #include "tomo/fbp.h"
+#include "tomo/flat.h"
 #include "tomo/io.h"
 #include "tomo/phantom.h"
 #include "tomo/phase.h"
@@ -31,6 +33,13 @@
 #define DISTANCE   0.1    /* m */
 #define PIXEL      1e-6   /* m */
 #define DELTA_BETA 100.0
+
+/* The simulated counts: photons per pixel at the beam's peak, dark level
+ * and frames, as tomo-phantom's scan defaults. */
+#define PHOTONS     10000.0
+#define DARK_LEVEL  100.0
+#define FLAT_FRAMES 10
+#define DARK_FRAMES 10
 
 static struct tomo_phase_opts
 phase_opts(int gpu)
@@ -147,13 +156,158 @@ cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batch)
 
 /* ---- flat-field */
 
+/* Counts as a detector gives them (uint16, no noise: it does not change
+ * the cost), with the averaged dark and F - D the correction divides by. */
+struct counts {
+	uint16_t *proj; /* [A][R][N] */
+	float *dark, *den; /* [R][N] */
+	int64_t npix, nz;
+};
+
+static void
+counts_free(struct counts *k)
+{
+	free(k->proj);
+	free(k->dark);
+	free(k->den);
+}
+
+static int
+make_counts(struct bench *b, struct counts *k)
+{
+	const struct tomo_bench_config *c = b->c;
+	const int64_t N = c->size, R = c->rows, A = c->angles;
+	const float mu = (float)tomo_phantom_default_mu(N);
+	int rc;
+
+	memset(k, 0, sizeof *k);
+	k->npix = N * R;
+	k->nz = A;
+	if ((rc = bench_line_integrals(b)))
+		return rc;
+	k->proj = malloc(sizeof *k->proj * (size_t)(A * k->npix));
+	k->dark = malloc(sizeof *k->dark * (size_t)k->npix);
+	k->den = malloc(sizeof *k->den * (size_t)k->npix);
+	if (!k->proj || !k->dark || !k->den)
+		return tomo_error(TOMO_ERR, "out of memory for %lld projections of %lld x %lld",
+		                  (long long)A, (long long)N, (long long)R);
+	for (int64_t p = 0; p < k->npix; p++) {
+		k->dark[p] = (float)DARK_LEVEL;
+		k->den[p] = (float)(PHOTONS * tomo_scan_beam(p % N, p / N, N, R));
+	}
+#pragma omp parallel for schedule(static)
+	for (int64_t i = 0; i < A * k->npix; i++) {
+		int64_t p = i % k->npix;
+		float v = k->dark[p] + k->den[p] * expf(-mu * b->lint[i]);
+		k->proj[i] = (uint16_t)(v < 65535.0f ? v + 0.5f : 65535.0f);
+	}
+	return TOMO_OK;
+}
+
+struct flat_job {
+	const struct counts *k;
+	float *out;
+	struct tomo_flat_gpu *gpu;
+	int *ga, *gb; /* zeros: one flat group */
+	float *w;
+};
+
+static int
+flat_run(void *ctx)
+{
+	struct flat_job *j = ctx;
+	int64_t counts[2] = {0, 0};
+
+	if (j->gpu)
+		return tomo_flat_gpu_correct(j->gpu, j->k->proj, 1, j->k->nz, j->ga, j->gb, j->w, 0,
+		                             j->out, counts);
+	tomo_flat_correct_planes(j->k->proj, 1, j->k->nz, j->k->npix, j->k->dark, j->k->den, 0,
+	                         j->out, counts);
+	return TOMO_OK;
+}
+
+/* The GPU's correction context (tables uploaded) and its plane tables. */
+static int
+flat_job_init(struct flat_job *j, const struct counts *k, int gpu, float *out)
+{
+	const float *den[1] = {k->den};
+
+	memset(j, 0, sizeof *j);
+	j->k = k;
+	j->out = out;
+	if (!gpu)
+		return TOMO_OK;
+	j->ga = calloc((size_t)k->nz, sizeof *j->ga);
+	j->gb = calloc((size_t)k->nz, sizeof *j->gb);
+	j->w = calloc((size_t)k->nz, sizeof *j->w);
+	if (!j->ga || !j->gb || !j->w)
+		return tomo_error(TOMO_ERR, "out of memory");
+	return tomo_flat_gpu_create(&j->gpu, k->npix, k->dark, den, 1);
+}
+
+static void
+flat_job_free(struct flat_job *j)
+{
+	tomo_flat_gpu_destroy(j->gpu);
+	free(j->ga);
+	free(j->gb);
+	free(j->w);
+}
+
 void
 bench_flat(struct bench *b, int gpu)
 {
+	const struct tomo_bench_config *c = b->c;
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_FLAT, "flat-field", gpu);
+	struct counts k;
+	struct flat_job j;
+	double t[TOMO_BENCH_MAX_REPEAT];
+	float *out = NULL;
+	int rc;
 
-	size_text(r, b->c->size, b->c->rows, b->c->angles);
-	bench_unavailable(r, "not built: this tree has no flat-field module (lib/flat.c)");
+	memset(&k, 0, sizeof k);
+	memset(&j, 0, sizeof j);
+	size_text(r, c->size, c->rows, c->angles);
+	if (gpu && !bench_gpu_ready(b, r))
+		return;
+	if ((rc = make_counts(b, &k)))
+		goto done;
+	/* Host memory as tomo-flat has it: malloc'd, pageable. */
+	if (!(out = malloc(sizeof *out * (size_t)(k.nz * k.npix)))) {
+		rc = tomo_error(TOMO_ERR, "out of memory");
+		goto done;
+	}
+	if ((rc = flat_job_init(&j, &k, gpu, out)))
+		goto done;
+	bench_say(b, "flat-field (%s)", r->device);
+	if ((rc = tomo_bench_time(flat_run, NULL, &j, c->warmup, c->repeat, t)))
+		goto done;
+	const double in = 2.0 * (double)(k.nz * k.npix), outb = 4.0 * (double)(k.nz * k.npix);
+	bench_param(r, "projections", (double)k.nz);
+	bench_param(r, "columns", (double)c->size);
+	bench_param(r, "rows", (double)c->rows);
+	bench_param(r, "bytes_in", in);
+	bench_param(r, "bytes_out", outb);
+	bench_done(r, t, c->repeat, bench_bytes_gb(in + outb), "GB/s");
+	if (!gpu) {
+		bench_memory(b);
+		bench_ceiling(r, "memory-copy", b->mem_copy);
+	} else {
+		/* Every byte crosses the bus once; copies in and out overlapped
+		 * at best. */
+		bench_pinned(b);
+		if (b->h2d_pinned > 0 && b->d2h_pinned > 0)
+			bench_ceiling(r, "pinned-copies",
+			              bench_bytes_gb(in + outb) /
+			                      fmax(bench_bytes_gb(in) / b->h2d_pinned,
+			                           bench_bytes_gb(outb) / b->d2h_pinned));
+	}
+done:
+	if (rc)
+		bench_fail(r, rc);
+	flat_job_free(&j);
+	counts_free(&k);
+	free(out);
 }
 
 /* ---- Paganin */
@@ -451,21 +605,12 @@ bench_backproject(struct bench *b, int gpu)
 /* ---- the pipeline in one process */
 
 struct pipeline_job {
+	struct flat_job flat; /* counts into work */
 	struct fbp_job fbp;
 	struct tomo_phase *phase;
-	float *work;      /* [A][R][N]: transmission, then line integrals */
-	const float *src; /* the transmission, restored before each run */
-	int64_t n;        /* samples */
+	float *work; /* [A][R][N]: transmission, then line integrals */
 	int gpu;
 };
-
-static int
-pipeline_prep(void *ctx)
-{
-	struct pipeline_job *j = ctx;
-	memcpy(j->work, j->src, sizeof(float) * (size_t)j->n);
-	return TOMO_OK;
-}
 
 static int
 pipeline_run(void *ctx)
@@ -473,7 +618,7 @@ pipeline_run(void *ctx)
 	struct pipeline_job *j = ctx;
 	int rc;
 
-	if ((rc = tomo_phase_apply(j->phase, j->work, j->fbp.g.A)))
+	if ((rc = flat_run(&j->flat)) || (rc = tomo_phase_apply(j->phase, j->work, j->fbp.g.A)))
 		return rc;
 	if (j->gpu) /* work is the GPU slot's pinned input buffer */
 		return fbp_gpu_run(&j->fbp);
@@ -490,41 +635,34 @@ bench_pipeline(struct bench *b, int gpu)
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_PIPELINE, "pipeline", gpu);
 	struct tomo_phase_opts o = phase_opts(gpu);
 	struct pipeline_job j;
+	struct counts k;
 	double t[TOMO_BENCH_MAX_REPEAT];
-	float *tr = NULL;
 	int rc;
 
 	memset(&j, 0, sizeof j);
+	memset(&k, 0, sizeof k);
 	j.gpu = gpu;
-	j.n = A * R * N;
 	snprintf(r->size, sizeof r->size, "%lld ang x %lld^2 x %lld", (long long)A, (long long)N,
 	         (long long)R);
 	if (gpu && !bench_gpu_ready(b, r))
 		return;
-	if ((rc = bench_line_integrals(b)))
-		goto done;
-	if (!(tr = malloc(sizeof(float) * (size_t)j.n))) {
-		rc = tomo_error(TOMO_ERR, "out of memory");
-		goto done;
-	}
-	to_transmission(b->lint, tr, j.n, N);
-	j.src = tr;
-	if ((rc = fbp_job_init(&j.fbp, c, NULL, gpu)) ||
+	if ((rc = make_counts(b, &k)) || (rc = fbp_job_init(&j.fbp, c, NULL, gpu)) ||
 	    (rc = tomo_phase_create(&o, N, R, A, &j.phase)))
 		goto done;
 	j.fbp.parts = TOMO_FBP_GPU_ALL;
-	j.work = gpu ? tomo_fbp_gpu_input(j.fbp.gpu, 0) : alloc_floats(j.n);
+	j.work = gpu ? tomo_fbp_gpu_input(j.fbp.gpu, 0) : alloc_floats(A * R * N);
 	if (!j.work) {
 		rc = tomo_error(TOMO_ERR, "out of memory");
 		goto done;
 	}
+	if ((rc = flat_job_init(&j.flat, &k, gpu, j.work)))
+		goto done;
 	bench_say(b, "pipeline (%s)", r->device);
-	if ((rc = tomo_bench_time(pipeline_run, pipeline_prep, &j, c->warmup, c->repeat, t)))
+	if ((rc = tomo_bench_time(pipeline_run, NULL, &j, c->warmup, c->repeat, t)))
 		goto done;
 	bench_param(r, "angles", (double)A);
 	bench_param(r, "columns", (double)N);
 	bench_param(r, "rows", (double)R);
-	bench_param(r, "flat_field", 0);
 	bench_done(r, t, c->repeat, (double)A * (double)(N * N) * (double)R * 1e-9, "GUPS");
 	bench_lerp(b, gpu);
 	bench_ceiling(r, "lerp-peak", gpu ? b->lerp_gpu : b->lerp_cpu);
@@ -533,9 +671,10 @@ done:
 		bench_fail(r, rc);
 	if (!gpu)
 		free(j.work);
+	flat_job_free(&j.flat);
 	tomo_phase_free(j.phase);
 	fbp_job_free(&j.fbp);
-	free(tr);
+	counts_free(&k);
 }
 
 /* ---- the tools joined by pipes */
@@ -583,34 +722,30 @@ procs_run(void *ctx)
 	                  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), line);
 }
 
-/* Projections of transmission with the stage's physics, as a NRRD file. */
+/* The scan as a detector would record it (tomo-phantom's simulation: a
+ * DXchange HDF5 file of uint16 projections, flats and darks). */
 static int
-write_projections(const char *path, const float *tr, int64_t N, int64_t R, int64_t A)
+write_scan(const char *path, int64_t N, int64_t R, int64_t A)
 {
-	struct tomo_header h;
-	struct tomo_output *out = NULL;
+	struct tomo_phantom *ph = NULL;
+	struct tomo_detector det = {N, R, 0.5 * (double)N};
+	struct tomo_scan sc = {
+		.flats = FLAT_FRAMES,
+		.darks = DARK_FRAMES,
+		.photons = PHOTONS,
+		.mu = tomo_phantom_default_mu(N),
+		.dark = DARK_LEVEL,
+		.seed = 1,
+		.phantom = "shepp-logan",
+	};
 	double *deg = even_angles(A);
 	int rc;
 
-	tomo_header_init(&h);
-	h.size[0] = N;
-	h.size[1] = R;
-	h.size[2] = A;
-	h.kind = TOMO_KIND_PROJECTIONS;
-	h.quantity = TOMO_QUANTITY_TRANSMISSION;
-	h.energy = ENERGY;
-	h.distance = DISTANCE;
-	h.pixel_size = PIXEL;
-	h.center = 0.5 * (double)N;
 	if (!deg)
-		rc = tomo_error(TOMO_ERR, "out of memory");
-	else if (!(rc = tomo_header_set_angles(&h, deg, A)) &&
-	         !(rc = tomo_output_open(path, &h, &out)) &&
-	         !(rc = tomo_output_write(out, 0, A, tr)))
-		rc = tomo_output_close(out), out = NULL;
-	if (out)
-		tomo_output_abort(out);
-	tomo_header_free(&h);
+		return tomo_error(TOMO_ERR, "out of memory");
+	if (!(rc = tomo_phantom_shepp_logan(N, R, &ph)))
+		rc = tomo_phantom_scan_write(ph, &det, deg, A, &sc, path, (int64_t)1 << 30, NULL);
+	tomo_phantom_free(ph);
 	free(deg);
 	return rc;
 }
@@ -621,24 +756,27 @@ bench_processes(struct bench *b, int gpu)
 	const struct tomo_bench_config *c = b->c;
 	const int64_t N = c->size, A = c->angles, R = c->rows;
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_PROCESSES, "processes", gpu);
-	char dir[4096], data[4200], err[4200], cmd[16384], tool[4200];
+	char dir[4096], data[4200], err[4200], cmd[20000], tool[4200];
 	const char *dev = gpu ? "gpu" : "cpu";
 	struct procs_job j = {cmd, err};
 	double t[TOMO_BENCH_MAX_REPEAT];
-	float *tr = NULL;
 	int rc = TOMO_OK;
 
 	snprintf(r->size, sizeof r->size, "%lld ang x %lld^2 x %lld", (long long)A, (long long)N,
 	         (long long)R);
 	if (gpu && !bench_gpu_ready(b, r))
 		return;
-	static const char *const tools[] = {"tomo-phase", "tomo-fbp"};
+	static const char *const tools[] = {"tomo-flat", "tomo-phase", "tomo-fbp"};
 	for (size_t k = 0; k < sizeof tools / sizeof *tools; k++) {
-		snprintf(tool, sizeof tool, "%s/%s", c->bindir ? c->bindir : ".", tools[k]);
+		snprintf(tool, sizeof tool, "%s/%s", c->bindir, tools[k]);
 		if (access(tool, X_OK)) {
 			bench_unavailable(r, "not built: no %s", tool);
 			return;
 		}
+	}
+	if (strchr(c->bindir, '\'') || strchr(c->tmpdir, '\'')) {
+		bench_unavailable(r, "a quote in %s or %s", c->bindir, c->tmpdir);
+		return;
 	}
 	snprintf(dir, sizeof dir, "%s/tomo-bench.XXXXXX", c->tmpdir);
 	if (!mkdtemp(dir)) {
@@ -646,33 +784,25 @@ bench_processes(struct bench *b, int gpu)
 		                             c->tmpdir));
 		return;
 	}
-	snprintf(data, sizeof data, "%s/projections.nrrd", dir);
+	snprintf(data, sizeof data, "%s/scan.h5", dir);
 	snprintf(err, sizeof err, "%s/stderr", dir);
-	if ((rc = bench_line_integrals(b)))
+	bench_say(b, "processes (%s): writing %s", dev, data);
+	if ((rc = write_scan(data, N, R, A)))
 		goto done;
-	if (!(tr = malloc(sizeof(float) * (size_t)(A * R * N)))) {
-		rc = tomo_error(TOMO_ERR, "out of memory");
-		goto done;
-	}
-	to_transmission(b->lint, tr, A * R * N, N);
-	if ((rc = write_projections(data, tr, N, R, A)))
-		goto done;
-	/* Quoted for sh: the directories come from $TMPDIR and the build. */
+	/* Quoted for sh (paths without quotes, checked above). */
 	snprintf(cmd, sizeof cmd,
-	         "'%s/tomo-phase' -q --no-progress --device %s --delta-beta %g '%s' | "
+	         "'%s/tomo-flat' -q --no-progress --device %s '%s' | "
+	         "'%s/tomo-phase' -q --no-progress --device %s --energy %g --distance %g "
+	         "--pixel-size %g --delta-beta %g | "
 	         "'%s/tomo-fbp' -q --no-progress --device %s > /dev/null",
-	         c->bindir, dev, DELTA_BETA, data, c->bindir, dev);
-	if (strchr(c->bindir, '\'') || strchr(dir, '\'')) {
-		rc = tomo_error(TOMO_ERR, "a quote in %s or %s", c->bindir, dir);
-		goto done;
-	}
+	         c->bindir, dev, data, c->bindir, dev, ENERGY, DISTANCE, PIXEL, DELTA_BETA,
+	         c->bindir, dev);
 	bench_say(b, "processes (%s): %s", dev, cmd);
 	if ((rc = tomo_bench_time(procs_run, NULL, &j, c->warmup, c->repeat, t)))
 		goto done;
 	bench_param(r, "angles", (double)A);
 	bench_param(r, "columns", (double)N);
 	bench_param(r, "rows", (double)R);
-	bench_param(r, "flat_field", 0);
 	bench_done(r, t, c->repeat, (double)A * (double)(N * N) * (double)R * 1e-9, "GUPS");
 	bench_lerp(b, gpu);
 	bench_ceiling(r, "lerp-peak", gpu ? b->lerp_gpu : b->lerp_cpu);
@@ -682,5 +812,4 @@ done:
 	unlink(data);
 	unlink(err);
 	rmdir(dir);
-	free(tr);
 }

@@ -460,14 +460,16 @@ correct_span(const void *raw, int u16, float *o, const float *dark, const float 
 }
 
 #define SPAN_CASE(U16, INTERP, LOG) \
-	correct_span(r, U16, o, c->dark, d0, d1, w[z], INTERP, LOG, j0, j1, &nden, &nt)
+	correct_span(r, U16, o, dark, d0, d1, wz, INTERP, LOG, j0, j1, &nden, &nt)
 
+/* nz planes of npix: plane z with den[ga[z]] and den[gb[z]] mixed by
+ * w[z], or den[0] alone when ga is NULL. counts as tomo_flat_correct_planes. */
 static void
-correct_cpu(struct ctx *c, const void *raw, int u16, float *out, int64_t nz, const int *ga,
-            const int *gb, const float *w)
+correct_planes(const void *raw, int u16, float *out, int64_t nz, int64_t npix, const float *dark,
+               float *const *den, const int *ga, const int *gb, const float *w, int take_log,
+               int64_t counts[2])
 {
-	const int64_t npix = c->onx * c->ony, nspan = (npix + SPAN - 1) / SPAN;
-	const int take_log = c->o->take_log;
+	const int64_t nspan = (npix + SPAN - 1) / SPAN;
 	int64_t nden = 0, nt = 0;
 
 	/* Span after span, every plane of the slab in turn: the span's dark
@@ -475,8 +477,9 @@ correct_cpu(struct ctx *c, const void *raw, int u16, float *out, int64_t nz, con
 #pragma omp parallel for reduction(+ : nden, nt) schedule(static)
 	for (int64_t i = 0; i < nz * nspan; i++) {
 		const int64_t z = i % nz, j0 = (i / nz) * SPAN, j1 = min64(j0 + SPAN, npix);
-		const float *d0 = c->den[ga[z]], *d1 = c->den[gb[z]];
-		const int interp = ga[z] != gb[z];
+		const float *d0 = den[ga ? ga[z] : 0], *d1 = den[ga ? gb[z] : 0];
+		const int interp = ga && ga[z] != gb[z];
+		const float wz = ga ? w[z] : 0.0f;
 		float *o = out + z * npix;
 		const void *r = u16 ? (const void *)((const uint16_t *)raw + z * npix)
 		                    : (const void *)((const float *)raw + z * npix);
@@ -492,8 +495,30 @@ correct_cpu(struct ctx *c, const void *raw, int u16, float *out, int64_t nz, con
 				take_log ? SPAN_CASE(0, 0, 1) : SPAN_CASE(0, 0, 0);
 		}
 	}
-	c->c->den_clamped += nden;
-	c->c->t_low += nt;
+	counts[0] += nden;
+	counts[1] += nt;
+}
+
+static void
+correct_cpu(struct ctx *c, const void *raw, int u16, float *out, int64_t nz, const int *ga,
+            const int *gb, const float *w)
+{
+	int64_t n[2] = {0, 0};
+
+	correct_planes(raw, u16, out, nz, c->onx * c->ony, c->dark, c->den, ga, gb, w,
+	               c->o->take_log, n);
+	c->c->den_clamped += n[0];
+	c->c->t_low += n[1];
+}
+
+void
+tomo_flat_correct_planes(const void *raw, int raw_u16, int64_t nz, int64_t npix,
+                         const float *dark, const float *den, int take_log, float *out,
+                         int64_t counts[2])
+{
+	float *const dens[1] = {(float *)den};
+
+	correct_planes(raw, raw_u16, out, nz, npix, dark, dens, NULL, NULL, NULL, take_log, counts);
 }
 
 /* ---- the run */

@@ -72,7 +72,18 @@ int tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *
                   struct tomo_output *out, struct tomo_flat_counts *counts,
                   struct tomo_progress *progress);
 
-/* Pieces, exposed for the tests. */
+/* Pieces, exposed for the tests and tomo-bench. */
+
+/* The correction tomo_flat_run applies to each slab, on frames already in
+ * memory (tomo-bench times the stage with it): nz planes of npix samples,
+ * uint16 counts (raw_u16) or floats, into out (floats; may be raw when raw
+ * is float), with the averaged dark and one flat group's den = F - D
+ * (planes of npix floats): tomo_flat_correct per pixel, -ln with take_log.
+ * OpenMP threads. counts[0] and counts[1] grow by the pixels whose den and
+ * transmission were clamped. The GPU's is tomo_flat_gpu_correct. */
+void tomo_flat_correct_planes(const void *raw, int raw_u16, int64_t nz, int64_t npix,
+                              const float *dark, const float *den, int take_log, float *out,
+                              int64_t counts[2]);
 
 /* Outlier removal on nz planes of nx x ny: out = in, except where a pixel
  * differs from the median m of its 3x3 neighbourhood (edges replicated)

@@ -528,7 +528,62 @@ test_gpu_matches_cpu(void)
 	tomo_flat_gpu_destroy(g);
 }
 
+/* tomo_flat_correct_planes (tomo-bench's entry point) against the
+ * correction written out here: uint16 and float input, with and without
+ * the log, clamped pixels counted, several threads' spans. */
+static void
+test_correct_planes(void)
+{
+	enum { NPIX = 20011, NZ = 3 };
+	uint16_t *u = malloc(sizeof *u * NPIX * NZ);
+	float *fr = malloc(sizeof *fr * NPIX * NZ), *out = malloc(sizeof *out * NPIX * NZ);
+	float *dark = malloc(sizeof *dark * NPIX), *den = malloc(sizeof *den * NPIX);
+	int64_t want_den = 0, want_t[2] = {0, 0};
+
+	for (int j = 0; j < NPIX; j++) {
+		dark[j] = (float)(90 + j % 20);
+		/* Every 97th pixel dead (F == D), a few below it. */
+		den[j] = j % 97 == 0 ? 0.0f : j % 101 == 0 ? -3.0f : (float)(500 + j % 700);
+	}
+	for (int i = 0; i < NPIX * NZ; i++) {
+		u[i] = (uint16_t)(rnd() * 1400.0);
+		fr[i] = (float)u[i];
+	}
+	for (int i = 0; i < NPIX * NZ; i++) {
+		int j = i % NPIX;
+		double d = den[j] >= 1e-6f ? den[j] : 1e-6;
+		double t = ((double)u[i] - dark[j]) / d;
+		want_den += !(den[j] >= 1e-6f);
+		want_t[0] += t < 1e-6;
+	}
+	want_t[1] = want_t[0];
+	for (int lg = 0; lg < 2; lg++)
+		for (int f = 0; f < 2; f++) {
+			int64_t counts[2] = {0, 0}, bad = 0;
+			tomo_flat_correct_planes(f ? (const void *)fr : (const void *)u, !f, NZ, NPIX,
+			                         dark, den, lg, out, counts);
+			for (int i = 0; i < NPIX * NZ; i++) {
+				int j = i % NPIX;
+				double d = den[j] >= 1e-6f ? den[j] : 1e-6;
+				double t = ((double)u[i] - dark[j]) / d;
+				double e = lg ? -log(t < 1e-6 ? 1e-6 : t) : t;
+				bad += fabs(out[i] - e) > 1e-5 * fmax(1.0, fabs(e));
+			}
+			CHECK(bad == 0, "log %d float %d: %lld pixels differ", lg, f, (long long)bad);
+			CHECK(counts[0] == want_den, "%lld dens clamped, want %lld",
+			      (long long)counts[0], (long long)want_den);
+			CHECK(counts[1] == want_t[lg], "%lld low, want %lld", (long long)counts[1],
+			      (long long)want_t[lg]);
+		}
+	CHECK(want_den > 0 && want_t[0] > 0, "the case clamps nothing");
+	free(u);
+	free(fr);
+	free(out);
+	free(dark);
+	free(den);
+}
+
 UNIT_MAIN(T(test_median9_network), T(test_median_numpy_convention), T(test_correct_clamps),
           T(test_lerp_ends), T(test_outliers_vs_brute_force), T(test_bin),
           T(test_run_plain_interpolated), T(test_run_dxchange_u16), T(test_errors),
-          T(test_gpu_matches_cpu))
+          T(test_gpu_matches_cpu), T(test_correct_planes))
