@@ -17,24 +17,22 @@
 #include "tomo/fbp.h"
 
 /* Record the first failure and leave through the function's cleanup. */
-#define CK(call)                                                                        \
-	do {                                                                            \
-		cudaError_t e_ = (call);                                                \
-		if (e_ != cudaSuccess) {                                                \
-			cudaGetLastError();                                             \
-			rc = tomo_error(TOMO_ERR, "CUDA: %s: %s", #call,                \
-			                cudaGetErrorString(e_));                        \
-			goto done;                                                      \
-		}                                                                       \
+#define CK(call)                                                                                  \
+	do {                                                                                      \
+		cudaError_t e_ = (call);                                                          \
+		if (e_ != cudaSuccess) {                                                          \
+			cudaGetLastError();                                                       \
+			rc = tomo_error(TOMO_ERR, "CUDA: %s: %s", #call, cudaGetErrorString(e_)); \
+			goto done;                                                                \
+		}                                                                                 \
 	} while (0)
-#define CKFFT(call)                                                                     \
-	do {                                                                            \
-		cufftResult r_ = (call);                                                \
-		if (r_ != CUFFT_SUCCESS) {                                              \
-			rc = tomo_error(TOMO_ERR, "cuFFT: %s failed (error %d)", #call, \
-			                (int)r_);                                       \
-			goto done;                                                      \
-		}                                                                       \
+#define CKFFT(call)                                                                               \
+	do {                                                                                      \
+		cufftResult r_ = (call);                                                          \
+		if (r_ != CUFFT_SUCCESS) {                                                        \
+			rc = tomo_error(TOMO_ERR, "cuFFT: %s failed (error %d)", #call, (int)r_); \
+			goto done;                                                                \
+		}                                                                                 \
 	} while (0)
 
 /* Events around one run on the legacy default stream, which waits for
@@ -116,7 +114,8 @@ tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat
 		memset(h, 1, nbytes); /* touch every page before timing */
 	} else {
 		CK(cudaHostAlloc(&h, nbytes,
-		                 mem == TOMO_BENCH_MAPPED ? cudaHostAllocMapped : cudaHostAllocDefault));
+		                 mem == TOMO_BENCH_MAPPED ? cudaHostAllocMapped
+		                                          : cudaHostAllocDefault));
 		memset(h, 1, nbytes);
 		if (mem == TOMO_BENCH_MAPPED)
 			CK(cudaHostGetDevicePointer(&hdev, h, 0));
@@ -200,8 +199,8 @@ work_kernel(float *__restrict__ v, int64_t n, int flops)
 #define CHUNKS 16
 
 extern "C" int
-tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_float,
-                       int warmup, int repeat, double *t)
+tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_float, int warmup,
+                       int repeat, double *t)
 {
 	const int64_t chunk = (int64_t)(bytes / sizeof(float) / CHUNKS);
 	const size_t cbytes = (size_t)chunk * sizeof(float);
@@ -229,7 +228,8 @@ tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_
 			if (what & TOMO_BENCH_GPU_IN)
 				CK(cudaMemcpyAsync(dc, hc, cbytes, cudaMemcpyHostToDevice, s));
 			if (what & TOMO_BENCH_GPU_KERNEL) {
-				work_kernel<<<grid_for(chunk), 256, 0, s>>>(dc, chunk, flops_per_float);
+				work_kernel<<<grid_for(chunk), 256, 0, s>>>(dc, chunk,
+				                                            flops_per_float);
 				CK(cudaGetLastError());
 			}
 			if (what & TOMO_BENCH_GPU_OUT)

@@ -25,8 +25,7 @@ enum tomo_bench_host_mem {
 };
 
 /* bytes from host memory of kind mem to the device (to_device) or back. */
-int tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat,
-                        double *t);
+int tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat, double *t);
 
 /* cudaMemcpy of bytes from one device buffer to another. */
 int tomo_bench_gpu_d2d(size_t bytes, int warmup, int repeat, double *t);

@@ -25,8 +25,8 @@ tomo_bench_gpu_d2d(size_t bytes, int warmup, int repeat, double *t)
 }
 
 int
-tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_float,
-                       int warmup, int repeat, double *t)
+tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_float, int warmup,
+                       int repeat, double *t)
 {
 	return nodev();
 }

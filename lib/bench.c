@@ -20,8 +20,8 @@
 #include "tomo/tool.h"
 
 const char *const tomo_bench_stage_names[TOMO_BENCH_NSTAGES + 1] = {
-	"memory", "lerp", "flat", "paganin", "filter", "backproject", "pipeline",
-	"processes", "pipe", "mmap", "copy", "overlap", NULL,
+	"memory",    "lerp", "flat", "paganin", "filter",  "backproject", "pipeline",
+	"processes", "pipe", "mmap", "copy",    "overlap", NULL,
 };
 
 int
@@ -42,8 +42,9 @@ tomo_bench_parse_stages(const char *list, unsigned *mask)
 			    !strncmp(p, tomo_bench_stage_names[k], n))
 				break;
 		if (k == TOMO_BENCH_NSTAGES)
-			return tomo_error(TOMO_EUSAGE, "unknown stage '%.*s' (one of: all, %s, ...)",
-			                  (int)n, p, tomo_bench_stage_names[0]);
+			return tomo_error(TOMO_EUSAGE,
+			                  "unknown stage '%.*s' (one of: all, %s, ...)", (int)n, p,
+			                  tomo_bench_stage_names[0]);
 		*mask |= 1u << k;
 		p += n;
 		if (*p == ',' && *++p == '\0')
@@ -76,8 +77,8 @@ tomo_bench_median(const double *t, int n)
 }
 
 int
-tomo_bench_time(int (*fn)(void *ctx), int (*prep)(void *ctx), void *ctx, int warmup,
-                int repeat, double *t)
+tomo_bench_time(int (*fn)(void *ctx), int (*prep)(void *ctx), void *ctx, int warmup, int repeat,
+                double *t)
 {
 	int rc;
 

@@ -71,8 +71,7 @@ stream_run(void *ctx)
 }
 
 int
-tomo_bench_stream(int64_t bytes, int warmup, int repeat, double *copy, double *triad,
-                  double *read)
+tomo_bench_stream(int64_t bytes, int warmup, int repeat, double *copy, double *triad, double *read)
 {
 	struct stream s = {.n = bytes / (int64_t)sizeof(v16f) / 4 * 4};
 	size_t size = (size_t)s.n * sizeof(v16f);
@@ -225,8 +224,10 @@ fft_run(void *ctx)
 		int id = omp_get_thread_num();
 		for (int64_t r = 0; r < s->reps; r++) {
 			if (s->kind == 0) {
-				fftwf_execute_dft_r2c(s->fwd[id], s->in[id], (fftwf_complex *)s->mid[id]);
-				fftwf_execute_dft_c2r(s->bwd[id], (fftwf_complex *)s->mid[id], s->out[id]);
+				fftwf_execute_dft_r2c(s->fwd[id], s->in[id],
+				                      (fftwf_complex *)s->mid[id]);
+				fftwf_execute_dft_c2r(s->bwd[id], (fftwf_complex *)s->mid[id],
+				                      s->out[id]);
 			} else {
 				fftwf_execute_dft(s->fwd[id], (fftwf_complex *)s->in[id],
 				                  (fftwf_complex *)s->mid[id]);
@@ -279,15 +280,16 @@ tomo_bench_fft(int kind, int64_t n, int warmup, int repeat, double *t, double *c
 			                                    (fftwf_complex *)s->mid[k], NULL, 1,
 			                                    (int)nb, tomo_fft_flags());
 			s->bwd[k] = fftwf_plan_many_dft_c2r(1, &len, b, (fftwf_complex *)s->mid[k],
-			                                    NULL, 1, (int)nb, s->out[k], NULL, 1, len,
-			                                    tomo_fft_flags());
+			                                    NULL, 1, (int)nb, s->out[k], NULL, 1,
+			                                    len, tomo_fft_flags());
 		} else {
-			s->fwd[k] = fftwf_plan_many_dft(1, &len, b, (fftwf_complex *)s->in[k], NULL, 1,
-			                                len, (fftwf_complex *)s->mid[k], NULL, 1, len,
-			                                FFTW_FORWARD, tomo_fft_flags());
-			s->bwd[k] = fftwf_plan_many_dft(1, &len, b, (fftwf_complex *)s->mid[k], NULL,
-			                                1, len, (fftwf_complex *)s->out[k], NULL, 1,
-			                                len, FFTW_BACKWARD, tomo_fft_flags());
+			s->fwd[k] = fftwf_plan_many_dft(1, &len, b, (fftwf_complex *)s->in[k], NULL,
+			                                1, len, (fftwf_complex *)s->mid[k], NULL, 1,
+			                                len, FFTW_FORWARD, tomo_fft_flags());
+			s->bwd[k] =
+				fftwf_plan_many_dft(1, &len, b, (fftwf_complex *)s->mid[k], NULL, 1,
+			                            len, (fftwf_complex *)s->out[k], NULL, 1, len,
+			                            FFTW_BACKWARD, tomo_fft_flags());
 		}
 		if (!s->fwd[k] || !s->bwd[k])
 			rc = tomo_error(TOMO_ERR, "FFTW could not plan transforms of %lld",

@@ -265,15 +265,16 @@ bench_copy(struct bench *b)
 
 	for (int dir = 0; dir < 2; dir++) {
 		for (int m = 0; m < 3; m++) {
-			snprintf(name, sizeof name, "copy-%s-%s", dir ? "d2h" : "h2d", mem_names[m]);
+			snprintf(name, sizeof name, "copy-%s-%s", dir ? "d2h" : "h2d",
+			         mem_names[m]);
 			struct tomo_bench_row *r = rows[dir * 3 + m] =
 				bench_row(b, TOMO_BENCH_COPY, name, 1);
 			snprintf(r->size, sizeof r->size, "%.0f MiB", (double)c->move_bytes / MIB);
 			if (!bench_gpu_ready(b, r))
 				continue;
 			bench_say(b, "%s", name);
-			rc = tomo_bench_gpu_copy(m, !dir, (size_t)c->move_bytes, c->warmup, c->repeat,
-			                         t);
+			rc = tomo_bench_gpu_copy(m, !dir, (size_t)c->move_bytes, c->warmup,
+			                         c->repeat, t);
 			if (rc) {
 				bench_fail(r, rc);
 				continue;
@@ -326,8 +327,7 @@ bench_overlap(struct bench *b)
 	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_IN, 0, c->warmup, c->repeat, t)))
 		goto fail;
 	tin = tomo_bench_median(t, c->repeat);
-	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_OUT, 0, c->warmup, c->repeat,
-	                                 t)))
+	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_OUT, 0, c->warmup, c->repeat, t)))
 		goto fail;
 	tout = tomo_bench_median(t, c->repeat);
 	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_KERNEL, flops, c->warmup,
@@ -347,9 +347,9 @@ bench_overlap(struct bench *b)
 	for (int s = 1; s <= 2; s++) {
 		struct tomo_bench_row *r = rows[s - 1];
 		bench_say(b, "%s", r->stage);
-		rc = tomo_bench_gpu_streams(bytes, s, TOMO_BENCH_GPU_IN | TOMO_BENCH_GPU_KERNEL |
-		                                              TOMO_BENCH_GPU_OUT,
-		                            flops, c->warmup, c->repeat, t);
+		rc = tomo_bench_gpu_streams(
+			bytes, s, TOMO_BENCH_GPU_IN | TOMO_BENCH_GPU_KERNEL | TOMO_BENCH_GPU_OUT,
+			flops, c->warmup, c->repeat, t);
 		if (rc) {
 			bench_fail(r, rc);
 			continue;

@@ -38,15 +38,16 @@ cell_time(char *out, size_t n, double s)
 void
 tomo_bench_print_table(FILE *f, const struct tomo_bench_report *r)
 {
-	fprintf(f, "%-18s %-6s %-22s %-9s %-24s %-28s %s\n", "stage", "device", "size",
-	        "median", "throughput", "ceiling", "fraction");
+	fprintf(f, "%-18s %-6s %-22s %-9s %-24s %-28s %s\n", "stage", "device", "size", "median",
+	        "throughput", "ceiling", "fraction");
 	for (int i = 0; i < r->nrows; i++) {
 		const struct tomo_bench_row *w = &r->rows[i];
 		char med[32], thr[48], ceil[96], frac[32];
 		fprintf(f, "%-18s %-6s %-22s ", w->stage, w->device, w->size);
 		if (w->status != TOMO_BENCH_OK) {
 			fprintf(f, "%-9s %s: %s\n", "-",
-			        w->status == TOMO_BENCH_FAILED ? "FAILED" : "unavailable", w->reason);
+			        w->status == TOMO_BENCH_FAILED ? "FAILED" : "unavailable",
+			        w->reason);
 			continue;
 		}
 		cell_time(med, sizeof med, w->median);
@@ -187,8 +188,7 @@ print_row(FILE *f, const struct tomo_bench_row *w)
 }
 
 void
-tomo_bench_print_json(FILE *f, const struct tomo_bench_config *c,
-                      const struct tomo_bench_report *r)
+tomo_bench_print_json(FILE *f, const struct tomo_bench_config *c, const struct tomo_bench_report *r)
 {
 	fputs("{\n  \"tool\": \"tomo-bench\",\n  \"version\": ", f);
 	json_string(f, TOMO_VERSION);

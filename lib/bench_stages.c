@@ -29,9 +29,9 @@
 
 /* The physics of the Paganin stage: a soft-tissue-like delta/beta at a
  * short distance, as a user would set them (they do not change the cost). */
-#define ENERGY     20.0   /* keV */
-#define DISTANCE   0.1    /* m */
-#define PIXEL      1e-6   /* m */
+#define ENERGY     20.0 /* keV */
+#define DISTANCE   0.1  /* m */
+#define PIXEL      1e-6 /* m */
 #define DELTA_BETA 100.0
 
 /* The simulated counts: photons per pixel at the beam's peak, dark level
@@ -159,7 +159,7 @@ cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batch)
 /* Counts as a detector gives them (uint16, no noise: it does not change
  * the cost), with the averaged dark and F - D the correction divides by. */
 struct counts {
-	uint16_t *proj; /* [A][R][N] */
+	uint16_t *proj;    /* [A][R][N] */
 	float *dark, *den; /* [R][N] */
 	int64_t npix, nz;
 };
@@ -378,15 +378,17 @@ bench_paganin(struct bench *b, int gpu)
 	if (!gpu) {
 		/* lib/phase_cpu.c: N rows of px forward and back, px/2+1 columns
 		 * of px forward and back, per projection. */
-		double s = (double)N * fft_pair(b, 0, px) + (double)(px / 2 + 1) * fft_pair(b, 1, px);
+		double s =
+			(double)N * fft_pair(b, 0, px) + (double)(px / 2 + 1) * fft_pair(b, 1, px);
 		bench_ceiling(r, "fftw-only", s > 0 ? 1.0 / s : NAN);
 	} else {
 		double fft = cufft_pair(b, 2, px, px, K < 8 ? K : 8);
 		double bytes = 4.0 * (double)(N * N);
 		bench_pinned(b);
-		double copy = b->h2d_pinned > 0 && b->d2h_pinned > 0
-		                      ? fmax(bytes / (b->h2d_pinned * 1e9), bytes / (b->d2h_pinned * 1e9))
-		                      : 0;
+		double copy =
+			b->h2d_pinned > 0 && b->d2h_pinned > 0
+				? fmax(bytes / (b->h2d_pinned * 1e9), bytes / (b->d2h_pinned * 1e9))
+				: 0;
 		if (fft > 0 && copy > 0)
 			bench_ceiling(r, fft >= copy ? "cufft-only" : "pinned-copies",
 			              1.0 / fmax(fft, copy));
@@ -496,7 +498,8 @@ fbp_job_init(struct fbp_job *j, const struct tomo_bench_config *c, const float *
 	if ((rc = tomo_fbp_gpu_create(&d, &j->gpu)))
 		return rc;
 	if (tomo_fbp_gpu_slab_rows(j->gpu) < R)
-		return tomo_error(TOMO_ERR, "the GPU takes %lld rows at a time, fewer than --rows %lld",
+		return tomo_error(TOMO_ERR,
+		                  "the GPU takes %lld rows at a time, fewer than --rows %lld",
 		                  (long long)tomo_fbp_gpu_slab_rows(j->gpu), (long long)R);
 	if (raw)
 		memcpy(tomo_fbp_gpu_input(j->gpu, 0), raw, sizeof(float) * (size_t)(A * R * N));

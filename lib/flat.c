@@ -512,9 +512,8 @@ correct_cpu(struct ctx *c, const void *raw, int u16, float *out, int64_t nz, con
 }
 
 void
-tomo_flat_correct_planes(const void *raw, int raw_u16, int64_t nz, int64_t npix,
-                         const float *dark, const float *den, int take_log, float *out,
-                         int64_t counts[2])
+tomo_flat_correct_planes(const void *raw, int raw_u16, int64_t nz, int64_t npix, const float *dark,
+                         const float *den, int take_log, float *out, int64_t counts[2])
 {
 	float *const dens[1] = {(float *)den};
 

@@ -30,19 +30,22 @@ static const struct tomo_opt opts[] = {
 	{"rows", 0, "R", "detector rows, reconstructed slices (default 16)", OPT_ROWS},
 	{"projections", 0, "K", "Paganin: N x N projections per run (default 8)", OPT_PROJECTIONS},
 	{"bytes", 0, "SIZE", "pipe, mmap and GPU copies: bytes per run (default 512M)", OPT_BYTES},
-	{"repeat", 0, "K", "timed runs per stage after one warm-up; the median is shown (default 5)",
-	 OPT_REPEAT},
+	{"repeat", 0, "K",
+         "timed runs per stage after one warm-up; the median is shown (default 5)", OPT_REPEAT},
 	{"quick", 0, NULL, "small sizes, 3 runs: the whole run in seconds", OPT_QUICK},
 	{"json", 0, NULL, "print one JSON document instead of the table", OPT_JSON},
 	{"stages", 0, "LIST", "comma-separated stages to run (default all; see tomo-bench(1))",
-	 OPT_STAGES},
+         OPT_STAGES},
 	{NULL, 0, NULL, NULL, 0},
 };
 
 static const struct tomo_tool tool = {
-	"tomo-bench", "[options]",
+	"tomo-bench",
+	"[options]",
 	"Time each stage on generated data, on every device, against measured ceilings.",
-	TOMO_COMMON_DEVICE | TOMO_COMMON_THREADS, opts, 0,
+	TOMO_COMMON_DEVICE | TOMO_COMMON_THREADS,
+	opts,
+	0,
 };
 
 /* Values given on the command line; 0 (or NULL) where not given. */
@@ -58,15 +61,9 @@ handle(void *ctx, int key, const char *arg)
 	struct args *a = ctx;
 
 	switch (key) {
-	case OPT_SIZE:
-		a->size = tomo_arg_int("--size", arg, 8, 1 << 16);
-		break;
-	case OPT_ANGLES:
-		a->angles = tomo_arg_int("--angles", arg, 1, 1 << 20);
-		break;
-	case OPT_ROWS:
-		a->rows = tomo_arg_int("--rows", arg, 1, 1 << 16);
-		break;
+	case OPT_SIZE: a->size = tomo_arg_int("--size", arg, 8, 1 << 16); break;
+	case OPT_ANGLES: a->angles = tomo_arg_int("--angles", arg, 1, 1 << 20); break;
+	case OPT_ROWS: a->rows = tomo_arg_int("--rows", arg, 1, 1 << 16); break;
 	case OPT_PROJECTIONS:
 		a->projections = tomo_arg_int("--projections", arg, 1, 1 << 16);
 		break;
@@ -78,15 +75,9 @@ handle(void *ctx, int key, const char *arg)
 	case OPT_REPEAT:
 		a->repeat = (int)tomo_arg_int("--repeat", arg, 1, TOMO_BENCH_MAX_REPEAT);
 		break;
-	case OPT_QUICK:
-		a->quick = 1;
-		break;
-	case OPT_JSON:
-		a->json = 1;
-		break;
-	case OPT_STAGES:
-		a->stages = arg;
-		break;
+	case OPT_QUICK: a->quick = 1; break;
+	case OPT_JSON: a->json = 1; break;
+	case OPT_STAGES: a->stages = arg; break;
 	}
 }
 
@@ -158,6 +149,7 @@ main(int argc, char **argv)
 	int failed = rep.failed;
 	tomo_bench_report_free(&rep);
 	if (failed)
-		tomo_die(TOMO_ERR, "%d stage%s failed (see the table)", failed, failed > 1 ? "s" : "");
+		tomo_die(TOMO_ERR, "%d stage%s failed (see the table)", failed,
+		         failed > 1 ? "s" : "");
 	return 0;
 }

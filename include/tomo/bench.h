@@ -21,18 +21,18 @@ extern "C" {
 
 /* The stages, as --stages names them (tomo_bench_stage_names, same order). */
 enum tomo_bench_stage {
-	TOMO_BENCH_MEMORY = 0, /* ceiling: STREAM copy, triad, read (CPU) */
-	TOMO_BENCH_LERP,       /* ceiling: back-projection arithmetic peak */
-	TOMO_BENCH_FLAT,       /* flat-field correction */
-	TOMO_BENCH_PAGANIN,    /* phase retrieval */
-	TOMO_BENCH_FILTER,     /* FBP's ramp filtering alone */
+	TOMO_BENCH_MEMORY = 0,  /* ceiling: STREAM copy, triad, read (CPU) */
+	TOMO_BENCH_LERP,        /* ceiling: back-projection arithmetic peak */
+	TOMO_BENCH_FLAT,        /* flat-field correction */
+	TOMO_BENCH_PAGANIN,     /* phase retrieval */
+	TOMO_BENCH_FILTER,      /* FBP's ramp filtering alone */
 	TOMO_BENCH_BACKPROJECT, /* FBP's back-projection alone */
-	TOMO_BENCH_PIPELINE,   /* flat, phase, fbp in one process */
-	TOMO_BENCH_PROCESSES,  /* the same as tools joined by pipes */
-	TOMO_BENCH_PIPE,       /* a pipe between two processes */
-	TOMO_BENCH_MMAP,       /* reading a memory-mapped file */
-	TOMO_BENCH_COPY,       /* GPU: host<->device, device<->device copies */
-	TOMO_BENCH_OVERLAP,    /* GPU: copies and a kernel on streams */
+	TOMO_BENCH_PIPELINE,    /* flat, phase, fbp in one process */
+	TOMO_BENCH_PROCESSES,   /* the same as tools joined by pipes */
+	TOMO_BENCH_PIPE,        /* a pipe between two processes */
+	TOMO_BENCH_MMAP,        /* reading a memory-mapped file */
+	TOMO_BENCH_COPY,        /* GPU: host<->device, device<->device copies */
+	TOMO_BENCH_OVERLAP,     /* GPU: copies and a kernel on streams */
 	TOMO_BENCH_NSTAGES,
 };
 extern const char *const tomo_bench_stage_names[TOMO_BENCH_NSTAGES + 1];
@@ -42,18 +42,18 @@ extern const char *const tomo_bench_stage_names[TOMO_BENCH_NSTAGES + 1];
 int tomo_bench_parse_stages(const char *list, unsigned *mask);
 
 struct tomo_bench_config {
-	int64_t size;        /* N: detector columns, slice width */
-	int64_t angles;      /* A: projections */
-	int64_t rows;        /* R: detector rows, slices */
-	int64_t projections; /* Paganin: projections of N x N per run */
-	int64_t move_bytes;  /* bytes per run of pipe, mmap and GPU copies */
+	int64_t size;         /* N: detector columns, slice width */
+	int64_t angles;       /* A: projections */
+	int64_t rows;         /* R: detector rows, slices */
+	int64_t projections;  /* Paganin: projections of N x N per run */
+	int64_t move_bytes;   /* bytes per run of pipe, mmap and GPU copies */
 	int64_t stream_bytes; /* bytes of each STREAM array */
-	int warmup, repeat;  /* untimed runs, then timed runs (<= MAX_REPEAT) */
-	int cpu, gpu;        /* devices asked for (GPU rows say why not) */
-	unsigned stages;     /* mask of 1 << enum tomo_bench_stage */
-	const char *tmpdir;  /* scratch files (mmap, processes) */
-	const char *bindir;  /* the tools for TOMO_BENCH_PROCESSES */
-	int verbose;         /* say each stage on stderr as it starts */
+	int warmup, repeat;   /* untimed runs, then timed runs (<= MAX_REPEAT) */
+	int cpu, gpu;         /* devices asked for (GPU rows say why not) */
+	unsigned stages;      /* mask of 1 << enum tomo_bench_stage */
+	const char *tmpdir;   /* scratch files (mmap, processes) */
+	const char *bindir;   /* the tools for TOMO_BENCH_PROCESSES */
+	int verbose;          /* say each stage on stderr as it starts */
 };
 
 enum tomo_bench_status {
@@ -71,21 +71,21 @@ struct tomo_bench_param {
  * NAN when there is none; fraction = throughput / ceiling. */
 struct tomo_bench_row {
 	enum tomo_bench_stage group;
-	char stage[40];   /* "flat-field", "copy-h2d-pinned", ... */
-	char device[4];   /* "cpu" or "gpu" */
-	char size[64];    /* what was processed, e.g. "1024x16x1024" */
+	char stage[40]; /* "flat-field", "copy-h2d-pinned", ... */
+	char device[4]; /* "cpu" or "gpu" */
+	char size[64];  /* what was processed, e.g. "1024x16x1024" */
 	struct tomo_bench_param param[TOMO_BENCH_MAX_PARAMS];
 	int nparam;
 	enum tomo_bench_status status;
 	char reason[256];
 	double t[TOMO_BENCH_MAX_REPEAT]; /* seconds of each timed run */
 	int nt;
-	double median;     /* seconds */
-	double value;      /* throughput */
-	const char *unit;  /* "GB/s", "projections/s", "GUPS", "Mlines/s" */
-	double ceiling;    /* in unit, or NAN */
+	double median;            /* seconds */
+	double value;             /* throughput */
+	const char *unit;         /* "GB/s", "projections/s", "GUPS", "Mlines/s" */
+	double ceiling;           /* in unit, or NAN */
 	const char *ceiling_name; /* what the ceiling is ("memory-copy", ...) */
-	double fraction;   /* value / ceiling, or NAN */
+	double fraction;          /* value / ceiling, or NAN */
 };
 
 struct tomo_bench_machine {
@@ -116,8 +116,8 @@ double tomo_bench_median(const double *t, int n);
  * into t[0..repeat). prep(ctx), when not NULL, runs before each call and
  * is not timed (to restore data that fn changes in place). Stops at the
  * first failure and returns its code (the message set by fn or prep). */
-int tomo_bench_time(int (*fn)(void *ctx), int (*prep)(void *ctx), void *ctx, int warmup,
-                    int repeat, double *t);
+int tomo_bench_time(int (*fn)(void *ctx), int (*prep)(void *ctx), void *ctx, int warmup, int repeat,
+                    double *t);
 
 /* STREAM-like kernels on three arrays of bytes each, OpenMP over all
  * threads: copy c = a (2 x bytes moved), triad a = b + s c (3 x bytes),

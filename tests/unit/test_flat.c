@@ -560,8 +560,8 @@ test_correct_planes(void)
 	for (int lg = 0; lg < 2; lg++)
 		for (int f = 0; f < 2; f++) {
 			int64_t counts[2] = {0, 0}, bad = 0;
-			tomo_flat_correct_planes(f ? (const void *)fr : (const void *)u, !f, NZ, NPIX,
-			                         dark, den, lg, out, counts);
+			tomo_flat_correct_planes(f ? (const void *)fr : (const void *)u, !f, NZ,
+			                         NPIX, dark, den, lg, out, counts);
 			for (int i = 0; i < NPIX * NZ; i++) {
 				int j = i % NPIX;
 				double d = den[j] >= 1e-6f ? den[j] : 1e-6;
@@ -569,7 +569,8 @@ test_correct_planes(void)
 				double e = lg ? -log(t < 1e-6 ? 1e-6 : t) : t;
 				bad += fabs(out[i] - e) > 1e-5 * fmax(1.0, fabs(e));
 			}
-			CHECK(bad == 0, "log %d float %d: %lld pixels differ", lg, f, (long long)bad);
+			CHECK(bad == 0, "log %d float %d: %lld pixels differ", lg, f,
+			      (long long)bad);
 			CHECK(counts[0] == want_den, "%lld dens clamped, want %lld",
 			      (long long)counts[0], (long long)want_den);
 			CHECK(counts[1] == want_t[lg], "%lld low, want %lld", (long long)counts[1],
