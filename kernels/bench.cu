@@ -77,6 +77,50 @@ done:
 	return rc;
 }
 
+/* The first failure inside a timed run: its message, out of the run. */
+#define CKR(call)                                                          \
+	do {                                                               \
+		cudaError_t e_ = (call);                                   \
+		if (e_ != cudaSuccess) {                                   \
+			cudaGetLastError();                                \
+			return tomo_error(TOMO_ERR, "CUDA: %s: %s", #call, \
+			                  cudaGetErrorString(e_));         \
+		}                                                          \
+	} while (0)
+
+/* warmup + repeat runs of run() (queued on the legacy stream or blocking
+ * streams), each between two events; t gets the timed ones' seconds. */
+template <class F>
+static int
+timed(F run, int warmup, int repeat, double *t)
+{
+	struct timer tm = {NULL, NULL};
+	int rc = timer_init(&tm);
+
+	for (int i = 0; !rc && i < warmup + repeat; i++) {
+		double s = 0;
+		cudaError_t e = cudaEventRecord(tm.a, 0);
+		if (e != cudaSuccess) {
+			cudaGetLastError();
+			rc = tomo_error(TOMO_ERR, "CUDA: recording an event: %s",
+			                cudaGetErrorString(e));
+			break;
+		}
+		if ((rc = run()))
+			break;
+		if ((e = cudaEventRecord(tm.b, 0)) != cudaSuccess) {
+			cudaGetLastError();
+			rc = tomo_error(TOMO_ERR, "CUDA: recording an event: %s",
+			                cudaGetErrorString(e));
+			break;
+		}
+		if (!(rc = timer_read(&tm, &s)) && i >= warmup)
+			t[i - warmup] = s;
+	}
+	timer_free(&tm);
+	return rc;
+}
+
 static int
 grid_for(int64_t n)
 {
@@ -100,7 +144,6 @@ tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat
 	const int64_t n4 = (int64_t)(bytes / sizeof(float4));
 	const size_t nbytes = (size_t)n4 * sizeof(float4);
 	void *h = NULL, *hdev = NULL, *d = NULL;
-	struct timer tm = {NULL, NULL};
 	int rc = TOMO_OK;
 
 	if (n4 < 1)
@@ -122,28 +165,22 @@ tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat
 	}
 	CK(cudaMalloc(&d, nbytes));
 	CK(cudaMemset(d, 0, nbytes));
-	if ((rc = timer_init(&tm)))
-		goto done;
-	for (int i = 0; i < warmup + repeat; i++) {
-		CK(cudaEventRecord(tm.a, 0));
-		if (mem == TOMO_BENCH_MAPPED) {
-			const float4 *src = (const float4 *)(to_device ? hdev : d);
-			float4 *dst = (float4 *)(to_device ? d : hdev);
-			copy_kernel<<<grid_for(n4), 256>>>(src, dst, n4);
-			CK(cudaGetLastError());
-		} else {
-			CK(cudaMemcpy(to_device ? d : h, to_device ? h : d, nbytes,
-			              to_device ? cudaMemcpyHostToDevice : cudaMemcpyDeviceToHost));
-		}
-		CK(cudaEventRecord(tm.b, 0));
-		double s;
-		if ((rc = timer_read(&tm, &s)))
-			goto done;
-		if (i >= warmup)
-			t[i - warmup] = s;
-	}
+	rc = timed(
+		[&]() -> int {
+			if (mem == TOMO_BENCH_MAPPED) {
+				const float4 *src = (const float4 *)(to_device ? hdev : d);
+				float4 *dst = (float4 *)(to_device ? d : hdev);
+				copy_kernel<<<grid_for(n4), 256>>>(src, dst, n4);
+				CKR(cudaGetLastError());
+			} else {
+				CKR(cudaMemcpy(to_device ? d : h, to_device ? h : d, nbytes,
+			                       to_device ? cudaMemcpyHostToDevice
+			                                 : cudaMemcpyDeviceToHost));
+			}
+			return TOMO_OK;
+		},
+		warmup, repeat, t);
 done:
-	timer_free(&tm);
 	cudaFree(d);
 	if (mem == TOMO_BENCH_PAGEABLE)
 		free(h);
@@ -156,7 +193,6 @@ extern "C" int
 tomo_bench_gpu_d2d(size_t bytes, int warmup, int repeat, double *t)
 {
 	void *a = NULL, *b = NULL;
-	struct timer tm = {NULL, NULL};
 	int rc = TOMO_OK;
 
 	CK(cudaSetDevice(0));
@@ -164,20 +200,13 @@ tomo_bench_gpu_d2d(size_t bytes, int warmup, int repeat, double *t)
 	CK(cudaMalloc(&b, bytes));
 	CK(cudaMemset(a, 1, bytes));
 	CK(cudaMemset(b, 0, bytes));
-	if ((rc = timer_init(&tm)))
-		goto done;
-	for (int i = 0; i < warmup + repeat; i++) {
-		CK(cudaEventRecord(tm.a, 0));
-		CK(cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice));
-		CK(cudaEventRecord(tm.b, 0));
-		double s;
-		if ((rc = timer_read(&tm, &s)))
-			goto done;
-		if (i >= warmup)
-			t[i - warmup] = s;
-	}
+	rc = timed(
+		[&]() -> int {
+			CKR(cudaMemcpy(b, a, bytes, cudaMemcpyDeviceToDevice));
+			return TOMO_OK;
+		},
+		warmup, repeat, t);
 done:
-	timer_free(&tm);
 	cudaFree(a);
 	cudaFree(b);
 	return rc;
@@ -206,7 +235,6 @@ tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_
 	const size_t cbytes = (size_t)chunk * sizeof(float);
 	float *h = NULL, *d = NULL;
 	cudaStream_t st[2] = {NULL, NULL};
-	struct timer tm = {NULL, NULL};
 	int rc = TOMO_OK;
 
 	if (chunk < 1 || nstreams < 1 || nstreams > 2)
@@ -218,32 +246,27 @@ tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_
 	CK(cudaMemset(d, 0, cbytes * CHUNKS));
 	for (int k = 0; k < nstreams; k++)
 		CK(cudaStreamCreate(&st[k])); /* blocking: ordered with stream 0 */
-	if ((rc = timer_init(&tm)))
-		goto done;
-	for (int i = 0; i < warmup + repeat; i++) {
-		CK(cudaEventRecord(tm.a, 0));
-		for (int c = 0; c < CHUNKS; c++) {
-			cudaStream_t s = st[c % nstreams];
-			float *hc = h + (int64_t)c * chunk, *dc = d + (int64_t)c * chunk;
-			if (what & TOMO_BENCH_GPU_IN)
-				CK(cudaMemcpyAsync(dc, hc, cbytes, cudaMemcpyHostToDevice, s));
-			if (what & TOMO_BENCH_GPU_KERNEL) {
-				work_kernel<<<grid_for(chunk), 256, 0, s>>>(dc, chunk,
-				                                            flops_per_float);
-				CK(cudaGetLastError());
+	rc = timed(
+		[&]() -> int {
+			for (int c = 0; c < CHUNKS; c++) {
+				cudaStream_t s = st[c % nstreams];
+				float *hc = h + (int64_t)c * chunk, *dc = d + (int64_t)c * chunk;
+				if (what & TOMO_BENCH_GPU_IN)
+					CKR(cudaMemcpyAsync(dc, hc, cbytes, cudaMemcpyHostToDevice,
+				                            s));
+				if (what & TOMO_BENCH_GPU_KERNEL) {
+					work_kernel<<<grid_for(chunk), 256, 0, s>>>(
+						dc, chunk, flops_per_float);
+					CKR(cudaGetLastError());
+				}
+				if (what & TOMO_BENCH_GPU_OUT)
+					CKR(cudaMemcpyAsync(hc, dc, cbytes, cudaMemcpyDeviceToHost,
+				                            s));
 			}
-			if (what & TOMO_BENCH_GPU_OUT)
-				CK(cudaMemcpyAsync(hc, dc, cbytes, cudaMemcpyDeviceToHost, s));
-		}
-		CK(cudaEventRecord(tm.b, 0));
-		double s;
-		if ((rc = timer_read(&tm, &s)))
-			goto done;
-		if (i >= warmup)
-			t[i - warmup] = s;
-	}
+			return TOMO_OK;
+		},
+		warmup, repeat, t);
 done:
-	timer_free(&tm);
 	for (int k = 0; k < 2; k++)
 		if (st[k])
 			cudaStreamDestroy(st[k]);
@@ -263,7 +286,6 @@ tomo_bench_gpu_fft(int rank, int64_t nx, int64_t ny, int64_t batch, int warmup, 
 	cufftComplex *ds = NULL;
 	cufftHandle fwd = 0, inv = 0;
 	int have_fwd = 0, have_inv = 0;
-	struct timer tm = {NULL, NULL};
 	int rc = TOMO_OK;
 
 	if (rank < 1 || rank > 2 || nx < 2 || rows < 1 || batch < 1)
@@ -280,21 +302,18 @@ tomo_bench_gpu_fft(int rank, int64_t nx, int64_t ny, int64_t batch, int warmup, 
 	CKFFT(cufftPlanMany(&inv, rank, rank == 2 ? n : n + 1, NULL, 1, 0, NULL, 1, 0, CUFFT_C2R,
 	                    (int)batch));
 	have_inv = 1;
-	if ((rc = timer_init(&tm)))
-		goto done;
-	for (int i = 0; i < warmup + repeat; i++) {
-		CK(cudaEventRecord(tm.a, 0));
-		CKFFT(cufftExecR2C(fwd, dr, ds));
-		CKFFT(cufftExecC2R(inv, ds, dr));
-		CK(cudaEventRecord(tm.b, 0));
-		double s;
-		if ((rc = timer_read(&tm, &s)))
-			goto done;
-		if (i >= warmup)
-			t[i - warmup] = s;
-	}
+	rc = timed(
+		[&]() -> int {
+			cufftResult r = cufftExecR2C(fwd, dr, ds);
+			if (r == CUFFT_SUCCESS)
+				r = cufftExecC2R(inv, ds, dr);
+			if (r != CUFFT_SUCCESS)
+				return tomo_error(TOMO_ERR, "cuFFT: a transform failed (error %d)",
+			                          (int)r);
+			return TOMO_OK;
+		},
+		warmup, repeat, t);
 done:
-	timer_free(&tm);
 	if (have_fwd)
 		cufftDestroy(fwd);
 	if (have_inv)
@@ -355,7 +374,6 @@ tomo_bench_gpu_lerp_peak(int warmup, int repeat, double *t, double *updates)
 {
 	const size_t fbytes = sizeof(float) * LP_LINES * LP_COLS * LANES;
 	float *F = NULL, *out = NULL, *h = NULL;
-	struct timer tm = {NULL, NULL};
 	int rc = TOMO_OK, sms = 0, blocks;
 	const dim3 block(32, 8);
 
@@ -372,21 +390,14 @@ tomo_bench_gpu_lerp_peak(int warmup, int repeat, double *t, double *updates)
 	CK(cudaMemcpy(F, h, fbytes, cudaMemcpyHostToDevice));
 	CK(cudaMalloc((void **)&out, sizeof(float) * (size_t)blocks * 256));
 	*updates = (double)blocks * 256 * LP_ANGLES * LP_ROWS * 4;
-	if ((rc = timer_init(&tm)))
-		goto done;
-	for (int i = 0; i < warmup + repeat; i++) {
-		CK(cudaEventRecord(tm.a, 0));
-		lerp_peak_kernel<<<blocks, block>>>(F, out);
-		CK(cudaGetLastError());
-		CK(cudaEventRecord(tm.b, 0));
-		double s;
-		if ((rc = timer_read(&tm, &s)))
-			goto done;
-		if (i >= warmup)
-			t[i - warmup] = s;
-	}
+	rc = timed(
+		[&]() -> int {
+			lerp_peak_kernel<<<blocks, block>>>(F, out);
+			CKR(cudaGetLastError());
+			return TOMO_OK;
+		},
+		warmup, repeat, t);
 done:
-	timer_free(&tm);
 	cudaFree(F);
 	cudaFree(out);
 	free(h);

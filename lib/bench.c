@@ -317,6 +317,31 @@ bench_lerp(struct bench *b, int gpu)
 	*dst = r->value;
 }
 
+static void
+memory_stage(struct bench *b, int gpu)
+{
+	bench_memory(b);
+}
+
+/* Each stage, in the order of the report, and the devices it has. */
+static const struct {
+	void (*run)(struct bench *b, int gpu);
+	int cpu, gpu;
+} stages[TOMO_BENCH_NSTAGES] = {
+	[TOMO_BENCH_MEMORY] = {memory_stage, 1, 0},
+	[TOMO_BENCH_LERP] = {bench_lerp, 1, 1},
+	[TOMO_BENCH_FLAT] = {bench_flat, 1, 1},
+	[TOMO_BENCH_PAGANIN] = {bench_paganin, 1, 1},
+	[TOMO_BENCH_FILTER] = {bench_filter, 1, 1},
+	[TOMO_BENCH_BACKPROJECT] = {bench_backproject, 1, 1},
+	[TOMO_BENCH_PIPELINE] = {bench_pipeline, 1, 1},
+	[TOMO_BENCH_PROCESSES] = {bench_processes, 1, 1},
+	[TOMO_BENCH_PIPE] = {bench_pipe, 1, 0},
+	[TOMO_BENCH_MMAP] = {bench_mmap, 1, 0},
+	[TOMO_BENCH_COPY] = {bench_copy, 0, 1},
+	[TOMO_BENCH_OVERLAP] = {bench_overlap, 0, 1},
+};
+
 int
 tomo_bench_run(const struct tomo_bench_config *c, struct tomo_bench_report *rep)
 {
@@ -339,51 +364,9 @@ tomo_bench_run(const struct tomo_bench_config *c, struct tomo_bench_report *rep)
 	for (int s = 0; s < TOMO_BENCH_NSTAGES; s++) {
 		if (!selected(&b, (enum tomo_bench_stage)s))
 			continue;
-		switch (s) {
-		case TOMO_BENCH_MEMORY:
-			if (c->cpu)
-				bench_memory(&b);
-			break;
-		case TOMO_BENCH_LERP:
-			if (c->cpu)
-				bench_lerp(&b, 0);
-			if (c->gpu)
-				bench_lerp(&b, 1);
-			break;
-		case TOMO_BENCH_PIPE:
-			if (c->cpu)
-				bench_pipe(&b);
-			break;
-		case TOMO_BENCH_MMAP:
-			if (c->cpu)
-				bench_mmap(&b);
-			break;
-		case TOMO_BENCH_COPY:
-			if (c->gpu)
-				bench_copy(&b);
-			break;
-		case TOMO_BENCH_OVERLAP:
-			if (c->gpu)
-				bench_overlap(&b);
-			break;
-		default:
-			for (int gpu = 0; gpu < 2; gpu++) {
-				if (!(gpu ? c->gpu : c->cpu))
-					continue;
-				if (s == TOMO_BENCH_FLAT)
-					bench_flat(&b, gpu);
-				else if (s == TOMO_BENCH_PAGANIN)
-					bench_paganin(&b, gpu);
-				else if (s == TOMO_BENCH_FILTER)
-					bench_filter(&b, gpu);
-				else if (s == TOMO_BENCH_BACKPROJECT)
-					bench_backproject(&b, gpu);
-				else if (s == TOMO_BENCH_PIPELINE)
-					bench_pipeline(&b, gpu);
-				else if (s == TOMO_BENCH_PROCESSES)
-					bench_processes(&b, gpu);
-			}
-		}
+		for (int gpu = 0; gpu < 2; gpu++)
+			if ((gpu ? c->gpu && stages[s].gpu : c->cpu && stages[s].cpu))
+				stages[s].run(&b, gpu);
 	}
 	free(b.lint);
 	for (int i = 0; i < rep->nrows; i++)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_impl.h"
 #include "fbp_math.h"
 #include "tomo/bench.h"
 #include "tomo/err.h"
@@ -24,6 +25,32 @@ typedef float v16f __attribute__((vector_size(L * sizeof(float))));
 
 /* Results go here so that no kernel's work can be optimised away. */
 static volatile float sink;
+
+float
+bench_sum(const void *p, int64_t bytes)
+{
+	const v16f *v = p;
+	const int64_t n = bytes / (int64_t)sizeof(v16f);
+	float total = 0;
+
+#pragma omp parallel reduction(+ : total)
+	{
+		/* Four sums in flight per thread, in registers: the adds keep
+		 * up with the loads. */
+		v16f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+#pragma omp for schedule(static)
+		for (int64_t i = 0; i < n / 4; i++) {
+			s0 += v[4 * i];
+			s1 += v[4 * i + 1];
+			s2 += v[4 * i + 2];
+			s3 += v[4 * i + 3];
+		}
+		s0 += s1 + s2 + s3;
+		for (int l = 0; l < L; l++)
+			total += s0[l];
+	}
+	return total;
+}
 
 struct stream {
 	v16f *a, *b, *c;
@@ -48,24 +75,7 @@ stream_run(void *ctx)
 		for (int64_t i = 0; i < n; i++)
 			a[i] = b[i] + q * c[i];
 	} else {
-		float total = 0;
-#pragma omp parallel reduction(+ : total)
-		{
-			/* Four sums in flight per thread, in registers: the adds
-			 * keep up with the loads. */
-			v16f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
-#pragma omp for schedule(static)
-			for (int64_t i = 0; i < n / 4; i++) {
-				s0 += a[4 * i];
-				s1 += a[4 * i + 1];
-				s2 += a[4 * i + 2];
-				s3 += a[4 * i + 3];
-			}
-			s0 += s1 + s2 + s3;
-			for (int l = 0; l < L; l++)
-				total += s0[l];
-		}
-		sink = total;
+		sink = bench_sum(a, n * (int64_t)sizeof(v16f));
 	}
 	return TOMO_OK;
 }

@@ -67,11 +67,16 @@ void bench_processes(struct bench *b, int gpu);
 /* The phantom's line integrals (b->lint), made on first use. */
 int bench_line_integrals(struct bench *b);
 
-/* lib/bench_move.c: data movement. */
-void bench_pipe(struct bench *b);
-void bench_mmap(struct bench *b);
-void bench_copy(struct bench *b);
-void bench_overlap(struct bench *b);
+/* lib/bench_ceil.c: the sum of bytes of floats (a multiple of 256) on
+ * every thread, loads kept in flight: the read of STREAM and mmap. */
+float bench_sum(const void *p, int64_t bytes);
+
+/* lib/bench_move.c: data movement (gpu: 0 for pipe and mmap, 1 for copy
+ * and overlap, the devices they have). */
+void bench_pipe(struct bench *b, int gpu);
+void bench_mmap(struct bench *b, int gpu);
+void bench_copy(struct bench *b, int gpu);
+void bench_overlap(struct bench *b, int gpu);
 /* Pinned host<->device bandwidths (b->h2d_pinned, d2h_pinned), measured
  * on first use; 0 when they cannot be. */
 void bench_pinned(struct bench *b);

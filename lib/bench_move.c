@@ -20,8 +20,6 @@
 
 #define MIB (1 << 20)
 
-typedef float v16f __attribute__((vector_size(64)));
-
 static volatile float sink;
 
 /* ---- a pipe between two processes */
@@ -92,7 +90,7 @@ pipe_run(void *ctx)
 }
 
 void
-bench_pipe(struct bench *b)
+bench_pipe(struct bench *b, int gpu)
 {
 	const struct tomo_bench_config *c = b->c;
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_PIPE, "pipe", 0);
@@ -137,9 +135,7 @@ static int
 mmap_run(void *ctx)
 {
 	struct mmap_job *j = ctx;
-	const int64_t n = j->bytes / (int64_t)sizeof(v16f);
 	int fd = open(j->path, O_RDONLY);
-	float total = 0;
 	void *p;
 
 	if (fd < 0)
@@ -149,28 +145,13 @@ mmap_run(void *ctx)
 	if (p == MAP_FAILED)
 		return tomo_error_sys(TOMO_ERR, errno, "cannot map '%s'", j->path);
 	madvise(p, (size_t)j->bytes, MADV_SEQUENTIAL);
-	const v16f *v = p;
-#pragma omp parallel reduction(+ : total)
-	{
-		v16f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
-#pragma omp for schedule(static)
-		for (int64_t i = 0; i < n / 4; i++) {
-			s0 += v[4 * i];
-			s1 += v[4 * i + 1];
-			s2 += v[4 * i + 2];
-			s3 += v[4 * i + 3];
-		}
-		s0 += s1 + s2 + s3;
-		for (int l = 0; l < 16; l++)
-			total += s0[l];
-	}
-	sink = total;
+	sink = bench_sum(p, j->bytes);
 	munmap(p, (size_t)j->bytes);
 	return TOMO_OK;
 }
 
 void
-bench_mmap(struct bench *b)
+bench_mmap(struct bench *b, int gpu)
 {
 	const struct tomo_bench_config *c = b->c;
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_MMAP, "mmap-read", 0);
@@ -254,7 +235,7 @@ bench_pinned(struct bench *b)
 }
 
 void
-bench_copy(struct bench *b)
+bench_copy(struct bench *b, int gpu)
 {
 	const struct tomo_bench_config *c = b->c;
 	const double gb = bench_bytes_gb((double)c->move_bytes);
@@ -307,7 +288,7 @@ bench_copy(struct bench *b)
 /* ---- copies overlapped with a kernel */
 
 void
-bench_overlap(struct bench *b)
+bench_overlap(struct bench *b, int gpu)
 {
 	const struct tomo_bench_config *c = b->c;
 	const size_t bytes = (size_t)c->move_bytes;

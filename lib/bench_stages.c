@@ -154,6 +154,22 @@ cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batch)
 	return tomo_bench_median(t, b->c->repeat) / (double)batch;
 }
 
+/* A reconstruction's row: its sizes, giga-updates per second (A x N^2 x R
+ * per run), the lerp peak of its device as the ceiling. */
+static void
+recon_done(struct bench *b, struct tomo_bench_row *r, const double *t, int gpu)
+{
+	const struct tomo_bench_config *c = b->c;
+	const double updates = (double)c->angles * (double)(c->size * c->size) * (double)c->rows;
+
+	bench_param(r, "angles", (double)c->angles);
+	bench_param(r, "columns", (double)c->size);
+	bench_param(r, "rows", (double)c->rows);
+	bench_done(r, t, c->repeat, updates * 1e-9, "GUPS");
+	bench_lerp(b, gpu);
+	bench_ceiling(r, "lerp-peak", gpu ? b->lerp_gpu : b->lerp_cpu);
+}
+
 /* ---- flat-field */
 
 /* Counts as a detector gives them (uint16, no noise: it does not change
@@ -571,16 +587,13 @@ fbp_stage(struct bench *b, int gpu, int bp)
 	}
 	if (rc)
 		goto done;
-	bench_param(r, "angles", (double)A);
-	bench_param(r, "columns", (double)N);
-	bench_param(r, "rows", (double)R);
 	if (bp) {
-		bench_param(r, "size", (double)N);
-		bench_done(r, t, c->repeat, (double)A * (double)(N * N) * (double)R * 1e-9, "GUPS");
-		bench_lerp(b, gpu);
-		bench_ceiling(r, "lerp-peak", gpu ? b->lerp_gpu : b->lerp_cpu);
+		recon_done(b, r, t, gpu);
 	} else {
 		const int64_t P = j.g.P, lines = A * R;
+		bench_param(r, "angles", (double)A);
+		bench_param(r, "columns", (double)N);
+		bench_param(r, "rows", (double)R);
 		bench_param(r, "padded", (double)P);
 		bench_done(r, t, c->repeat, (double)lines * 1e-6, "Mlines/s");
 		double s = gpu ? cufft_pair(b, 1, P, 1, lines < 65536 ? lines : 65536)
@@ -663,12 +676,7 @@ bench_pipeline(struct bench *b, int gpu)
 	bench_say(b, "pipeline (%s)", r->device);
 	if ((rc = tomo_bench_time(pipeline_run, NULL, &j, c->warmup, c->repeat, t)))
 		goto done;
-	bench_param(r, "angles", (double)A);
-	bench_param(r, "columns", (double)N);
-	bench_param(r, "rows", (double)R);
-	bench_done(r, t, c->repeat, (double)A * (double)(N * N) * (double)R * 1e-9, "GUPS");
-	bench_lerp(b, gpu);
-	bench_ceiling(r, "lerp-peak", gpu ? b->lerp_gpu : b->lerp_cpu);
+	recon_done(b, r, t, gpu);
 done:
 	if (rc)
 		bench_fail(r, rc);
@@ -803,12 +811,7 @@ bench_processes(struct bench *b, int gpu)
 	bench_say(b, "processes (%s): %s", dev, cmd);
 	if ((rc = tomo_bench_time(procs_run, NULL, &j, c->warmup, c->repeat, t)))
 		goto done;
-	bench_param(r, "angles", (double)A);
-	bench_param(r, "columns", (double)N);
-	bench_param(r, "rows", (double)R);
-	bench_done(r, t, c->repeat, (double)A * (double)(N * N) * (double)R * 1e-9, "GUPS");
-	bench_lerp(b, gpu);
-	bench_ceiling(r, "lerp-peak", gpu ? b->lerp_gpu : b->lerp_cpu);
+	recon_done(b, r, t, gpu);
 done:
 	if (rc)
 		bench_fail(r, rc);

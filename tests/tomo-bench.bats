@@ -194,3 +194,16 @@ print(d['machine']['gpu_usable'])" "$output"
 	assert_success
 	[ -z "$(ls -A "$T/scratch")" ] || fail "left: $(ls -A "$T/scratch")"
 }
+
+@test "a stage that fails: its row says why, the others are reported, exit 1" {
+	TMPDIR=$T/missing run --separate-stderr tomo-bench --quick --json --device cpu \
+		--stages mmap,pipe
+	[ "$status" -eq 1 ] || fail "exit $status"
+	[ "$stderr" = "tomo-bench: error: 1 stage failed (see the table)" ] || fail "$stderr"
+	pyc "
+import json
+rows = {r['stage']: r for r in json.loads(sys.argv[1])['rows']}
+assert rows['mmap-read']['status'] == 'failed', rows
+assert 'cannot create a file in $T/missing' in rows['mmap-read']['reason'], rows
+assert rows['pipe']['status'] == 'ok' and rows['pipe']['throughput'] > 0, rows" "$output"
+}
