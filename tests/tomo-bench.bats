@@ -199,7 +199,7 @@ print(d['machine']['gpu_usable'])" "$output"
 	TMPDIR=$T/missing run --separate-stderr tomo-bench --quick --json --device cpu \
 		--stages mmap,pipe
 	[ "$status" -eq 1 ] || fail "exit $status"
-	[ "$stderr" = "tomo-bench: error: 1 stage failed (see the table)" ] || fail "$stderr"
+	[ "$stderr" = "tomo-bench: error: 1 stage failed (its row says why)" ] || fail "$stderr"
 	pyc "
 import json
 rows = {r['stage']: r for r in json.loads(sys.argv[1])['rows']}

@@ -149,7 +149,7 @@ main(int argc, char **argv)
 	int failed = rep.failed;
 	tomo_bench_report_free(&rep);
 	if (failed)
-		tomo_die(TOMO_ERR, "%d stage%s failed (see the table)", failed,
+		tomo_die(TOMO_ERR, "%d stage%s failed (its row says why)", failed,
 		         failed > 1 ? "s" : "");
 	return 0;
 }
