@@ -6,6 +6,7 @@
  * tomo_flat_gpu and grow with the slabs.
  */
 #include <cuda_runtime.h>
+#include <string.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -86,6 +87,8 @@ outlier_kernel(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, 
 		atomicAdd(count, hits);
 }
 
+static void ocache_free(void);
+
 /* Make *p hold at least need bytes. */
 static int
 ensure(void **p, size_t *cap, size_t need, const char *what)
@@ -116,6 +119,7 @@ tomo_flat_gpu_destroy(struct tomo_flat_gpu *g)
 	cudaFree(g->w);
 	cudaFree(g->count);
 	free(g);
+	ocache_free();
 }
 
 extern "C" int
@@ -206,35 +210,51 @@ tomo_flat_gpu_correct(struct tomo_flat_gpu *g, const void *raw, int raw_u16, int
 	return TOMO_OK;
 }
 
+/* Device buffers of the outlier filter, kept between calls (it runs once
+ * per slab, and a cudaMalloc/cudaFree pair per slab cost more than the
+ * filter); freed with the last tomo_flat_gpu_destroy or at exit. */
+static struct {
+	float *din, *dout;
+	size_t in_cap, out_cap;
+	unsigned long long *dc;
+} ocache;
+
+static void
+ocache_free(void)
+{
+	cudaFree(ocache.din);
+	cudaFree(ocache.dout);
+	cudaFree(ocache.dc);
+	memset(&ocache, 0, sizeof ocache);
+}
+
 extern "C" int
 tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
                        int64_t *replaced)
 {
 	size_t bytes = (size_t)(nx * ny * nz) * sizeof(float);
-	float *din = NULL, *dout = NULL;
-	unsigned long long *dc = NULL, c = 0;
+	unsigned long long c = 0;
 	int blocks, threads, rc;
 
 	*replaced = 0;
 	if (!bytes)
 		return TOMO_OK;
-	if (!(rc = check(cudaMalloc((void **)&din, bytes), "allocating a slab")) &&
-	    !(rc = check(cudaMalloc((void **)&dout, bytes), "allocating a slab")) &&
-	    !(rc = check(cudaMalloc((void **)&dc, sizeof *dc), "allocating a counter")) &&
-	    !(rc = check(cudaMemcpy(din, in, bytes, cudaMemcpyHostToDevice),
-	                 "copying a slab in")) &&
-	    !(rc = check(cudaMemset(dc, 0, sizeof *dc), "clearing a counter"))) {
-		grid_for(nx * ny * nz, &blocks, &threads);
-		outlier_kernel<<<blocks, threads>>>(din, dout, nx, ny, nz, t, dc);
-		if (!(rc = check(cudaGetLastError(), "the outlier kernel")) &&
-		    !(rc = check(cudaMemcpy(out, dout, bytes, cudaMemcpyDeviceToHost),
-		                 "copying a slab out")) &&
-		    !(rc = check(cudaMemcpy(&c, dc, sizeof c, cudaMemcpyDeviceToHost),
-		                 "copying a counter")))
-			*replaced = (int64_t)c;
-	}
-	cudaFree(din);
-	cudaFree(dout);
-	cudaFree(dc);
-	return rc;
+	if ((rc = ensure((void **)&ocache.din, &ocache.in_cap, bytes, "allocating a slab")) ||
+	    (rc = ensure((void **)&ocache.dout, &ocache.out_cap, bytes, "allocating a slab")) ||
+	    (!ocache.dc && (rc = check(cudaMalloc((void **)&ocache.dc, sizeof *ocache.dc),
+	                               "allocating a counter"))) ||
+	    (rc = check(cudaMemcpy(ocache.din, in, bytes, cudaMemcpyHostToDevice),
+	                "copying a slab in")) ||
+	    (rc = check(cudaMemset(ocache.dc, 0, sizeof *ocache.dc), "clearing a counter")))
+		return rc;
+	grid_for(nx * ny * nz, &blocks, &threads);
+	outlier_kernel<<<blocks, threads>>>(ocache.din, ocache.dout, nx, ny, nz, t, ocache.dc);
+	if ((rc = check(cudaGetLastError(), "the outlier kernel")) ||
+	    (rc = check(cudaMemcpy(out, ocache.dout, bytes, cudaMemcpyDeviceToHost),
+	                "copying a slab out")) ||
+	    (rc = check(cudaMemcpy(&c, ocache.dc, sizeof c, cudaMemcpyDeviceToHost),
+	                "copying a counter")))
+		return rc;
+	*replaced = (int64_t)c;
+	return TOMO_OK;
 }
