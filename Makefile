@@ -266,7 +266,7 @@ demo: deps
 	@BUILD=$(BUILD) scripts/demo
 
 bench: all
-	@BUILD=$(BUILD) bench/run
+	@BUILD=$(BUILD) bench/run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) build-asan

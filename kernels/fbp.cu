@@ -329,6 +329,12 @@ tomo_fbp_gpu_output(struct tomo_fbp_gpu *g, int k)
 extern "C" int
 tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 {
+	return tomo_fbp_gpu_submit_parts(g, k, rows, TOMO_FBP_GPU_ALL);
+}
+
+extern "C" int
+tomo_fbp_gpu_submit_parts(struct tomo_fbp_gpu *g, int k, int64_t rows, unsigned parts)
+{
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	struct slot *s = &g->s[k];
 	const int64_t A = d->nangles, C = d->ncols, N = d->size, P = d->padded;
@@ -343,9 +349,10 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)", (long long)rows,
 		                  (long long)g->R);
 	CK(cudaMemsetAsync(s->d_clamped, 0, sizeof *s->d_clamped, st));
-	CK(cudaMemcpyAsync(s->d_in, s->h_in, 4 * (size_t)(rows * A * C), cudaMemcpyHostToDevice,
-	                   st));
-	for (int64_t grp = 0; grp < groups; grp++) {
+	if (parts & TOMO_FBP_GPU_COPY_IN)
+		CK(cudaMemcpyAsync(s->d_in, s->h_in, 4 * (size_t)(rows * A * C),
+		                   cudaMemcpyHostToDevice, st));
+	for (int64_t grp = 0; grp < groups && (parts & TOMO_FBP_GPU_FILTER); grp++) {
 		for (int64_t a0 = 0; a0 < A; a0 += g->fft_angles) {
 			int64_t nang = a0 + g->fft_angles > A ? A - a0 : g->fft_angles;
 			dim3 pb(256), pg((unsigned)cdiv(P, 256), (unsigned)lines);
@@ -366,7 +373,7 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 	}
 	dim3 bb(4 * BP_COLS, 8),
 		bg((unsigned)cdiv(N, BP_COLS), (unsigned)cdiv(N, 8 * BP_ROWS), (unsigned)groups);
-	for (int64_t a0 = 0; a0 < A; a0 += TRIG_MAX) {
+	for (int64_t a0 = 0; a0 < A && (parts & TOMO_FBP_GPU_BACKPROJECT); a0 += TRIG_MAX) {
 		int na = (int)(a0 + TRIG_MAX > A ? A - a0 : TRIG_MAX);
 		if (A > TRIG_MAX)
 			CK(cudaMemcpyToSymbolAsync(
@@ -376,8 +383,9 @@ tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
 		                             a0 > 0, s->d_out);
 		CKLAUNCH("bp_kernel");
 	}
-	CK(cudaMemcpyAsync(s->h_out, s->d_out, 4 * (size_t)(rows * N * N), cudaMemcpyDeviceToHost,
-	                   st));
+	if (parts & TOMO_FBP_GPU_COPY_OUT)
+		CK(cudaMemcpyAsync(s->h_out, s->d_out, 4 * (size_t)(rows * N * N),
+		                   cudaMemcpyDeviceToHost, st));
 	CK(cudaMemcpyAsync(s->h_clamped, s->d_clamped, sizeof *s->h_clamped, cudaMemcpyDeviceToHost,
 	                   st));
 	s->rows = rows;

@@ -56,6 +56,22 @@ const float *tomo_fbp_gpu_output(struct tomo_fbp_gpu *g, int k);
  * (asynchronous: returns once queued). */
 int tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows);
 
+/* The steps of a submission, for tomo-bench to time them apart (on data
+ * a previous submission left in the slot's device buffers): copy the raw
+ * slab in, filter it (pad, -ln, FFT, filter, inverse FFT, weight and
+ * interleave), back-project it, copy the slices out. */
+enum {
+	TOMO_FBP_GPU_COPY_IN = 1,
+	TOMO_FBP_GPU_FILTER = 2,
+	TOMO_FBP_GPU_BACKPROJECT = 4,
+	TOMO_FBP_GPU_COPY_OUT = 8,
+	TOMO_FBP_GPU_ALL = 15,
+};
+
+/* tomo_fbp_gpu_submit doing only the parts named (a mask of the above);
+ * submit is submit_parts with TOMO_FBP_GPU_ALL. */
+int tomo_fbp_gpu_submit_parts(struct tomo_fbp_gpu *g, int k, int64_t rows, unsigned parts);
+
 /* Wait until slot k's work is done (its output buffer then holds the
  * slices); adds the clamped-sample count of that slab to *clamped. */
 int tomo_fbp_gpu_wait(struct tomo_fbp_gpu *g, int k, int64_t *clamped);

@@ -475,10 +475,15 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 		int k = (int)(s % 2);
 		/* Finish the slab that used this slot two steps ago. */
 		if (pending_r0[k] >= 0) {
-			if ((rc = ops->wait(gpu, k, &st->clamped)) ||
-			    (rc = write_slab(out, p, pending_r0[k], pending_nr[k],
+			double t = tomo_now();
+			if ((rc = ops->wait(gpu, k, &st->clamped)))
+				goto done;
+			st->wait_s += tomo_now() - t;
+			t = tomo_now();
+			if ((rc = write_slab(out, p, pending_r0[k], pending_nr[k],
 			                     ops->output(gpu, k))))
 				goto done;
+			st->write_s += tomo_now() - t;
 			st->slabs++;
 			if (p->progress)
 				p->progress(p->progress_ctx,
@@ -491,9 +496,12 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 			continue; /* drain the other slot */
 		}
 		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R, rs, as;
+		double t = tomo_now();
 		if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, 0, g->A, ops->input(gpu, k), &rs,
-		                         &as)) ||
-		    (rc = ops->submit(gpu, k, nr)))
+		                         &as)))
+			goto done;
+		st->read_s += tomo_now() - t;
+		if ((rc = ops->submit(gpu, k, nr)))
 			goto done;
 		pending_r0[k] = r0;
 		pending_nr[k] = nr;

@@ -30,6 +30,13 @@ tomo_hdf5_quiet(void)
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
+int
+tomo_hdf5_threadsafe(void)
+{
+	hbool_t yes = 0;
+	return H5is_library_threadsafe(&yes) >= 0 && yes;
+}
+
 static herr_t
 innermost(unsigned n, const H5E_error2_t *e, void *data)
 {
@@ -75,13 +82,20 @@ herr_t
 tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, float *buf,
                int writing)
 {
+	return tomo_hdf5_slab_typed(ds, rank, start, count, H5T_NATIVE_FLOAT, buf, writing);
+}
+
+herr_t
+tomo_hdf5_slab_typed(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
+                     hid_t memtype, void *buf, int writing)
+{
 	hid_t fs = H5Dget_space(ds), ms = -1;
 	herr_t e = -1;
 
 	if (fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
 	    (ms = H5Screate_simple(rank, count, NULL)) >= 0)
-		e = writing ? H5Dwrite(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf)
-		            : H5Dread(ds, H5T_NATIVE_FLOAT, ms, fs, H5P_DEFAULT, buf);
+		e = writing ? H5Dwrite(ds, memtype, ms, fs, H5P_DEFAULT, buf)
+		            : H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf);
 	/* Every API call clears the error stack: keep the caller's reason
 	 * across the closes. */
 	hid_t why = e < 0 ? H5Eget_current_stack() : -1;

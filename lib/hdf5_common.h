@@ -14,6 +14,10 @@
  * libhdf5 the setting is per thread, so every entry point calls it. */
 void tomo_hdf5_quiet(void);
 
+/* 1 when this libhdf5 may be called from several threads (it then
+ * serialises the calls); 0 when only one thread may call it at a time. */
+int tomo_hdf5_threadsafe(void);
+
 /* The innermost description on this thread's HDF5 error stack ("unknown
  * HDF5 error" if empty). HDF5 clears the stack at each API call: take it
  * right after the call that failed. */
@@ -30,6 +34,10 @@ hid_t tomo_hdf5_fapl(int writing);
  * HDF5 converts the type. Negative on failure (HDF5's stack has why). */
 herr_t tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *count, float *buf,
                       int writing);
+/* The same with samples of memory type memtype (e.g. H5T_NATIVE_UINT16 to
+ * read a uint16 dataset unconverted). */
+herr_t tomo_hdf5_slab_typed(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
+                            hid_t memtype, void *buf, int writing);
 
 /* The value of obj's scalar string attribute key, malloc'd; NULL when it
  * is absent, not a string, or unreadable. */

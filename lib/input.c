@@ -79,6 +79,17 @@ sniff(const char *path)
 	return NULL;
 }
 
+int
+tomo_path_is_hdf5(const char *path)
+{
+	const char *fmt;
+
+	if (!regular_file(path))
+		return 0;
+	fmt = sniff(path);
+	return fmt ? !strcmp(fmt, "hdf5") : is_hdf5_ext(path);
+}
+
 static int
 open_by_name(struct tomo_input *in, const char *path,
              const struct tomo_input_opts *o)
@@ -225,12 +236,14 @@ tomo_input_mapped(const struct tomo_input *in)
 	return in->mapped;
 }
 
-int
-tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+/* The checks every read makes: inside the sizes, and forward on a stream.
+ * *empty is set when the box holds no sample (nothing to read). */
+static int
+check_box(const struct tomo_input *in, const struct tomo_box *b, int *empty)
 {
 	const int64_t *s = in->hdr.size;
-	int rc;
 
+	*empty = 0;
 	if (b->nx < 0 || b->ny < 0 || b->nz < 0 || b->x0 < 0 || b->y0 < 0 ||
 	    b->z0 < 0 || b->x0 + b->nx > s[0] || b->y0 + b->ny > s[1] ||
 	    b->z0 + b->nz > s[2])
@@ -241,14 +254,48 @@ tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 		                  (long long)b->y0, (long long)b->ny,
 		                  (long long)b->z0, (long long)b->nz, (long long)s[0],
 		                  (long long)s[1], (long long)s[2]);
-	if (!b->nx || !b->ny || !b->nz)
+	if (!b->nx || !b->ny || !b->nz) {
+		*empty = 1;
 		return TOMO_OK;
+	}
 	if (in->sequential && b->z0 < in->next_z)
 		return tomo_error(TOMO_ERR,
 		                  "%s: plane %lld was requested after plane %lld of "
 		                  "a stream that can only be read forward", in->name,
 		                  (long long)b->z0, (long long)in->next_z - 1);
+	return TOMO_OK;
+}
+
+int
+tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	int rc, empty;
+
+	if ((rc = check_box(in, b, &empty)) || empty)
+		return rc;
 	rc = in->ops->read(in, b, dst);
+	if (rc == TOMO_OK && in->sequential)
+		in->next_z = b->z0 + b->nz;
+	return rc;
+}
+
+int
+tomo_input_has_native(const struct tomo_input *in)
+{
+	return in->read_native != NULL;
+}
+
+int
+tomo_input_read_native(struct tomo_input *in, const struct tomo_box *b, void *dst)
+{
+	int rc, empty;
+
+	if (!in->read_native)
+		return tomo_error(TOMO_ERR, "%s: the %s reader cannot read samples "
+		                  "unconverted", in->name, in->format);
+	if ((rc = check_box(in, b, &empty)) || empty)
+		return rc;
+	rc = in->read_native(in, b, dst);
 	if (rc == TOMO_OK && in->sequential)
 		in->next_z = b->z0 + b->nz;
 	return rc;

@@ -369,22 +369,56 @@ read_theta(struct h5src *s, struct tomo_header *h)
 	return rc;
 }
 
+/* A box as a hyperslab, converted by HDF5 to memtype. A dataset of rank
+ * < 3 takes the last rank values (y, x or x). */
 static int
-h5_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+h5_read_as(struct tomo_input *in, const struct tomo_box *b, hid_t memtype, void *dst)
 {
 	struct h5src *s = in->impl;
 	const hsize_t start[3] = {(hsize_t)b->z0, (hsize_t)b->y0, (hsize_t)b->x0};
 	const hsize_t count[3] = {(hsize_t)b->nz, (hsize_t)b->ny, (hsize_t)b->nx};
 
 	tomo_hdf5_quiet();
-	/* A dataset of rank < 3 takes the last rank values (y, x or x). */
-	if (tomo_hdf5_slab(s->ds, s->rank, start + 3 - s->rank, count + 3 - s->rank, dst, 0) < 0)
+	if (tomo_hdf5_slab_typed(s->ds, s->rank, start + 3 - s->rank, count + 3 - s->rank,
+	                         memtype, dst, 0) < 0)
 		return tomo_error(TOMO_ERR,
 		                  "cannot read planes %lld..%lld of '%s' in "
 		                  "'%s': %s",
 		                  (long long)b->z0, (long long)(b->z0 + b->nz - 1), s->dataset,
 		                  s->file_name, tomo_hdf5_msg());
 	return TOMO_OK;
+}
+
+static int
+h5_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	return h5_read_as(in, b, H5T_NATIVE_FLOAT, dst);
+}
+
+/* The native memory type of our sample type. */
+static hid_t
+native_type(enum tomo_dtype t)
+{
+	switch (t) {
+	case TOMO_U8: return H5T_NATIVE_UINT8;
+	case TOMO_I8: return H5T_NATIVE_INT8;
+	case TOMO_U16: return H5T_NATIVE_UINT16;
+	case TOMO_I16: return H5T_NATIVE_INT16;
+	case TOMO_U32: return H5T_NATIVE_UINT32;
+	case TOMO_I32: return H5T_NATIVE_INT32;
+	case TOMO_U64: return H5T_NATIVE_UINT64;
+	case TOMO_I64: return H5T_NATIVE_INT64;
+	case TOMO_F64: return H5T_NATIVE_DOUBLE;
+	default: return H5T_NATIVE_FLOAT;
+	}
+}
+
+/* The stored type: no conversion pass in HDF5 when the file's byte order
+ * is the host's (what makes uint16 scans fast). */
+static int
+h5_read_native(struct tomo_input *in, const struct tomo_box *b, void *dst)
+{
+	return h5_read_as(in, b, native_type(in->dtype), dst);
 }
 
 static void
@@ -476,6 +510,7 @@ tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *datase
 		goto fail;
 	in->impl = s;
 	in->ops = &h5_ops;
+	in->read_native = h5_read_native;
 	in->format = "hdf5";
 	return TOMO_OK;
 fail:

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,22 +125,24 @@ prefetch(const unsigned char *p0, const unsigned char *p1)
 		madvise((void *)a, e - a < piece ? e - a : piece, MADV_WILLNEED);
 }
 
-static int
-file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+/* Planes z0..z1-1 of box b (indices into the box) into dst. */
+static void
+read_planes(struct tomo_input *in, const struct tomo_box *b, int64_t z0, int64_t z1,
+            float *dst)
 {
 	struct rawsrc *r = in->impl;
 	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
 	const size_t ts = tomo_dtype_size(r->type);
 	const int large = r->map_len > RELEASE_THRESHOLD;
 	const unsigned char *p0, *p1;
-	int64_t ahead = 0, in_flight = 0;
+	int64_t ahead = z0, in_flight = 0;
 
-	for (int64_t z = 0; z < b->nz; z++) {
+	for (int64_t z = z0; z < z1; z++) {
 		/* Large mappings are MADV_RANDOM (map_data): ask for exactly the
 		 * bytes each plane of the box spans, LOOKAHEAD bytes ahead, so the
 		 * reads overlap, and a row of each plane costs its own pages, not
 		 * the read-around of every fault. */
-		while (large && ahead < b->nz && (ahead == z || in_flight < LOOKAHEAD)) {
+		while (large && ahead < z1 && (ahead == z || in_flight < LOOKAHEAD)) {
 			plane_span(in, r, b, ahead++, &p0, &p1);
 			prefetch(p0, p1);
 			in_flight += p1 - p0;
@@ -155,6 +158,25 @@ file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 			release_span(r, p0, p1);
 			in_flight -= p1 - p0;
 		}
+	}
+}
+
+/* Boxes past this many samples are copied by all threads, each taking a
+ * contiguous run of planes: one thread cannot keep up with a GPU or with
+ * the page cache (a 512 MB gather took ~0.3 s alone). */
+#define PARALLEL_SAMPLES ((int64_t)1 << 22)
+
+static int
+file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
+{
+	if (b->nz < 2 || b->nx * b->ny * b->nz < PARALLEL_SAMPLES) {
+		read_planes(in, b, 0, b->nz, dst);
+		return TOMO_OK;
+	}
+#pragma omp parallel
+	{
+		int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
+		read_planes(in, b, b->nz * t / n, b->nz * (t + 1) / n, dst);
 	}
 	return TOMO_OK;
 }

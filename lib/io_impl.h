@@ -28,6 +28,9 @@ struct tomo_input {
 	int64_t next_z;       /* sequential: the first plane not yet consumed */
 	const float *mapped;  /* float32 LE samples in place, or NULL */
 	int64_t chunk_cache;  /* tomo_input_opts.chunk_cache */
+	/* Read box b (checked) in the stored type, native byte order, or NULL
+	 * when the back-end cannot (tomo_input_read_native). */
+	int (*read_native)(struct tomo_input *in, const struct tomo_box *b, void *dst);
 };
 
 /* Back-end constructors: fill in (hdr, ops, impl, format, dtype, ...);
@@ -85,6 +88,10 @@ void tomo_output_temp_discard(char *tmp);
 int tomo_output_open_nrrd(struct tomo_output *o, int raw);
 int tomo_output_open_tiff(struct tomo_output *o);
 int tomo_output_open_hdf5(struct tomo_output *o);
+
+/* 1 when path is a regular file in HDF5 format (by magic bytes, or an
+ * HDF5 extension such as .h5 or .nxs). */
+int tomo_path_is_hdf5(const char *path);
 
 /* Write all of buf at offset (or at the current position when offset < 0),
  * retrying short writes and EINTR. */

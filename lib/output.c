@@ -255,6 +255,9 @@ count_nonfinite(const float *p, size_t n)
 {
 	int64_t c = 0;
 
+	/* Threads past a few MiB: one core scans ~6 GB/s, and a GPU produces
+	 * a 2048^3 volume (34 GB) faster than that (5 s of 10 on an H100). */
+#pragma omp parallel for reduction(+ : c) schedule(static) if (n > ((size_t)1 << 20))
 	for (size_t i = 0; i < n; i++) {
 		uint32_t u;
 		memcpy(&u, p + i, 4);

@@ -9,6 +9,7 @@ load helpers
 # Arguments a tool needs besides its input to read a stream from stdin
 # (side inputs, required options). A tool that needs some adds a line here.
 declare -gA STDIN_ARGS=(
+	[tomo-flat]="--flats $TOMO_ROOT/tests/fixtures/flat-8x4.nrrd"
 	[tomo-phase]="--delta-beta 100"
 )
 # What the small input stream holds, per tool ("KIND QUANTITY"); default

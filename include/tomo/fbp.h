@@ -79,6 +79,8 @@ struct tomo_fbp_stats {
 	double updates; /* voxel updates: angles x N^2 x rows */
 	int64_t grid;   /* Fourier method: grid size M (M x M), else 0 */
 	double seconds; /* inside tomo_fbp_run */
+	double read_s, wait_s, write_s; /* of seconds: reading input, waiting for
+	                                 * the GPU (GPU path), writing output */
 	int64_t padded; /* padded detector length of the filter */
 };
 

@@ -60,6 +60,14 @@ int tomo_input_sequential(const struct tomo_input *in);
  * source is an error naming the plane. Not thread-safe per input. */
 int tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst);
 
+/* Read box b without converting: samples of tomo_input_dtype(in) in the
+ * host's byte order, [nz][ny][nx] of them, into dst. For callers that
+ * convert while computing (a uint16 scan corrected in one pass). Only
+ * inputs with tomo_input_has_native(in) support it (HDF5 datasets); the
+ * others fail with TOMO_ERR. Same checks and order rule as tomo_input_read. */
+int tomo_input_read_native(struct tomo_input *in, const struct tomo_box *b, void *dst);
+int tomo_input_has_native(const struct tomo_input *in);
+
 /* Shorthand: planes z0..z0+nz, whole. */
 int tomo_input_read_planes(struct tomo_input *in, int64_t z0, int64_t nz,
                            float *dst);

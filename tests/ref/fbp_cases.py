@@ -90,7 +90,7 @@ def problem(c, center):
         with tempfile.TemporaryDirectory() as d:
             subprocess.run([exe, "--size", str(c["cols"]), "--rows", "1",
                             "--angles", str(len(c["angles"])), "--range", rng,
-                            "--center", repr(center), "--volume", d + "/v.nrrd",
+                            "--center", repr(float(center)), "--volume", d + "/v.nrrd",
                             "-o", d + "/p.nrrd"], check=True)
             return nrrd(d + "/p.nrrd")[0], nrrd(d + "/v.nrrd")[0]
     return (ph.projections(c["cols"], c["cols"], c["angles"], center, 1, c["scale"]),
@@ -113,7 +113,7 @@ def make(name, d):
     c = case(name)
     p, truth = problem(c, c["center"])
     keys = {"tomo_kind": "projections", "tomo_quantity": "line-integral",
-            "tomo_center": repr(c["center"])}
+            "tomo_center": repr(float(c["center"]))}
     opts = ["--filter", c["filter"]]
     if c.get("angle_file"):
         with open(os.path.join(d, "angles.txt"), "w") as f:

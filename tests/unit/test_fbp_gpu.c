@@ -6,6 +6,8 @@
  * tests/tomo-fbp.bats (run_gpu). */
 #include <math.h>
 
+#include "fbp_gpu.h"
+#include "fbp_impl.h"
 #include "tomo/err.h"
 #include "tomo/fbp.h"
 #include "tomo/io.h"
@@ -260,6 +262,97 @@ test_fourier_slabs(void)
 	cuda_emu_free_bytes = (size_t)1 << 30;
 }
 
+/* tomo_fbp_gpu_submit_parts (tomo-bench times the steps apart): the
+ * steps one submission at a time give what one whole submission gives,
+ * and a step left out is not done (no copy out: the host slices stay). */
+static void
+test_submit_parts(void)
+{
+	const int64_t C = 24, A = 30, R = 5, N = 20;
+	struct tomo_fbp_params p = {
+		.angles = angles,
+		.nangles = A,
+		.center = 11.3,
+		.filter = TOMO_FBP_RAMP,
+		.cutoff = 1,
+		.size = N,
+		.row0 = 0,
+		.row1 = R,
+		.scale = 1,
+		.memory = 1 << 26,
+	};
+	struct fbp_geom g;
+	struct tomo_fbp_gpu *gpu = NULL;
+	float *whole = malloc(sizeof(float) * (size_t)(R * N * N));
+	int64_t clamped = 0;
+
+	for (int64_t a = 0; a < A; a++)
+		angles[a] = 180.0 * (double)a / (double)A;
+	CHECK(fbp_geom_init(&g, C, &p) == TOMO_OK, "%s", tomo_errmsg());
+	struct tomo_fbp_gpu_desc d = {
+		.ncols = C,
+		.nangles = A,
+		.size = N,
+		.padded = g.P,
+		.slab_rows = R,
+		.off = g.off,
+		.hi = g.hi,
+		.filter = g.filter,
+		.cosv = g.cosv,
+		.sinv = g.sinv,
+		.weight = g.weight,
+		.memory = p.memory,
+	};
+	CHECK(tomo_fbp_gpu_create(&d, &gpu) == TOMO_OK, "%s", tomo_errmsg());
+	float *in = tomo_fbp_gpu_input(gpu, 0);
+	float *out = (float *)tomo_fbp_gpu_output(gpu, 0);
+	for (int64_t i = 0; i < A * R * C; i++)
+		in[i] = (float)(1.0 + sin(0.37 * (double)i) * 0.5);
+	CHECK(tomo_fbp_gpu_submit(gpu, 0, R) == TOMO_OK &&
+	              tomo_fbp_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
+	      "%s", tomo_errmsg());
+	memcpy(whole, out, sizeof(float) * (size_t)(R * N * N));
+	double norm = 0;
+	for (int64_t i = 0; i < R * N * N; i++)
+		norm += fabs(whole[i]);
+	CHECK(norm > 0, "the whole submission gave zeros");
+
+	/* Zero both ends, then step by step; the copy out last. */
+	memset(out, 0, sizeof(float) * (size_t)(R * N * N));
+	static const unsigned steps[] = {TOMO_FBP_GPU_COPY_IN, TOMO_FBP_GPU_FILTER,
+	                                 TOMO_FBP_GPU_BACKPROJECT, TOMO_FBP_GPU_COPY_OUT};
+	for (int k = 0; k < 4; k++) {
+		CHECK(tomo_fbp_gpu_submit_parts(gpu, 0, R, steps[k]) == TOMO_OK &&
+		              tomo_fbp_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
+		      "%s", tomo_errmsg());
+		if (k == 2) {
+			int64_t nonzero = 0;
+			for (int64_t i = 0; i < R * N * N; i++)
+				nonzero += out[i] != 0;
+			CHECK(nonzero == 0, "slices copied out without TOMO_FBP_GPU_COPY_OUT");
+		}
+	}
+	int64_t differ = 0;
+	for (int64_t i = 0; i < R * N * N; i++)
+		differ += out[i] != whole[i];
+	CHECK(differ == 0, "%lld samples differ between the steps and the whole",
+	      (long long)differ);
+
+	/* The back-projection again on the filtered lines left on the device:
+	 * the same slices (it overwrites, it does not add). */
+	CHECK(tomo_fbp_gpu_submit_parts(
+		      gpu, 0, R, TOMO_FBP_GPU_BACKPROJECT | TOMO_FBP_GPU_COPY_OUT) == TOMO_OK &&
+	              tomo_fbp_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
+	      "%s", tomo_errmsg());
+	differ = 0;
+	for (int64_t i = 0; i < R * N * N; i++)
+		differ += out[i] != whole[i];
+	CHECK(differ == 0, "a repeated back-projection changed %lld samples", (long long)differ);
+	tomo_fbp_gpu_destroy(gpu);
+	fbp_geom_free(&g);
+	free(whole);
+}
+
 UNIT_MAIN(T(test_projections), T(test_sinograms_transmission), T(test_filter_pad_size_slices),
-          T(test_many_slabs), T(test_many_angles), T(test_small_gpu), T(test_fourier),
-          T(test_fourier_slabs))
+          T(test_many_slabs), T(test_many_angles), T(test_small_gpu), T(test_submit_parts),
+          T(test_fourier), T(test_fourier_slabs))
