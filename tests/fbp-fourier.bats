@@ -117,7 +117,7 @@ m = fc.fov(f.shape[0]); print('%.4f' % rel_l2(f[m], d[m]))")
 	accuracy uneven 0.342054 0.18
 }
 
-@test "options mean the same: sinograms, pipes, slabs, slices, transmission, pixel size" {
+@test "options mean the same: sinograms, pipes, slabs, threads, slices, transmission, pixel size" {
 	tomo-fbp --method fourier "$F/proj.nrrd" -o "$D/f.nrrd"
 	# the same rows in the same pairs: the same numbers
 	tomo-fbp --method fourier "$F/sino.nrrd" -o "$D/s.nrrd"
@@ -128,6 +128,11 @@ m = fc.fov(f.shape[0]); print('%.4f' % rel_l2(f[m], d[m]))")
 	cmp "$D/f.nrrd" "$D/m.nrrd"
 	cat "$F/sino.nrrd" | tomo-fbp --method fourier --memory 200K -o "$D/q.nrrd"
 	cmp "$D/f.nrrd" "$D/q.nrrd"
+	# each grid band is one thread's: the thread count changes nothing
+	tomo-fbp --method fourier --threads 1 "$F/proj.nrrd" -o "$D/t1.nrrd"
+	tomo-fbp --method fourier --threads 3 "$F/proj.nrrd" -o "$D/t3.nrrd"
+	cmp "$D/f.nrrd" "$D/t1.nrrd"
+	cmp "$D/f.nrrd" "$D/t3.nrrd"
 	# other pairs (rows 5 and 6 travel together), -ln of transmission
 	tomo-fbp --method fourier --slices 5:18 "$F/proj.nrrd" -o "$D/sl.nrrd"
 	tomo-fbp --method fourier "$F/trans.nrrd" -o "$D/t.nrrd"
