@@ -526,16 +526,17 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo
 	if ((rc = tomo_fbp_check(in, p)) ||
 	    (rc = fbp_geom_init(&g, tomo_input_header(in)->size[0], p)))
 		return rc;
-	stats->padded = g.P;
 	if (p->method == TOMO_FBP_FOURIER) {
 		if ((rc = fbp_fourier_init(&g, p))) {
 			fbp_geom_free(&g);
 			return rc;
 		}
+		stats->padded = g.P;
 		stats->grid = g.M;
 		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats)
 		                : fbp_fourier_run_cpu(in, p, &g, out, stats);
 	} else {
+		stats->padded = g.P;
 		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats) : run_cpu(in, p, &g, out, stats);
 	}
 	stats->updates = (double)g.A * (double)(g.N * g.N) * (double)(p->row1 - p->row0);

@@ -95,6 +95,33 @@ fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p)
 	 * for an even N (fbp_pixel_x). */
 	const double delta = N % 2 ? 0.0 : 0.5;
 
+	/* The padded line is periodic: pad it far enough that no pixel of the
+	 * slice (up to N/sqrt 2 from the axis, plus the kernel's reach) reads
+	 * past the middle of the padding, where the two edges' padding meet,
+	 * nor a periodic copy of the detector. Direct FBP's 2C is enough for
+	 * slices no wider than the detector with the axis near its middle;
+	 * wider slices and axes near an edge take a longer line (the same
+	 * filter, sampled finer). */
+	const double rho = (double)N / sqrt(2.0) + 2.0;
+	const double reach = fmax(rho - (p->center - 0.5), rho + (p->center - 0.5) - (double)g->C);
+	const int64_t need = tomo_fft_good_size(g->C + 2 * (int64_t)ceil(fmax(reach, 0.0)) + 2);
+	if (need > g->P) {
+		double *resp = malloc(sizeof(double) * (size_t)(need / 2 + 1));
+		float *filter = malloc(sizeof(float) * (size_t)(need / 2 + 1));
+		if (!resp || !filter) {
+			free(resp);
+			free(filter);
+			return tomo_error(TOMO_ERR, "out of memory");
+		}
+		tomo_fbp_filter_table(p->filter, p->cutoff, need, p->scale / (double)need, resp);
+		for (int64_t k = 0; k <= need / 2; k++)
+			filter[k] = (float)resp[k];
+		free(resp);
+		free(g->filter);
+		g->filter = filter;
+		g->P = need;
+		g->nbins = need / 2 + 1;
+	}
 	g->W = W;
 	g->deg = fourier_degree(W);
 	g->M = even_good_size((int64_t)ceil(sigma * (double)N));

@@ -55,8 +55,9 @@ int fbp_read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64
 void *fbp_alloc_floats(int64_t n);
 
 /* The Fourier method's tables in g (already holding the direct tables
- * for p): grid size, kernel fit, per-angle shifts, deapodisation. Freed
- * by fbp_geom_free. TOMO_ERR on bad knobs or no memory. */
+ * for p): a longer padded line (P, filter) where the slice reaches past
+ * what 2C covers, grid size, kernel fit, per-angle shifts,
+ * deapodisation. Freed by fbp_geom_free. TOMO_ERR on no memory. */
 int fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p);
 
 /* Fit the W tap polynomials of degree deg (z in [-1, 1], see

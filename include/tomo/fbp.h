@@ -76,12 +76,12 @@ struct tomo_fbp_stats {
 	int64_t clamped;   /* transmission samples clamped before -ln */
 	int64_t slab_rows; /* detector rows per slab */
 	int64_t slabs;
-	double updates; /* voxel updates: angles x N^2 x rows */
-	int64_t grid;   /* Fourier method: grid size M (M x M), else 0 */
-	double seconds; /* inside tomo_fbp_run */
+	double updates;                 /* voxel updates: angles x N^2 x rows */
+	int64_t grid;                   /* Fourier method: grid size M (M x M), else 0 */
+	double seconds;                 /* inside tomo_fbp_run */
 	double read_s, wait_s, write_s; /* of seconds: reading input, waiting for
 	                                 * the GPU (GPU path), writing output */
-	int64_t padded; /* padded detector length of the filter */
+	int64_t padded;                 /* padded detector length of the filter */
 };
 
 /* Reconstruct rows p->row0..row1-1 of in (float32 boxes through
