@@ -25,7 +25,18 @@ const char *const tomo_fbp_method_names[] = {"fbp", "fourier", NULL};
 int64_t
 tomo_fbp_padded_length(int64_t ncols)
 {
-	return tomo_fft_good_size(2 * ncols < 64 ? 64 : 2 * ncols);
+	/* Even, so that the Nyquist bin exists and both methods treat it
+	 * alike (4 ncols is even and 7-smooth whenever ncols is). */
+	return tomo_fbp_even_size(2 * ncols < 64 ? 64 : 2 * ncols);
+}
+
+int64_t
+tomo_fbp_even_size(int64_t n)
+{
+	int64_t m = tomo_fft_good_size(n);
+	while (m % 2)
+		m = tomo_fft_good_size(m + 1);
+	return m;
 }
 
 void
@@ -33,15 +44,19 @@ tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P, double g
 {
 	const double pi = 3.14159265358979323846;
 
-	/* H[k] = sum over n of h[n] cos(2 pi k n / P): h is even and zero at
-	 * even n != 0, so H[k] = 1/4 + sum over odd n < P of h[n] cos(...).
-	 * The cosines of odd multiples follow the recurrence
-	 * cos((n + 2) t) = 2 cos(2t) cos(n t) - cos((n - 2) t). */
+	/* H[k] = sum over n of h[n] cos(2 pi k n / P), h zero where the
+	 * circular distance min(n, P - n) is even and not 0: for an even P
+	 * that is every even n, so the sum runs over odd n, whose cosines
+	 * follow cos((n + 2) t) = 2 cos(2t) cos(n t) - cos((n - 2) t); an odd
+	 * P (no padded length is, but the function takes any) sums over all
+	 * n with cos((n + 1) t) = 2 cos(t) cos(n t) - cos((n - 1) t). */
+	const int64_t step = P % 2 ? 1 : 2;
 	for (int64_t k = 0; k <= P / 2; k++) {
 		double t = 2.0 * pi * (double)k / (double)P;
-		double c2 = 2.0 * cos(2.0 * t), prev = cos(-t), cur = cos(t);
+		double c2 = 2.0 * cos((double)step * t), prev = cos((1.0 - (double)step) * t);
+		double cur = cos(t);
 		double sum = fbp_ramlak(0, P);
-		for (int64_t n = 1; n < P; n += 2) {
+		for (int64_t n = 1; n < P; n += step) {
 			sum += fbp_ramlak(n, P) * cur;
 			double next = c2 * cur - prev;
 			prev = cur;

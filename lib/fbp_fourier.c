@@ -75,16 +75,6 @@ fbp_fourier_fit(int W, int deg, double beta, float *coef)
 	}
 }
 
-/* The smallest even fast FFT size of at least n. */
-static int64_t
-even_good_size(int64_t n)
-{
-	int64_t m = tomo_fft_good_size(n);
-	while (m % 2)
-		m = tomo_fft_good_size(m + 1);
-	return m;
-}
-
 int
 fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p)
 {
@@ -104,7 +94,7 @@ fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p)
 	 * filter, sampled finer). */
 	const double rho = (double)N / sqrt(2.0) + 2.0;
 	const double reach = fmax(rho - (p->center - 0.5), rho + (p->center - 0.5) - (double)g->C);
-	const int64_t need = tomo_fft_good_size(g->C + 2 * (int64_t)ceil(fmax(reach, 0.0)) + 2);
+	const int64_t need = tomo_fbp_even_size(g->C + 2 * (int64_t)ceil(fmax(reach, 0.0)) + 2);
 	if (need > g->P) {
 		double *resp = malloc(sizeof(double) * (size_t)(need / 2 + 1));
 		float *filter = malloc(sizeof(float) * (size_t)(need / 2 + 1));
@@ -124,9 +114,9 @@ fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p)
 	}
 	g->W = W;
 	g->deg = fourier_degree(W);
-	g->M = even_good_size((int64_t)ceil(sigma * (double)N));
+	g->M = tomo_fbp_even_size((int64_t)ceil(sigma * (double)N));
 	if (g->M < 4 * W)
-		g->M = even_good_size(4 * W);
+		g->M = tomo_fbp_even_size(4 * W);
 	g->sigma = (double)g->M / (double)N;
 	g->beta = fourier_kb_beta(W, g->sigma < 4 ? g->sigma : 4);
 	g->r = (float)((double)g->M / (double)g->P);

@@ -101,9 +101,12 @@ int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct 
  * and kernel width. TOMO_ERR with a message naming the problem. */
 int tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p);
 
-/* The padded length of the filter for ncols detector columns: a fast FFT
- * size of at least 2 ncols (and at least 64). */
+/* The padded length of the filter for ncols detector columns: an even
+ * fast FFT size of at least 2 ncols (and at least 64). */
 int64_t tomo_fbp_padded_length(int64_t ncols);
+
+/* The smallest even size of at least n of the form 2^a 3^b 5^c 7^d. */
+int64_t tomo_fbp_even_size(int64_t n);
 
 /* Filter response for padded length P at the P/2 + 1 frequency bins
  * k = 0..P/2 (k/P cycles per pixel): the DFT of the discrete Ram-Lak

@@ -50,6 +50,32 @@ test_ramp_response(void)
 	CHECK_NEAR(g[17], 2.5 * resp[17], 1e-15);
 }
 
+/* Any P, odd ones too (where the kernel is non-zero at even n, whose
+ * circular distance P - n is odd), against a direct DFT; and the padded
+ * lengths are even (121 columns: 242 would round up to the odd 243). */
+static void
+test_odd_length_response(void)
+{
+	for (int64_t P = 63; P <= 65; P++) {
+		double resp[40];
+		tomo_fbp_filter_table(TOMO_FBP_RAMP, 1, P, 1, resp);
+		for (int64_t k = 0; k <= P / 2; k++) {
+			double direct = 0;
+			for (int64_t n = 0; n < P; n++)
+				direct += fbp_ramlak(n, P) *
+				          cos(2 * pi * (double)(k * n) / (double)P);
+			CHECK_NEAR(resp[k], direct, 1e-12);
+		}
+		CHECK(fabs(resp[0]) < 1.0 / P, "P %lld: DC %g", (long long)P, resp[0]);
+	}
+	for (int64_t C = 1; C < 3000; C++) {
+		int64_t P = tomo_fbp_padded_length(C);
+		CHECK(P % 2 == 0 && P >= 2 * C && P >= 64, "C %lld: P %lld", (long long)C,
+		      (long long)P);
+	}
+	CHECK(tomo_fbp_padded_length(121) == 250, "%lld", (long long)tomo_fbp_padded_length(121));
+}
+
 static void
 test_windows(void)
 {
@@ -337,6 +363,6 @@ test_cpu_backproject(void)
 	fbp_geom_free(&g);
 }
 
-UNIT_MAIN(T(test_ramlak_kernel), T(test_ramp_response), T(test_windows), T(test_filter_table),
-          T(test_angle_weights), T(test_geometry), T(test_voxel_constant), T(test_preprocess),
-          T(test_cpu_filter), T(test_cpu_backproject))
+UNIT_MAIN(T(test_ramlak_kernel), T(test_ramp_response), T(test_odd_length_response),
+          T(test_windows), T(test_filter_table), T(test_angle_weights), T(test_geometry),
+          T(test_voxel_constant), T(test_preprocess), T(test_cpu_filter), T(test_cpu_backproject))
