@@ -89,11 +89,13 @@ fprep_kernel(const float *__restrict__ in, int64_t rs, int64_t as, int64_t rows,
  * the filter, the angle weight (half each for the two Nyquist samples of
  * an even P) and exp(2 pi i jj shift / P), the centre's phase ramp; then
  * W x W atomic additions around its grid position, indices modulo M (the
- * grid is periodic).
+ * grid is periodic). The width is a template argument, so that the tap
+ * loops unroll and the weights stay in registers.
  */
+template <int W>
 __global__ void
-spread_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64_t M, int W,
-              int deg, float r, const float *__restrict__ filter,
+spread_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64_t M, float r,
+              const float *__restrict__ filter,
               const float *__restrict__ weight, const float *__restrict__ cosv,
               const float *__restrict__ sinv, const double *__restrict__ shift,
               const float *__restrict__ coef, cufftComplex *__restrict__ grid)
@@ -112,16 +114,20 @@ spread_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64
 	const float pr = (float)cs, pi_ = (float)sn;
 	const float re = h * (z.x * pr - z.y * pi_), im = h * (z.x * pi_ + z.y * pr);
 
-	float zu, zv, wv[FOURIER_MAX_W];
+	const int deg = fourier_degree(W);
+	float zu, zv, wv[W];
 	const long iu = fourier_first(fourier_pos((long)jj, r * sinv[a], (long)M), W, &zu);
 	const long iv = fourier_first(fourier_pos((long)jj, r * cosv[a], (long)M), W, &zv);
+#pragma unroll
 	for (int t = 0; t < W; t++)
 		wv[t] = fourier_weight(coef, W, deg, t, zv);
 	cufftComplex *g = grid + pair * M * M;
+#pragma unroll
 	for (int tu = 0; tu < W; tu++) {
 		long u = iu + tu;
 		u = u < 0 ? u + M : u >= M ? u - M : u;
 		const float wu = fourier_weight(coef, W, deg, tu, zu);
+#pragma unroll
 		for (int tv = 0; tv < W; tv++) {
 			long v = iv + tv;
 			v = v < 0 ? v + M : v >= M ? v - M : v;
@@ -340,10 +346,20 @@ tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
 	CKFFT(cufftExecC2C(s->line_fwd, s->d_line, s->d_line, CUFFT_FORWARD));
 	CK(cudaMemsetAsync(s->d_grid, 0, sizeof(cufftComplex) * (size_t)(g->pairs * M * M), st));
 	const int64_t J = 2 * (P / 2) + 1;
-	dim3 b128(128);
-	FBP_LAUNCH(spread_kernel, dim3((unsigned)cdiv(J, 128), (unsigned)A, (unsigned)pairs), b128,
-	           st)(s->d_line, A, P, M, d->kernel_width, d->degree, d->r, g->d_filter,
-	               g->d_weight, g->d_cos, g->d_sin, g->d_shift, g->d_coef, s->d_grid);
+	const dim3 sg((unsigned)cdiv(J, 128), (unsigned)A, (unsigned)pairs), b128(128);
+#define SPREAD(w)                                                                               \
+	FBP_LAUNCH(spread_kernel<w>, sg, b128, st)(s->d_line, A, P, M, d->r, g->d_filter,      \
+	                                           g->d_weight, g->d_cos, g->d_sin, g->d_shift, \
+	                                           g->d_coef, s->d_grid)
+	switch (d->kernel_width) {
+	case 3: SPREAD(3); break;
+	case 4: SPREAD(4); break;
+	case 5: SPREAD(5); break;
+	case 6: SPREAD(6); break;
+	case 7: SPREAD(7); break;
+	default: SPREAD(8); break;
+	}
+#undef SPREAD
 	CKLAUNCH("spread_kernel");
 	CKFFT(cufftExecC2C(s->grid_inv, s->d_grid, s->d_grid, CUFFT_INVERSE));
 	FBP_LAUNCH(extract_kernel, dim3((unsigned)cdiv(N, 256), (unsigned)N, (unsigned)pairs),
