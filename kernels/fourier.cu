@@ -24,7 +24,8 @@
 /* Kernel launches go through one macro, so that the unit tests can run
  * this file's kernels as loops on the CPU (tests/unit/cuda_emu/). */
 #ifndef FBP_LAUNCH
-#define FBP_LAUNCH(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
+#define FBP_LAUNCH(kernel, grid, block, stream)      kernel<<<(grid), (block), 0, (stream)>>>
+#define FBP_LAUNCH_SYNC(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
 #endif
 
 #define NSLOT 2
@@ -84,62 +85,112 @@ fprep_kernel(const float *__restrict__ in, int64_t rs, int64_t as, int64_t rows,
 }
 
 /*
- * One radial sample per thread: jj = index - J2 of angle blockIdx.y of
- * pair blockIdx.z. Its value is the line's spectrum at bin jj mod P times
- * the filter, the angle weight (half each for the two Nyquist samples of
- * an even P) and exp(2 pi i jj shift / P), the centre's phase ramp; then
- * W x W atomic additions around its grid position, indices modulo M (the
- * grid is periodic). The width is a template argument, so that the tap
- * loops unroll and the weights stay in registers.
+ * The value of radial sample jj of angle a: the line's spectrum z at bin
+ * jj mod P times the filter, the angle weight (half each for the two
+ * Nyquist samples of an even P) and exp(2 pi i jj shift / P), the
+ * centre's phase ramp.
  */
-template <int W>
-__global__ void
-spread_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64_t M, float r,
-              const float *__restrict__ filter,
-              const float *__restrict__ weight, const float *__restrict__ cosv,
-              const float *__restrict__ sinv, const double *__restrict__ shift,
-              const float *__restrict__ coef, cufftComplex *__restrict__ grid)
+static __device__ __forceinline__ float2
+sample_value(const cufftComplex *__restrict__ line, int64_t P, long jj, float w,
+             const float *__restrict__ filter, double shift)
 {
-	const int64_t J2 = P / 2;
-	const int64_t jj = (int64_t)blockIdx.x * blockDim.x + threadIdx.x - J2;
-	const int64_t a = blockIdx.y, pair = blockIdx.z;
-	if (jj > J2)
-		return;
 	const int64_t k = jj < 0 ? -jj : jj, bin = jj < 0 ? jj + P : jj;
-	const cufftComplex z = line[(pair * A + a) * P + bin];
-	const float h = weight[a] * filter[k] * (2 * k == P ? 0.5f : 1.0f);
-	double x = (double)jj * shift[a] / (double)P, sn, cs;
+	const cufftComplex z = line[bin];
+	const float h = w * filter[k] * (2 * k == P ? 0.5f : 1.0f);
+	double x = (double)jj * shift / (double)P, sn, cs;
 	x -= rint(x);
 	sincospi(2.0 * x, &sn, &cs);
 	const float pr = (float)cs, pi_ = (float)sn;
-	const float re = h * (z.x * pr - z.y * pi_), im = h * (z.x * pi_ + z.y * pr);
+	return make_float2(h * (z.x * pr - z.y * pi_), h * (z.x * pi_ + z.y * pr));
+}
 
+/*
+ * Gridding, one TILE x TILE tile of one pair's grid per block (blockIdx.x,
+ * .y the tile's column and row, .z the pair), summed in shared memory and
+ * written once: no atomic operation on global memory, no memset. The
+ * block's threads share the angles out; for each angle a thread takes the
+ * samples whose W x W taps can reach the tile (fourier_jrange on the
+ * tile's rows and on its columns; for a tile on the grid's edge also on
+ * the periodic images across it, the grid being periodic) and adds their
+ * taps that fall inside with shared-memory atomics. The width is a
+ * template argument, so that the tap loops unroll.
+ */
+#define TILE 64
+
+template <int W>
+__global__ void __launch_bounds__(256)
+	spread_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64_t M,
+                      float r, const float *__restrict__ filter,
+                      const float *__restrict__ weight, const float *__restrict__ cosv,
+                      const float *__restrict__ sinv, const double *__restrict__ shift,
+                      const float *__restrict__ coef, cufftComplex *__restrict__ grid)
+{
+	__shared__ float2 tile[TILE * TILE];
 	const int deg = fourier_degree(W);
-	float zu, zv, wv[W];
-	const long iu = fourier_first(fourier_pos((long)jj, r * sinv[a], (long)M), W, &zu);
-	const long iv = fourier_first(fourier_pos((long)jj, r * cosv[a], (long)M), W, &zv);
+	const long J2 = (long)(P / 2);
+	const long v0 = (long)blockIdx.x * TILE, u0 = (long)blockIdx.y * TILE;
+	const int64_t pair = blockIdx.z;
+	const long th = M - u0 < TILE ? M - u0 : TILE, tw = M - v0 < TILE ? M - v0 : TILE;
+	const int nt = blockDim.x;
+
+	for (int i = threadIdx.x; i < TILE * TILE; i += nt)
+		tile[i] = make_float2(0.0f, 0.0f);
+	__syncthreads();
+	for (int64_t a = threadIdx.x; a < A; a += nt) {
+		const float rs = r * sinv[a], rc = r * cosv[a], wa = weight[a];
+		const double sh = shift[a];
+		const cufftComplex *la = line + (pair * A + a) * P;
+		for (int su = -1; su <= 1; su++) {
+			if ((su > 0 && u0 != 0) || (su < 0 && u0 + th != M))
+				continue;
+			const long ulo = u0 + su * (long)M;
+			long ju0, ju1;
+			fourier_jrange(rs, (long)M, W, ulo, ulo + th, J2, &ju0, &ju1);
+			for (int sv = -1; sv <= 1; sv++) {
+				if ((sv > 0 && v0 != 0) || (sv < 0 && v0 + tw != M))
+					continue;
+				const long vlo = v0 + sv * (long)M;
+				long jv0, jv1;
+				fourier_jrange(rc, (long)M, W, vlo, vlo + tw, J2, &jv0, &jv1);
+				const long j0 = ju0 > jv0 ? ju0 : jv0, j1 = ju1 < jv1 ? ju1 : jv1;
+				for (long jj = j0; jj <= j1; jj++) {
+					float zu, zv, wv[W];
+					const long iu =
+						fourier_first(fourier_pos(jj, rs, (long)M), W, &zu) - ulo;
+					const long iv =
+						fourier_first(fourier_pos(jj, rc, (long)M), W, &zv) - vlo;
+					if (iu + W <= 0 || iu >= th || iv + W <= 0 || iv >= tw)
+						continue;
+					const float2 c = sample_value(la, P, jj, wa, filter, sh);
 #pragma unroll
-	for (int t = 0; t < W; t++)
-		wv[t] = fourier_weight(coef, W, deg, t, zv);
-	cufftComplex *g = grid + pair * M * M;
+					for (int t = 0; t < W; t++)
+						wv[t] = fourier_weight(coef, W, deg, t, zv);
 #pragma unroll
-	for (int tu = 0; tu < W; tu++) {
-		long u = iu + tu;
-		u = u < 0 ? u + M : u >= M ? u - M : u;
-		const float wu = fourier_weight(coef, W, deg, tu, zu);
+					for (int tu = 0; tu < W; tu++) {
+						const long row = iu + tu;
+						if (row < 0 || row >= th)
+							continue;
+						const float wu = fourier_weight(coef, W, deg, tu, zu);
 #pragma unroll
-		for (int tv = 0; tv < W; tv++) {
-			long v = iv + tv;
-			v = v < 0 ? v + M : v >= M ? v - M : v;
-			const float w = wu * wv[tv];
-#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
-			/* Hopper adds both halves in one atomic operation */
-			atomicAdd((float2 *)&g[u * M + v], make_float2(w * re, w * im));
-#else
-			atomicAdd(&g[u * M + v].x, w * re);
-			atomicAdd(&g[u * M + v].y, w * im);
-#endif
+						for (int tv = 0; tv < W; tv++) {
+							const long col = iv + tv;
+							if (col < 0 || col >= tw)
+								continue;
+							const float w = wu * wv[tv];
+							float2 *q = &tile[row * TILE + col];
+							atomicAdd(&q->x, w * c.x);
+							atomicAdd(&q->y, w * c.y);
+						}
+					}
+				}
+			}
 		}
+	}
+	__syncthreads();
+	for (int i = threadIdx.x; i < TILE * TILE; i += nt) {
+		const long row = i / TILE, col = i % TILE;
+		if (row < th && col < tw)
+			grid[(pair * M + u0 + row) * M + v0 + col] = tile[i];
 	}
 }
 
@@ -344,13 +395,11 @@ tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
 	/* A partial last slab transforms (and grids) the pairs it has; the
 	 * plans cover g->pairs, so the rest is transformed too, unused. */
 	CKFFT(cufftExecC2C(s->line_fwd, s->d_line, s->d_line, CUFFT_FORWARD));
-	CK(cudaMemsetAsync(s->d_grid, 0, sizeof(cufftComplex) * (size_t)(g->pairs * M * M), st));
-	const int64_t J = 2 * (P / 2) + 1;
-	const dim3 sg((unsigned)cdiv(J, 128), (unsigned)A, (unsigned)pairs), b128(128);
+	const dim3 sg((unsigned)cdiv(M, TILE), (unsigned)cdiv(M, TILE), (unsigned)pairs);
 #define SPREAD(w)                                                                               \
-	FBP_LAUNCH(spread_kernel<w>, sg, b128, st)(s->d_line, A, P, M, d->r, g->d_filter,      \
-	                                           g->d_weight, g->d_cos, g->d_sin, g->d_shift, \
-	                                           g->d_coef, s->d_grid)
+	FBP_LAUNCH_SYNC(spread_kernel<w>, sg, b256, st)(s->d_line, A, P, M, d->r, g->d_filter, \
+	                                                g->d_weight, g->d_cos, g->d_sin,        \
+	                                                g->d_shift, g->d_coef, s->d_grid)
 	switch (d->kernel_width) {
 	case 3: SPREAD(3); break;
 	case 4: SPREAD(4); break;

@@ -126,10 +126,12 @@ reconstruct(const struct problem *q, const char *in_path, int gpu, int64_t *clam
 }
 
 /* CPU and emulated GPU agree to 1e-6 relative L2 (the same arithmetic and
- * FFT library: only the order of the batches differs), 2e-6 for the
- * Fourier method (the GPU sums each grid cell's samples in another order
- * and computes the centre's phase ramp directly, the CPU by a recurrence),
- * and they clamp the same samples. */
+ * FFT library: only the order of the batches differs), 1e-5 for the
+ * Fourier method (the GPU sums each grid cell's samples in another order,
+ * by tiles, computes the centre's phase ramp directly where the CPU uses
+ * a recurrence, and rounds the weights' polynomials otherwise; the
+ * deapodisation amplifies that near the slices' edges when the grid is
+ * little oversampled: 2e-6 at 1.3), and they clamp the same samples. */
 static void
 compare(const struct problem *q, int64_t expect_gpu_slab)
 {
@@ -145,7 +147,7 @@ compare(const struct problem *q, int64_t expect_gpu_slab)
 		d += ((double)cpu[i] - gpu[i]) * ((double)cpu[i] - gpu[i]);
 		r += (double)cpu[i] * cpu[i];
 	}
-	const double tol = q->method == TOMO_FBP_FOURIER ? 2e-6 : 1e-6;
+	const double tol = q->method == TOMO_FBP_FOURIER ? 1e-5 : 1e-6;
 	CHECK(r > 0 && sqrt(d / r) <= tol, "relative L2 %g (CPU norm %g)", sqrt(d / r), sqrt(r));
 	if (q->method == TOMO_FBP_FOURIER)
 		printf("# Fourier: CPU-GPU relative L2 %.2g\n", sqrt(d / r));
@@ -353,6 +355,20 @@ test_submit_parts(void)
 	free(whole);
 }
 
+/* Grids of several gridding tiles (64 x 64 cells on the GPU), the last
+ * ones partial, samples whose taps straddle tiles and wrap around the
+ * grid's edges. */
+static void
+test_fourier_tiles(void)
+{
+	struct problem q = base;
+	q.method = TOMO_FBP_FOURIER;
+	q.C = 50, q.A = 40, q.R = 4, q.row1 = 4, q.center = 23.7, q.size = 100; /* M 200 */
+	compare(&q, 4);
+	q.kernel_width = 7, q.oversample = 1.3, q.size = 57; /* M 76 */
+	compare(&q, 4);
+}
+
 UNIT_MAIN(T(test_projections), T(test_sinograms_transmission), T(test_filter_pad_size_slices),
           T(test_many_slabs), T(test_many_angles), T(test_small_gpu), T(test_submit_parts),
-          T(test_fourier), T(test_fourier_slabs))
+          T(test_fourier), T(test_fourier_slabs), T(test_fourier_tiles))
