@@ -4,7 +4,8 @@
  * stream), make two rows one padded complex line per angle, one batched
  * cuFFT over every line of the slab, spread every radial sample (filter,
  * angle weight and centre phase applied on the fly) onto its pair's
- * oversampled grid with atomic additions, one batched 2D inverse cuFFT,
+ * oversampled grid, tile by tile in shared memory, one batched 2D inverse
+ * cuFFT,
  * deapodise and split the pairs into slices, copy them out. Two slots
  * (streams) overlap one slab's copies with the other's work. The
  * arithmetic is kernels/fbp_math.h's and kernels/fourier_math.h's; the
