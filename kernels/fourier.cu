@@ -5,8 +5,7 @@
  * cuFFT over every line of the slab, spread every radial sample (filter,
  * angle weight and centre phase applied on the fly) onto its pair's
  * oversampled grid, tile by tile in shared memory, one batched 2D inverse
- * cuFFT,
- * deapodise and split the pairs into slices, copy them out. Two slots
+ * cuFFT, deapodise and split the pairs into slices, copy them out. Two slots
  * (streams) overlap one slab's copies with the other's work. The
  * arithmetic is kernels/fbp_math.h's and kernels/fourier_math.h's; the
  * tables come from the host (lib/fbp_fourier.c).
