@@ -448,6 +448,42 @@ assert rel < 0.05, rel
 	echo "preview: $out/tooth_row0.png"
 }
 
+@test "real tooth scan end to end: tomo-flat --log tooth.h5 | tomo-fbp --center 296.1 (R7)" {
+	need_shared tomopy-tooth
+	need_shared skimage-generated
+	local S=$SHARED_DATA/skimage-generated out=$BUILD_DIR/test-output/tomo-fbp
+	mkdir -p "$out"
+	# The stored theta ends at 179.0055 degrees; the data are 0..180 inclusive
+	# (CHECKS.md), hence --range 0:181. Two rows in, two slices out.
+	tomo-flat --log "$SHARED_DATA/tomopy-tooth/tooth.h5" -o "$D/lines.nrrd"
+	tomo-flat --log "$SHARED_DATA/tomopy-tooth/tooth.h5" |
+		tomo-fbp --range 0:181 --center 296.1 -o "$D/slices.nrrd"
+	tomo-flat --log "$SHARED_DATA/tomopy-tooth/tooth.h5" |
+		tomo-fbp --range 0:181 --center 296.5 --size 593 -o "$D/r6axis.nrrd"
+	pyc "
+from PIL import Image
+# tomo-flat's -ln of row 0 is the sinogram scikit-image's references used
+lines = nrrd('$D/lines.nrrd')[0]
+ref = np.load('$S/tooth_row0_minuslog_sinogram.npy')
+d = np.abs(lines[:, 0, :] - ref).max(); print('row 0 -ln vs reference', d)
+assert d < 2e-5, d
+v = nrrd('$D/slices.nrrd')[0]
+assert v.shape == (2, 640, 640), v.shape
+r = v[0]
+assert np.isfinite(v).all()
+assert 0.009 < r.max() < 0.014 and -0.006 < r.min() < 0, (r.min(), r.max())
+lo, hi = np.percentile(r, [0.5, 99.9])
+Image.fromarray((np.clip((r - lo) / (hi - lo), 0, 1) * 255).astype(np.uint8)).save('$out/tooth_pipeline.png')
+# R7: at R6's axis, against scikit-image's slice of the same row
+t = nrrd('$D/r6axis.nrrd')[0][0][:592, :592]
+ref = np.load('$S/tooth_row0_crop592_iradon_ramp.npy')
+c = np.arange(592) - 296; X, Y = np.meshgrid(c, c); m = X * X + Y * Y < 290 ** 2
+rel = rel_l2(t[m], ref[m]); print('vs R6', rel)
+assert rel < 0.05, rel
+"
+	echo "preview: $out/tooth_pipeline.png"
+}
+
 @test "R1/R2: TomoPy's gridrec references (ramlak, shepp, cosine) within CHECKS.md's tolerance" {
 	need_shared tomopy-test
 	local T=$SHARED_DATA/tomopy-test
