@@ -1,6 +1,7 @@
 /*
  * hdf5_common: the quiet error stack, file access settings and header
- * attributes shared by input_hdf5.c and output_hdf5.c (hdf5_common.h).
+ * attributes shared by input_hdf5.c and output_hdf5.c, and the existence and
+ * string helpers the scan readers use (hdf5_common.h).
  */
 #include <math.h>
 #include <stdio.h>
@@ -400,4 +401,86 @@ tomo_hdf5_read_header(hid_t ds, struct tomo_header *h, const char *name)
 		return tomo_error(TOMO_ERR, "cannot list the attributes of %s: %s", name,
 		                  tomo_hdf5_msg());
 	return c.rc;
+}
+
+/* 1 when path resolves to an object (every link on the way exists and
+ * external links reach their files). */
+int
+tomo_hdf5_resolves(hid_t file, const char *path)
+{
+	char *p = strdup(path);
+	int ok = p != NULL;
+
+	/* H5Oexists_by_name wants every intermediate link to exist. */
+	for (char *q = p ? strchr(p + 1, '/') : NULL; ok && q; q = strchr(q + 1, '/')) {
+		*q = 0;
+		ok = H5Lexists(file, p, H5P_DEFAULT) > 0;
+		*q = '/';
+	}
+	free(p);
+	return ok && H5Lexists(file, path, H5P_DEFAULT) > 0 &&
+	       H5Oexists_by_name(file, path, H5P_DEFAULT) > 0;
+}
+
+/* The strings held by a dataset or an attribute (one, or an array; fixed
+ * or variable length), at most max of them, malloc'd into out; returns
+ * how many. Not a string: 0. */
+int
+tomo_hdf5_strings(hid_t obj, int attr, char **out, int max)
+{
+	hid_t t = attr ? H5Aget_type(obj) : H5Dget_type(obj), m = -1;
+	hid_t sp = attr ? H5Aget_space(obj) : H5Dget_space(obj);
+	hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
+	int got = 0;
+
+	if (t < 0 || n < 1 || n > 64 || H5Tget_class(t) != H5T_STRING ||
+	    (m = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(m, H5Tget_cset(t)) < 0)
+		goto out;
+	if (H5Tis_variable_str(t) > 0) {
+		char *v[64] = {0};
+		if (H5Tset_size(m, H5T_VARIABLE) >= 0 &&
+		    (attr ? H5Aread(obj, m, v)
+		          : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0)
+			for (hssize_t i = 0; i < n; i++) {
+				if (got < max && (out[got] = strdup(v[i] ? v[i] : "")))
+					got++;
+				H5free_memory(v[i]);
+			}
+	} else {
+		size_t len = H5Tget_size(t);
+		char *buf = len ? calloc((size_t)n, len + 1) : NULL;
+		if (buf && H5Tset_size(m, len + 1) >= 0 &&
+		    H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
+		    (attr ? H5Aread(obj, m, buf)
+		          : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)) >= 0)
+			for (hssize_t i = 0; i < n && got < max; i++)
+				if ((out[got] = strdup(buf + (size_t)i * (len + 1))))
+					got++;
+		free(buf);
+	}
+out:
+	if (m >= 0)
+		H5Tclose(m);
+	if (sp >= 0)
+		H5Sclose(sp);
+	if (t >= 0)
+		H5Tclose(t);
+	return got;
+}
+
+/* A scalar string dataset's value, malloc'd; NULL if not one. */
+char *
+tomo_hdf5_string_dataset(hid_t file, const char *path)
+{
+	hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
+	char *s[2] = {NULL, NULL};
+	int n = ds < 0 ? 0 : tomo_hdf5_strings(ds, 0, s, 2);
+
+	if (ds >= 0)
+		H5Dclose(ds);
+	if (n == 1)
+		return s[0];
+	for (int i = 0; i < n; i++)
+		free(s[i]);
+	return NULL;
 }

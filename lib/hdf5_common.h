@@ -61,4 +61,17 @@ int tomo_hdf5_write_header(hid_t ds, const struct tomo_header *h, const char *na
  * ignored. name is the file and dataset, for messages. */
 int tomo_hdf5_read_header(hid_t ds, struct tomo_header *h, const char *name);
 
+/* 1 when path names an object of file: every link on the way exists and
+ * external links reach their files (H5Oexists_by_name alone fails on a
+ * missing intermediate link). */
+int tomo_hdf5_resolves(hid_t file, const char *path);
+
+/* The strings held by a dataset (attr 0) or an attribute (attr 1): one or
+ * an array, fixed or variable length, at most max of them, malloc'd into
+ * out; returns how many (0 when obj holds no strings). */
+int tomo_hdf5_strings(hid_t obj, int attr, char **out, int max);
+
+/* A scalar string dataset's value, malloc'd; NULL when path is not one. */
+char *tomo_hdf5_string_dataset(hid_t file, const char *path);
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "hdf5_common.h"
 #include "io_impl.h"
+#include "scan_beam.h"
 #include "tomo/err.h"
 #include "tomo/scan.h"
 
@@ -57,6 +58,15 @@ note(struct tomo_scan_input *s, char *text)
 }
 
 static void
+info(struct tomo_scan_input *s, char *text)
+{
+	if (text && s->ninfo < (int)(sizeof s->info / sizeof *s->info))
+		s->info[s->ninfo++] = text;
+	else
+		free(text);
+}
+
+static void
 frames_free(struct tomo_frames *f)
 {
 	free(f->frame);
@@ -81,6 +91,8 @@ tomo_scan_close(struct tomo_scan_input *s)
 	free(s->where);
 	for (int i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
+	for (int i = 0; i < s->ninfo; i++)
+		free(s->info[i]);
 	for (int i = 0; i < s->ninputs; i++)
 		tomo_input_close(s->inputs[i]);
 	tomo_header_free(&s->hdr);
@@ -172,25 +184,6 @@ check_size(const struct tomo_scan_input *s, const struct tomo_frames *f, const c
 
 /* ---- HDF5 helpers: existence and shapes without opening a tomo_input. */
 
-/* 1 when path resolves to an object (every link on the way exists and
- * external links reach their files). */
-static int
-h5_resolves(hid_t file, const char *path)
-{
-	char *p = strdup(path);
-	int ok = p != NULL;
-
-	/* H5Oexists_by_name wants every intermediate link to exist. */
-	for (char *q = p ? strchr(p + 1, '/') : NULL; ok && q; q = strchr(q + 1, '/')) {
-		*q = 0;
-		ok = H5Lexists(file, p, H5P_DEFAULT) > 0;
-		*q = '/';
-	}
-	free(p);
-	return ok && H5Lexists(file, path, H5P_DEFAULT) > 0 &&
-	       H5Oexists_by_name(file, path, H5P_DEFAULT) > 0;
-}
-
 /* Open a dataset of rank 1..3 and its dimensions; -1 when path is not one. */
 static hid_t
 h5_dataset(hid_t file, const char *path, int *rank, hsize_t dims[3])
@@ -198,7 +191,7 @@ h5_dataset(hid_t file, const char *path, int *rank, hsize_t dims[3])
 	hid_t ds, sp;
 	int r;
 
-	if (!h5_resolves(file, path))
+	if (!tomo_hdf5_resolves(file, path))
 		return -1;
 	if ((ds = H5Dopen2(file, path, H5P_DEFAULT)) < 0)
 		return -1;
@@ -243,70 +236,7 @@ h5_frames(hid_t file, const char *path)
 	return r == 3 ? (int64_t)d[0] : -1;
 }
 
-/* The strings held by a dataset or an attribute (one, or an array; fixed
- * or variable length), at most max of them, malloc'd into out; returns
- * how many. Not a string: 0. */
-static int
-h5_strings(hid_t obj, int attr, char **out, int max)
-{
-	hid_t t = attr ? H5Aget_type(obj) : H5Dget_type(obj), m = -1;
-	hid_t sp = attr ? H5Aget_space(obj) : H5Dget_space(obj);
-	hssize_t n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
-	int got = 0;
-
-	if (t < 0 || n < 1 || n > 64 || H5Tget_class(t) != H5T_STRING ||
-	    (m = H5Tcopy(H5T_C_S1)) < 0 || H5Tset_cset(m, H5Tget_cset(t)) < 0)
-		goto out;
-	if (H5Tis_variable_str(t) > 0) {
-		char *v[64] = {0};
-		if (H5Tset_size(m, H5T_VARIABLE) >= 0 &&
-		    (attr ? H5Aread(obj, m, v)
-		          : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, v)) >= 0)
-			for (hssize_t i = 0; i < n; i++) {
-				if (got < max && (out[got] = strdup(v[i] ? v[i] : "")))
-					got++;
-				H5free_memory(v[i]);
-			}
-	} else {
-		size_t len = H5Tget_size(t);
-		char *buf = len ? calloc((size_t)n, len + 1) : NULL;
-		if (buf && H5Tset_size(m, len + 1) >= 0 &&
-		    H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
-		    (attr ? H5Aread(obj, m, buf)
-		          : H5Dread(obj, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)) >= 0)
-			for (hssize_t i = 0; i < n && got < max; i++)
-				if ((out[got] = strdup(buf + (size_t)i * (len + 1))))
-					got++;
-		free(buf);
-	}
-out:
-	if (m >= 0)
-		H5Tclose(m);
-	if (sp >= 0)
-		H5Sclose(sp);
-	if (t >= 0)
-		H5Tclose(t);
-	return got;
-}
-
-/* A scalar string dataset's value, malloc'd; NULL if not one. */
-static char *
-h5_string_dataset(hid_t file, const char *path)
-{
-	hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
-	char *s[2] = {NULL, NULL};
-	int n = ds < 0 ? 0 : h5_strings(ds, 0, s, 2);
-
-	if (ds >= 0)
-		H5Dclose(ds);
-	if (n == 1)
-		return s[0];
-	for (int i = 0; i < n; i++)
-		free(s[i]);
-	return NULL;
-}
-
-/* The strings of attribute key of obj (see h5_strings). */
+/* The strings of attribute key of obj (see tomo_hdf5_strings). */
 static int
 h5_string_attrs(hid_t obj, const char *key, char **out, int max)
 {
@@ -315,7 +245,7 @@ h5_string_attrs(hid_t obj, const char *key, char **out, int max)
 
 	if (H5Aexists(obj, key) <= 0 || (a = H5Aopen(obj, key, H5P_DEFAULT)) < 0)
 		return 0;
-	n = h5_strings(a, 1, out, max);
+	n = tomo_hdf5_strings(a, 1, out, max);
 	H5Aclose(a);
 	return n;
 }
@@ -400,7 +330,7 @@ nx_visit(hid_t g, const char *name, const H5L_info_t *info, void *data)
 		return 1;
 	if (!strcmp(base, "definition") && x->nentries < MAX_FOUND) {
 		char *path = strfmt("/%s", name);
-		char *v = path ? h5_string_dataset(x->file, path) : NULL;
+		char *v = path ? tomo_hdf5_string_dataset(x->file, path) : NULL;
 		if (v && same_word(v, "NXtomo"))
 			x->entries[x->nentries++] = parent_of(name);
 		free(v);
@@ -981,6 +911,10 @@ open_layout(struct tomo_scan_input *s, const char *path, const struct tomo_scan_
 		if (!rc && !s->where)
 			s->where = strfmt("projections '%s'", tomo_input_name(in));
 	}
+	/* Into s->hdr for now: tomo_scan_open merges it with the
+	 * projections' own keys. */
+	if (!rc && kind > 0)
+		tomo_scan_read_beam(s, file, path, entry, stack);
 	if (file >= 0)
 		H5Fclose(file);
 	free(stack);
@@ -1046,10 +980,23 @@ tomo_scan_open(const char *path, const struct tomo_scan_opts *o, struct tomo_sca
 	if (!s->ndarks)
 		note(s, strfmt("no dark fields for '%s': the dark current is taken as 0",
 		               path && strcmp(path, "-") ? path : "<stdin>"));
-	/* What the projections carry besides samples and angles. */
+	/* What the projections carry besides samples and angles; the
+	 * beamline's parameters where they carry none (a tomo_* attribute of
+	 * the dataset was written for it, so it wins). */
+	double beam[3] = {s->hdr.energy, s->hdr.distance, s->hdr.pixel_size};
 	tomo_header_free(&s->hdr);
 	if ((rc = tomo_header_copy(&s->hdr, h)) || (rc = tomo_header_set_angles(&s->hdr, NULL, 0)))
 		goto fail;
+	double *mine[3] = {&s->hdr.energy, &s->hdr.distance, &s->hdr.pixel_size};
+	static const char *const keys[3] = {"tomo_energy", "tomo_distance", "tomo_pixel_size"};
+	for (int i = 0; i < 3; i++) {
+		if (isnan(*mine[i]))
+			*mine[i] = beam[i];
+		else if (!isnan(beam[i]) && *mine[i] != beam[i])
+			info(s, strfmt("%s %g of the projections' attributes kept, not the "
+			               "instrument's %g",
+			               keys[i], *mine[i], beam[i]));
+	}
 	*out = s;
 	return TOMO_OK;
 fail:

@@ -114,6 +114,8 @@ describe(const struct tomo_scan_input *s, const struct tomo_header *h)
 		tomo_verbose("%s", s->flats[i].name);
 	for (int i = 0; i < s->ndarks; i++)
 		tomo_verbose("%s", s->darks[i].name);
+	for (int i = 0; i < s->ninfo; i++)
+		tomo_verbose("%s", s->info[i]);
 	tomo_verbose("detector %lld x %lld; output %lld x %lld x %lld (%s)", (long long)s->ncols,
 	             (long long)s->nrows, (long long)h->size[0], (long long)h->size[1],
 	             (long long)h->size[2], tomo_quantity_name(h->quantity));

@@ -50,9 +50,13 @@ struct tomo_scan_input {
 	struct tomo_frames *darks; /* pooled; ndarks == 0: no darks (dark 0) */
 	int ndarks;
 	double *angles;         /* proj.n angles in degrees, or NULL */
-	struct tomo_header hdr; /* the projections' metadata (no angles) */
-	char *notes[8];         /* things the user should hear (tools warn) */
+	/* The projections' metadata (no angles), with the energy, distance
+	 * and pixel size the file records where the projections carry none. */
+	struct tomo_header hdr;
+	char *notes[16]; /* things the user should hear (tools warn) */
 	int nnotes;
+	char *info[16]; /* what was read from where (tools say it with -v) */
+	int ninfo;
 	struct tomo_input *inputs[8];
 	int ninputs;
 };
@@ -70,7 +74,10 @@ struct tomo_scan_opts {
  * "image_key" of as many frames is found (inside an entry whose
  * definition is NXtomo by preference); anything else is plain input whose
  * every plane is a projection. Flats and darks given in o replace the
- * file's. Errors (TOMO_ERR, message set): no projections, no flats, sizes
+ * file's. The X-ray energy, sample-detector distance and pixel size at the
+ * sample that a DXchange or NXtomo file records (tomo-flat(1) lists the
+ * places and units) go into hdr, in keV and metres, where the projections'
+ * own tomo_* keys do not give them. Errors (TOMO_ERR, message set): no projections, no flats, sizes
  * that differ, unreadable or missing datasets, bad image_key values. */
 int tomo_scan_open(const char *path, const struct tomo_scan_opts *o, struct tomo_scan_input **s);
 void tomo_scan_close(struct tomo_scan_input *s);
