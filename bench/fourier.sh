@@ -30,8 +30,8 @@ n, a, r, d = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 ang = np.arange(a) * 180.0 / a
 p = ph.projections(n, n, ang, n / 2, rows=r, scale=0.45 * n).astype(np.float32)
 write_nrrd(d + "/proj.nrrd", p, {"tomo_kind": "projections", "tomo_quantity": "line-integral",
-                                 "tomo_angles": " ".join(repr(x) for x in ang),
-                                 "tomo_center": repr(n / 2)})
+                                 "tomo_angles": " ".join(repr(float(x)) for x in ang),
+                                 "tomo_center": repr(float(n / 2))})
 np.save(d + "/proj.npy", p)
 np.save(d + "/truth.npy", ph.truth(n, r, 0.45 * n).astype(np.float32))
 PY

@@ -59,3 +59,36 @@ assert_one_error_line() {
 	[ "$(printf '%s\n' "$output" | grep -cv '^Try ')" -eq 1 ] || \
 		fail "expected one line of diagnostics, got: $output"
 }
+
+# a <= b for decimal numbers
+assert_le() {
+	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }' ||
+		fail "${3:-value} $1 is above $2"
+}
+
+# Relative L2 difference of two NRRD files (second is the reference).
+rel_diff() {
+	pyc "print('%.3g' % rel_l2(nrrd('$1')[0], nrrd('$2')[0]))"
+}
+
+# tomo-fbp with ARGS on the CPU and on the GPU (run_gpu: skipped without
+# one), outputs NAME.cpu.nrrd / NAME.gpu.nrrd in $D, relative L2 <= TOL.
+# An INPUT of the form "<FILE" pipes FILE into each run, each its own copy.
+fbp_gpu_vs_cpu() { # TOL NAME INPUT ARGS...
+	local tol=$1 name=$2 input=$3 d
+	shift 3
+	local piped='f=$1 o=$2; shift 2; exec tomo-fbp "$@" -o "$o" < "$f"'
+	if [ "${input#<}" != "$input" ]; then
+		run sh -c "$piped" _ "${input#<}" "$D/$name.cpu.nrrd" "$@" --device cpu
+		assert_success
+		run_gpu sh -c "$piped" _ "${input#<}" "$D/$name.gpu.nrrd" "$@"
+	else
+		run tomo-fbp --device cpu "$input" "$@" -o "$D/$name.cpu.nrrd"
+		assert_success
+		run_gpu tomo-fbp "$input" "$@" -o "$D/$name.gpu.nrrd"
+	fi
+	assert_success
+	d=$(rel_diff "$D/$name.gpu.nrrd" "$D/$name.cpu.nrrd")
+	echo "$name: $d"
+	assert_le "$d" "$tol" "CPU-GPU difference"
+}

@@ -5,20 +5,9 @@ shared/data/tomopy-test/README.md describes it, and a Fresnel simulation of
 a sphere whose projected thickness is known analytically."""
 import numpy as np
 
+from tomo_py import good_size  # noqa: F401 (tests import it from here too)
+
 HC_KEV_M = 1.23984198e-9  # h c in keV m: lambda[m] = HC_KEV_M / E[keV]
-
-
-def good_size(n):
-    """Smallest m >= n whose only prime factors are 2, 3, 5, 7."""
-    m = max(int(n), 1)
-    while True:
-        r = m
-        for p in (2, 3, 5, 7):
-            while r % p == 0:
-                r //= p
-        if r == 1:
-            return m
-        m += 1
 
 
 def padded_size(n, pad):

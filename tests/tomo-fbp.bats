@@ -29,16 +29,7 @@ setup() {
 	CASES=$TOMO_ROOT/tests/ref/fbp_cases.py
 }
 
-# a <= b for decimal numbers
-assert_le() {
-	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }' ||
-		fail "${3:-value} $1 is above $2"
-}
 
-# Relative L2 difference of two NRRD files (second is the reference).
-rel_diff() {
-	pyc "print('%.3g' % rel_l2(nrrd('$1')[0], nrrd('$2')[0]))"
-}
 
 # Accuracy on a phantom problem of tests/ref/fbp_cases.py (projections by
 # tomo-phantom, or its NumPy model for uneven angles): the relative
@@ -513,17 +504,8 @@ for name in ('hann', 'hamming', 'parzen'):
 
 # CPU versus GPU: the same problems on both, 1e-5 relative L2.
 
-gpu_vs_cpu() { # OUT-NAME ARGS...
-	local name=$1
-	shift
-	run tomo-fbp --device cpu "$@" -o "$D/$name.cpu.nrrd"
-	assert_success
-	run_gpu tomo-fbp "$@" -o "$D/$name.gpu.nrrd"
-	assert_success
-	local d
-	d=$(rel_diff "$D/$name.gpu.nrrd" "$D/$name.cpu.nrrd")
-	echo "$name: $d"
-	assert_le "$d" 1e-5 "CPU-GPU difference"
+gpu_vs_cpu() { # NAME INPUT ARGS...
+	fbp_gpu_vs_cpu 1e-5 "$@"
 }
 
 @test "CPU and GPU agree: phantom cases, every filter, fractional center, 360, uneven" {
@@ -542,13 +524,7 @@ gpu_vs_cpu() { # OUT-NAME ARGS...
 	gpu_vs_cpu slices "$F/proj.nrrd" --slices 5:18 --size 50
 	gpu_vs_cpu zero "$F/proj.nrrd" --pad zero --filter hann --cutoff 0.7
 	gpu_vs_cpu pixel "$F/proj.nrrd" --pixel-size 1e-6
-	# piped input: each run reads its own copy of the stream
-	local piped='f=$1 o=$2; shift 2; exec tomo-fbp "$@" -o "$o" < "$f"'
-	run sh -c "$piped" _ "$F/proj.nrrd" "$D/pipe.cpu.nrrd" --device cpu
-	assert_success
-	run_gpu sh -c "$piped" _ "$F/proj.nrrd" "$D/pipe.gpu.nrrd"
-	assert_success
-	assert_le "$(rel_diff "$D/pipe.gpu.nrrd" "$D/pipe.cpu.nrrd")" 1e-5 "CPU-GPU difference"
+	gpu_vs_cpu pipe "<$F/proj.nrrd"
 }
 
 @test "CPU and GPU agree: many slabs and more angles than one constant-memory bank" {

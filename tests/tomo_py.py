@@ -48,6 +48,20 @@ def write_nrrd(path, a, keys=None, typ="float", endian="little"):
         f.write(a.astype(dt).tobytes())
 
 
+def good_size(n):
+    """Smallest m >= n whose only prime factors are 2, 3, 5, 7 (the FFT
+    lengths our tools pad to, as include/tomo/fft.h's tomo_fft_good_size)."""
+    m = max(int(n), 1)
+    while True:
+        r = m
+        for p in (2, 3, 5, 7):
+            while r % p == 0:
+                r //= p
+        if r == 1:
+            return m
+        m += 1
+
+
 def rel_l2(a, b):
     a = np.asarray(a, np.float64)
     b = np.asarray(b, np.float64)

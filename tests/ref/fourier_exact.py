@@ -14,19 +14,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, __file__.rsplit("/", 2)[0])
-from tomo_py import nrrd  # noqa: E402
-
-
-def good(n):
-    m = n
-    while True:
-        r = m
-        for p in (2, 3, 5, 7):
-            while r % p == 0:
-                r //= p
-        if r == 1:
-            return m
-        m += 1
+from tomo_py import good_size, nrrd  # noqa: E402
 
 
 def window(name, r):
@@ -62,7 +50,7 @@ def weights(deg):
 
 def exact(p, deg, center, n, filt, pad, cutoff=1.0):
     A, R, C = p.shape
-    P = good(max(64, 2 * C))
+    P = good_size(max(64, 2 * C))
     z = np.zeros((A, R, P))
     z[..., :C] = p
     if pad == "edge":
