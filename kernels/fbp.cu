@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cuda_check.h"
+#include "gpu_slab.h"
 #include "fbp_gpu.h"
 #include "fbp_math.h"
 #include "tomo/err.h"
@@ -35,15 +36,11 @@
 __constant__ float2 c_trig[NSLOT][TRIG_MAX];
 
 struct slot {
-	cudaStream_t stream;
-	float *h_in, *h_out; /* pinned */
-	float *d_in, *d_line, *d_F, *d_out;
+	struct gpu_slab io;
+	float *d_line, *d_F;
 	cufftComplex *d_spec;
-	unsigned long long *d_clamped;
-	unsigned long long *h_clamped; /* pinned: an async copy target */
 	cufftHandle r2c, c2r;
 	int have_r2c, have_c2r;
-	int64_t rows; /* of the slab in flight, 0 if none */
 };
 
 struct tomo_fbp_gpu {
@@ -198,48 +195,34 @@ slot_init(struct tomo_fbp_gpu *g, struct slot *s)
 	const int64_t R = g->R, lines = g->fft_angles * L;
 	int n = (int)d->padded, nb = (int)g->nbins;
 
-	CK(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking));
-	CK(cudaHostAlloc((void **)&s->h_in, 4 * (size_t)(R * d->nangles * d->ncols),
-	                 cudaHostAllocDefault));
-	CK(cudaHostAlloc((void **)&s->h_out, 4 * (size_t)(R * d->size * d->size),
-	                 cudaHostAllocDefault));
-	CK(cudaMalloc((void **)&s->d_in, 4 * (size_t)(R * d->nangles * d->ncols)));
+	int rc = gpu_slab_init(&s->io, R * d->nangles * d->ncols, R * d->size * d->size);
+	if (rc)
+		return rc;
 	CK(cudaMalloc((void **)&s->d_F,
 	              4 * (size_t)(g->groups * L * d->nangles * (d->ncols + FBP_GUARD_COLS))));
-	CK(cudaMalloc((void **)&s->d_out, 4 * (size_t)(R * d->size * d->size)));
 	CK(cudaMalloc((void **)&s->d_line, 4 * (size_t)(lines * d->padded)));
 	CK(cudaMalloc((void **)&s->d_spec, sizeof(cufftComplex) * (size_t)(lines * nb)));
-	CK(cudaMalloc((void **)&s->d_clamped, sizeof *s->d_clamped));
-	CK(cudaHostAlloc((void **)&s->h_clamped, sizeof *s->h_clamped, cudaHostAllocDefault));
 	CKFFT(cufftPlanMany(&s->r2c, 1, &n, NULL, 1, n, NULL, 1, nb, CUFFT_R2C, (int)lines));
 	s->have_r2c = 1;
 	CKFFT(cufftPlanMany(&s->c2r, 1, &n, NULL, 1, nb, NULL, 1, n, CUFFT_C2R, (int)lines));
 	s->have_c2r = 1;
-	CKFFT(cufftSetStream(s->r2c, s->stream));
-	CKFFT(cufftSetStream(s->c2r, s->stream));
+	CKFFT(cufftSetStream(s->r2c, s->io.stream));
+	CKFFT(cufftSetStream(s->c2r, s->io.stream));
 	return TOMO_OK;
 }
 
 static void
 slot_free(struct slot *s)
 {
-	if (s->stream)
-		cudaStreamSynchronize(s->stream);
+	gpu_slab_sync(&s->io);
 	if (s->have_r2c)
 		cufftDestroy(s->r2c);
 	if (s->have_c2r)
 		cufftDestroy(s->c2r);
-	cudaFreeHost(s->h_in);
-	cudaFreeHost(s->h_out);
-	cudaFree(s->d_in);
 	cudaFree(s->d_F);
-	cudaFree(s->d_out);
 	cudaFree(s->d_line);
 	cudaFree(s->d_spec);
-	cudaFree(s->d_clamped);
-	cudaFreeHost(s->h_clamped);
-	if (s->stream)
-		cudaStreamDestroy(s->stream);
+	gpu_slab_free(&s->io);
 	memset(s, 0, sizeof *s);
 }
 
@@ -317,13 +300,13 @@ tomo_fbp_gpu_slab_rows(const struct tomo_fbp_gpu *g)
 extern "C" float *
 tomo_fbp_gpu_input(struct tomo_fbp_gpu *g, int k)
 {
-	return g->s[k].h_in;
+	return g->s[k].io.h_in;
 }
 
 extern "C" const float *
 tomo_fbp_gpu_output(struct tomo_fbp_gpu *g, int k)
 {
-	return g->s[k].h_out;
+	return g->s[k].io.h_out;
 }
 
 extern "C" int
@@ -343,22 +326,21 @@ tomo_fbp_gpu_submit_parts(struct tomo_fbp_gpu *g, int k, int64_t rows, unsigned 
 	/* Layout of the raw slab as lib/fbp.c reads it. */
 	const int64_t rs = d->sinograms ? A * C : C;
 	const int64_t as = d->sinograms ? C : rows * C;
-	cudaStream_t st = s->stream;
+	cudaStream_t st = s->io.stream;
+	int rc;
 
 	if (rows < 1 || rows > g->R)
 		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)", (long long)rows,
 		                  (long long)g->R);
-	CK(cudaMemsetAsync(s->d_clamped, 0, sizeof *s->d_clamped, st));
-	if (parts & TOMO_FBP_GPU_COPY_IN)
-		CK(cudaMemcpyAsync(s->d_in, s->h_in, 4 * (size_t)(rows * A * C),
-		                   cudaMemcpyHostToDevice, st));
+	if ((rc = gpu_slab_start(&s->io, rows * A * C, parts & TOMO_FBP_GPU_COPY_IN)))
+		return rc;
 	for (int64_t grp = 0; grp < groups && (parts & TOMO_FBP_GPU_FILTER); grp++) {
 		for (int64_t a0 = 0; a0 < A; a0 += g->fft_angles) {
 			int64_t nang = a0 + g->fft_angles > A ? A - a0 : g->fft_angles;
 			dim3 pb(256), pg((unsigned)cdiv(P, 256), (unsigned)lines);
-			FBP_LAUNCH(prep_kernel, pg, pb, st)(s->d_in, rs, as, rows, grp, a0, nang, A, C,
+			FBP_LAUNCH(prep_kernel, pg, pb, st)(s->io.d_in, rs, as, rows, grp, a0, nang, A, C,
 			                               P, d->transmission, d->pad_zero, s->d_line,
-			                               s->d_clamped);
+			                               s->io.d_clamped);
 			CKLAUNCH("prep_kernel");
 			CKFFT(cufftExecR2C(s->r2c, s->d_line, s->d_spec));
 			dim3 fg((unsigned)cdiv(nb, 256), (unsigned)lines);
@@ -380,28 +362,16 @@ tomo_fbp_gpu_submit_parts(struct tomo_fbp_gpu *g, int k, int64_t rows, unsigned 
 				c_trig, g->h_trig + a0, sizeof(float2) * (size_t)na,
 				sizeof(float2) * TRIG_MAX * (size_t)k, cudaMemcpyHostToDevice, st));
 		FBP_LAUNCH(bp_kernel, bg, bb, st)(s->d_F, A, cs, a0, na, k, d->off, d->hi, N, rows,
-		                             a0 > 0, s->d_out);
+		                             a0 > 0, s->io.d_out);
 		CKLAUNCH("bp_kernel");
 	}
-	if (parts & TOMO_FBP_GPU_COPY_OUT)
-		CK(cudaMemcpyAsync(s->h_out, s->d_out, 4 * (size_t)(rows * N * N),
-		                   cudaMemcpyDeviceToHost, st));
-	CK(cudaMemcpyAsync(s->h_clamped, s->d_clamped, sizeof *s->h_clamped, cudaMemcpyDeviceToHost,
-	                   st));
-	s->rows = rows;
-	return TOMO_OK;
+	return gpu_slab_finish(&s->io, rows, rows * N * N, parts & TOMO_FBP_GPU_COPY_OUT);
 }
 
 extern "C" int
 tomo_fbp_gpu_wait(struct tomo_fbp_gpu *g, int k, int64_t *clamped)
 {
-	struct slot *s = &g->s[k];
-
-	CK(cudaStreamSynchronize(s->stream));
-	if (s->rows)
-		*clamped += (int64_t)*s->h_clamped;
-	s->rows = 0;
-	return TOMO_OK;
+	return gpu_slab_wait(&g->s[k].io, clamped);
 }
 
 extern "C" void

@@ -4,8 +4,9 @@
  * stream), make two rows one padded complex line per angle, one batched
  * cuFFT over every line of the slab, spread every radial sample (filter,
  * angle weight and centre phase applied on the fly) onto its pair's
- * oversampled grid, tile by tile in shared memory, one batched 2D inverse
- * cuFFT, deapodise and split the pairs into slices, copy them out. Two slots
+ * oversampled grid, one thread per sample adding to the grid in global
+ * memory, one batched 2D inverse cuFFT, deapodise and split the pairs
+ * into slices, copy them out. Two slots
  * (streams) overlap one slab's copies with the other's work. The
  * arithmetic is kernels/fbp_math.h's and kernels/fourier_math.h's; the
  * tables come from the host (lib/fbp_fourier.c).
@@ -13,9 +14,14 @@
 #include <cuda_runtime.h>
 #include <cufft.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "cuda_check.h"
+#include "gpu_slab.h"
 #include "fbp_gpu.h"
 #include "fbp_math.h"
 #include "fourier_math.h"
@@ -24,22 +30,30 @@
 /* Kernel launches go through one macro, so that the unit tests can run
  * this file's kernels as loops on the CPU (tests/unit/cuda_emu/). */
 #ifndef FBP_LAUNCH
-#define FBP_LAUNCH(kernel, grid, block, stream)      kernel<<<(grid), (block), 0, (stream)>>>
-#define FBP_LAUNCH_SYNC(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
+#define FBP_LAUNCH(kernel, grid, block, stream) kernel<<<(grid), (block), 0, (stream)>>>
 #endif
 
 #define NSLOT 2
 
+/* LAUNCH(W) for the kernel width w, 3 to 8, a template argument. */
+#define BY_WIDTH(w, LAUNCH)               \
+	do {                              \
+		switch (w) {              \
+		case 3: LAUNCH(3); break; \
+		case 4: LAUNCH(4); break; \
+		case 5: LAUNCH(5); break; \
+		case 6: LAUNCH(6); break; \
+		case 7: LAUNCH(7); break; \
+		default: LAUNCH(8); break; \
+		}                         \
+	} while (0)
+
 struct fslot {
-	cudaStream_t stream;
-	float *h_in, *h_out; /* pinned */
-	float *d_in, *d_out;
+	struct gpu_slab io;
 	cufftComplex *d_line, *d_grid;
-	unsigned long long *d_clamped;
-	unsigned long long *h_clamped; /* pinned: an async copy target */
+	float2 *d_samples; /* the gather's sample values, PAIRS_PER_THREAD interleaved */
 	cufftHandle line_fwd, grid_inv;
 	int have_line, have_grid;
-	int64_t rows; /* of the slab in flight, 0 if none */
 };
 
 struct tomo_fourier_gpu {
@@ -47,6 +61,12 @@ struct tomo_fourier_gpu {
 	int64_t R, pairs; /* rows per slab, pairs per slab */
 	float *d_filter, *d_weight, *d_cos, *d_sin, *d_coef, *d_deap_x, *d_deap_y;
 	double *d_shift;
+	/* The gather's tables, angles sorted by their line's angle modulo pi:
+	 * that angle, the angle's index, r sin, r cos and their reciprocals
+	 * (fourier_inv). */
+	float *d_theta, *d_rs, *d_rc, *d_inv_s, *d_inv_c;
+	int *d_order;
+	int scatter; /* TOMO_FOURIER_SPREAD=scatter: the spreading kernel instead */
 	struct fslot s[NSLOT];
 };
 
@@ -104,93 +124,180 @@ sample_value(const cufftComplex *__restrict__ line, int64_t P, long jj, float w,
 	return make_float2(h * (z.x * pr - z.y * pi_), h * (z.x * pi_ + z.y * pr));
 }
 
+/* Add v to grid cell q. Global memory, not shared: the GPU adds floats
+ * to global memory in its L2 cache (RED.ADD.F32, and two at once on
+ * sm_90), while a float added to shared memory is a compare-and-swap loop
+ * (ATOMS.CAST.SPIN) that spins wherever samples crowd, as every line does
+ * near the grid's centre: the tiled shared-memory kernel this replaced
+ * spent 37.5 ms per slab of two pairs at 2048^2 on an H100. */
+static __device__ __forceinline__ void
+grid_add(cufftComplex *q, float x, float y)
+{
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+	atomicAdd((float2 *)q, make_float2(x, y));
+#else
+	atomicAdd(&q->x, x);
+	atomicAdd(&q->y, y);
+#endif
+}
+
+/* The first grid index of a tap run folded into 0 .. M-1: a footprint
+ * reaches at most W/2 + 1 cells past either edge of the periodic grid. */
+static __device__ __forceinline__ long
+grid_wrap(long i, long M)
+{
+	return i < 0 ? i + M : i >= M ? i - M : i;
+}
+
 /*
- * Gridding, one TILE x TILE tile of one pair's grid per block (blockIdx.x,
- * .y the tile's column and row, .z the pair), summed in shared memory and
- * written once: no atomic operation on global memory, no memset. The
- * block's threads share the angles out; for each angle a thread takes the
- * samples whose W x W taps can reach the tile (fourier_jrange on the
- * tile's rows and on its columns; for a tile on the grid's edge also on
- * the periodic images across it, the grid being periodic) and adds their
- * taps that fall inside with shared-memory atomics. The width is a
+ * Gridding, one thread per radial sample: sample jj = blockIdx.x *
+ * blockDim.x + threadIdx.x - P/2 of angle blockIdx.y of pair blockIdx.z,
+ * its value (filter, angle weight and centre phase applied), its W x W
+ * weights, and W x W additions to the pair's grid (zeroed before), the
+ * grid being periodic. Every thread does the same work, wherever its
+ * sample falls; the consecutive samples of a warp lie along one line, so
+ * the additions of a tap land on neighbouring cells. The width is a
  * template argument, so that the tap loops unroll.
  */
-#define TILE 64
-
 template <int W>
-__global__ void __launch_bounds__(256)
+__global__ void __launch_bounds__(128)
 	spread_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64_t M,
                       float r, const float *__restrict__ filter,
                       const float *__restrict__ weight, const float *__restrict__ cosv,
                       const float *__restrict__ sinv, const double *__restrict__ shift,
                       const float *__restrict__ coef, cufftComplex *__restrict__ grid)
 {
-	__shared__ float2 tile[TILE * TILE];
 	const int deg = fourier_degree(W);
 	const long J2 = (long)(P / 2);
-	const long v0 = (long)blockIdx.x * TILE, u0 = (long)blockIdx.y * TILE;
-	const int64_t pair = blockIdx.z;
-	const long th = M - u0 < TILE ? M - u0 : TILE, tw = M - v0 < TILE ? M - v0 : TILE;
-	const int nt = blockDim.x;
+	const long jj = (long)blockIdx.x * blockDim.x + threadIdx.x - J2;
+	const int64_t a = blockIdx.y, pair = blockIdx.z;
+	if (jj > J2)
+		return;
+	const float2 c = sample_value(line + (pair * A + a) * P, P, jj, weight[a], filter, shift[a]);
+	float zu, zv, wu[W], wv[W];
+	const long iu = fourier_first(fourier_pos(jj, r * sinv[a], (long)M), W, &zu);
+	const long iv = fourier_first(fourier_pos(jj, r * cosv[a], (long)M), W, &zv);
+#pragma unroll
+	for (int t = 0; t < W; t++) {
+		wu[t] = fourier_weight(coef, W, deg, t, zu);
+		wv[t] = fourier_weight(coef, W, deg, t, zv);
+	}
+	cufftComplex *g = grid + pair * M * M;
+#pragma unroll
+	for (int tu = 0; tu < W; tu++) {
+		cufftComplex *q = g + grid_wrap(iu + tu, (long)M) * M;
+		const float xu = wu[tu] * c.x, yu = wu[tu] * c.y;
+#pragma unroll
+		for (int tv = 0; tv < W; tv++) {
+			const long col = grid_wrap(iv + tv, (long)M);
+			grid_add(q + col, xu * wv[tv], yu * wv[tv]);
+		}
+	}
+}
 
-	for (int i = threadIdx.x; i < TILE * TILE; i += nt)
-		tile[i] = make_float2(0.0f, 0.0f);
-	__syncthreads();
-	for (int64_t a = threadIdx.x; a < A; a += nt) {
-		const float rs = r * sinv[a], rc = r * cosv[a], wa = weight[a];
-		const double sh = shift[a];
-		const cufftComplex *la = line + (pair * A + a) * P;
-		for (int su = -1; su <= 1; su++) {
-			if ((su > 0 && u0 != 0) || (su < 0 && u0 + th != M))
+/* Pairs summed by one gather thread: the weights of a sample serve them
+ * all, and their values lie side by side (two float4 loads). */
+#define PAIRS_PER_THREAD 4
+
+/* Sample j (jj = j - P/2) of the angle sorted k-th (blockIdx.y) of pair
+ * blockIdx.z, its value as sample_value gives it, to where the gather
+ * reads it: chunks of PAIRS_PER_THREAD pairs, each angle by angle in the
+ * sorted order, sample by sample, the chunk's pairs side by side. */
+__global__ void
+weigh_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P,
+             const int *__restrict__ order, const float *__restrict__ filter,
+             const float *__restrict__ weight, const double *__restrict__ shift,
+             float2 *__restrict__ samples)
+{
+	const int64_t J2 = P / 2, J = 2 * J2 + 1;
+	const int64_t j = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
+	const int64_t k = blockIdx.y, pair = blockIdx.z, a = order[k];
+	if (j >= J)
+		return;
+	samples[((pair / PAIRS_PER_THREAD * A + k) * J + j) * PAIRS_PER_THREAD +
+	        pair % PAIRS_PER_THREAD] =
+		sample_value(line + (pair * A + a) * P, P, (long)(j - J2), weight[a], filter, shift[a]);
+}
+
+/*
+ * Gridding as a gather: grid cell (u, v) = (blockIdx.y * blockDim.y +
+ * threadIdx.y, blockIdx.x * blockDim.x + threadIdx.x) of the
+ * PAIRS_PER_THREAD pairs of chunk blockIdx.z sums the samples whose taps
+ * reach it, on the grid or (near its edges) across them, the grid being
+ * periodic: the lines in the cell's window of angles, along each the run
+ * of samples that can reach it, each sample's exact taps by fourier_first
+ * as the spreading kernel finds them. Every cell is written once: no
+ * atomic operation, no memset, and one weight serves all the pairs.
+ */
+template <int W>
+__global__ void __launch_bounds__(128)
+	gather_kernel(const float4 *__restrict__ samples, int64_t A, int64_t P, int64_t M,
+                      int64_t pairs, float r, const float *__restrict__ theta,
+                      const float *__restrict__ rs_t, const float *__restrict__ rc_t,
+                      const float *__restrict__ inv_s, const float *__restrict__ inv_c,
+                      const float *__restrict__ coef, cufftComplex *__restrict__ grid)
+{
+	const int deg = fourier_degree(W);
+	const long J2 = (long)(P / 2), J = 2 * J2 + 1;
+	const long v = (long)blockIdx.x * blockDim.x + threadIdx.x;
+	const long u = (long)blockIdx.y * blockDim.y + threadIdx.y;
+	const int64_t chunk = blockIdx.z;
+	if (u >= M || v >= M)
+		return;
+	const float rmax = (float)J2 * r;
+	float acc[2 * PAIRS_PER_THREAD];
+#pragma unroll
+	for (int q = 0; q < 2 * PAIRS_PER_THREAD; q++)
+		acc[q] = 0.0f;
+	for (int su = -1; su <= 1; su++) {
+		/* the periodic images a tap can come from: row u + M near
+		 * row 0, row u - M near row M */
+		if ((su > 0 && u >= W) || (su < 0 && u < M - W))
+			continue;
+		const long U = u + su * (long)M;
+		for (int sv = -1; sv <= 1; sv++) {
+			if ((sv > 0 && v >= W) || (sv < 0 && v < M - W))
 				continue;
-			const long ulo = u0 + su * (long)M;
-			long ju0, ju1;
-			fourier_jrange(rs, (long)M, W, ulo, ulo + th, J2, &ju0, &ju1);
-			for (int sv = -1; sv <= 1; sv++) {
-				if ((sv > 0 && v0 != 0) || (sv < 0 && v0 + tw != M))
-					continue;
-				const long vlo = v0 + sv * (long)M;
-				long jv0, jv1;
-				fourier_jrange(rc, (long)M, W, vlo, vlo + tw, J2, &jv0, &jv1);
-				const long j0 = ju0 > jv0 ? ju0 : jv0, j1 = ju1 < jv1 ? ju1 : jv1;
-				for (long jj = j0; jj <= j1; jj++) {
-					float zu, zv, wv[W];
-					const long iu =
-						fourier_first(fourier_pos(jj, rs, (long)M), W, &zu) - ulo;
-					const long iv =
-						fourier_first(fourier_pos(jj, rc, (long)M), W, &zv) - vlo;
-					if (iu + W <= 0 || iu >= th || iv + W <= 0 || iv >= tw)
+			const long V = v + sv * (long)M;
+			const float y = (float)(U - M / 2), x = (float)(V - M / 2);
+			long k0, n;
+			fourier_cell_window(theta, (long)A, y, x, W, rmax, &k0, &n);
+			for (long i = 0, k = k0; i < n; i++, k = k + 1 == A ? 0 : k + 1) {
+				long ja, jb, jc, jd;
+				fourier_cell_jrange(y, inv_s[k], W, J2, &ja, &jb);
+				fourier_cell_jrange(x, inv_c[k], W, J2, &jc, &jd);
+				const long j1 = jb < jd ? jb : jd;
+				const float rs = rs_t[k], rc = rc_t[k];
+				const float4 *sk = samples + ((chunk * A + k) * J + J2) *
+				                                     (PAIRS_PER_THREAD / 2);
+				for (long jj = ja > jc ? ja : jc; jj <= j1; jj++) {
+					float zu, zv;
+					const long tu =
+						U - fourier_first(fourier_pos(jj, rs, (long)M), W, &zu);
+					const long tv =
+						V - fourier_first(fourier_pos(jj, rc, (long)M), W, &zv);
+					if (tu < 0 || tu >= W || tv < 0 || tv >= W)
 						continue;
-					const float2 c = sample_value(la, P, jj, wa, filter, sh);
+					const float w = fourier_weight(coef, W, deg, (int)tu, zu) *
+					                fourier_weight(coef, W, deg, (int)tv, zv);
+					const float4 *sp = sk + jj * (PAIRS_PER_THREAD / 2);
 #pragma unroll
-					for (int t = 0; t < W; t++)
-						wv[t] = fourier_weight(coef, W, deg, t, zv);
-#pragma unroll
-					for (int tu = 0; tu < W; tu++) {
-						const long row = iu + tu;
-						if (row < 0 || row >= th)
-							continue;
-						const float wu = fourier_weight(coef, W, deg, tu, zu);
-#pragma unroll
-						for (int tv = 0; tv < W; tv++) {
-							const long col = iv + tv;
-							if (col < 0 || col >= tw)
-								continue;
-							const float w = wu * wv[tv];
-							float2 *q = &tile[row * TILE + col];
-							atomicAdd(&q->x, w * c.x);
-							atomicAdd(&q->y, w * c.y);
-						}
+					for (int q = 0; q < PAIRS_PER_THREAD / 2; q++) {
+						const float4 t = sp[q];
+						acc[4 * q] = fmaf(w, t.x, acc[4 * q]);
+						acc[4 * q + 1] = fmaf(w, t.y, acc[4 * q + 1]);
+						acc[4 * q + 2] = fmaf(w, t.z, acc[4 * q + 2]);
+						acc[4 * q + 3] = fmaf(w, t.w, acc[4 * q + 3]);
 					}
 				}
 			}
 		}
 	}
-	__syncthreads();
-	for (int i = threadIdx.x; i < TILE * TILE; i += nt) {
-		const long row = i / TILE, col = i % TILE;
-		if (row < th && col < tw)
-			grid[(pair * M + u0 + row) * M + v0 + col] = tile[i];
+#pragma unroll
+	for (int p = 0; p < PAIRS_PER_THREAD; p++) {
+		const int64_t pair = chunk * PAIRS_PER_THREAD + p;
+		if (pair < pairs)
+			grid[(pair * M + u) * M + v] = make_float2(acc[2 * p], acc[2 * p + 1]);
 	}
 }
 
@@ -216,13 +323,22 @@ extract_kernel(const cufftComplex *__restrict__ grid, int64_t M, int64_t N, int6
 		out[((2 * pair + 1) * N + i) * N + x] = z.y * d;
 }
 
+/* The gather's sample values for a slab of the given pairs: whole chunks. */
+static int64_t
+samples_count(const struct tomo_fbp_gpu_desc *d, int64_t pairs)
+{
+	return cdiv(pairs, PAIRS_PER_THREAD) * PAIRS_PER_THREAD * d->nangles *
+	       (2 * (d->padded / 2) + 1);
+}
+
 /* Device bytes of one slot for R rows (cuFFT's work areas excluded). */
 static size_t
 fslot_bytes(const struct tomo_fbp_gpu_desc *d, int64_t R)
 {
 	const int64_t pairs = cdiv(R, 2);
 	return 4 * (size_t)(R * d->nangles * d->ncols + R * d->size * d->size) +
-	       8 * (size_t)(pairs * (d->nangles * d->padded + d->grid * d->grid));
+	       8 * (size_t)(pairs * (d->nangles * d->padded + d->grid * d->grid)) +
+	       8 * (size_t)samples_count(d, pairs);
 }
 
 static int
@@ -232,49 +348,39 @@ fslot_init(struct tomo_fourier_gpu *g, struct fslot *s)
 	const int64_t R = g->R, pairs = g->pairs;
 	int n1 = (int)d->padded, n2[2] = {(int)d->grid, (int)d->grid};
 
-	CK(cudaStreamCreateWithFlags(&s->stream, cudaStreamNonBlocking));
-	CK(cudaHostAlloc((void **)&s->h_in, 4 * (size_t)(R * d->nangles * d->ncols),
-	                 cudaHostAllocDefault));
-	CK(cudaHostAlloc((void **)&s->h_out, 4 * (size_t)(R * d->size * d->size),
-	                 cudaHostAllocDefault));
-	CK(cudaMalloc((void **)&s->d_in, 4 * (size_t)(R * d->nangles * d->ncols)));
-	CK(cudaMalloc((void **)&s->d_out, 4 * (size_t)(R * d->size * d->size)));
+	int rc = gpu_slab_init(&s->io, R * d->nangles * d->ncols, R * d->size * d->size);
+	if (rc)
+		return rc;
 	CK(cudaMalloc((void **)&s->d_line,
 	              sizeof(cufftComplex) * (size_t)(pairs * d->nangles * d->padded)));
 	CK(cudaMalloc((void **)&s->d_grid,
 	              sizeof(cufftComplex) * (size_t)(pairs * d->grid * d->grid)));
-	CK(cudaMalloc((void **)&s->d_clamped, sizeof *s->d_clamped));
-	CK(cudaHostAlloc((void **)&s->h_clamped, sizeof *s->h_clamped, cudaHostAllocDefault));
+	/* Zeroed once: the pairs a short last chunk lacks are read, not used. */
+	CK(cudaMalloc((void **)&s->d_samples, sizeof(float2) * (size_t)samples_count(d, pairs)));
+	CK(cudaMemset(s->d_samples, 0, sizeof(float2) * (size_t)samples_count(d, pairs)));
 	CKFFT(cufftPlanMany(&s->line_fwd, 1, &n1, NULL, 1, n1, NULL, 1, n1, CUFFT_C2C,
 	                    (int)(pairs * d->nangles)));
 	s->have_line = 1;
 	CKFFT(cufftPlanMany(&s->grid_inv, 2, n2, NULL, 1, n2[0] * n2[1], NULL, 1, n2[0] * n2[1],
 	                    CUFFT_C2C, (int)pairs));
 	s->have_grid = 1;
-	CKFFT(cufftSetStream(s->line_fwd, s->stream));
-	CKFFT(cufftSetStream(s->grid_inv, s->stream));
+	CKFFT(cufftSetStream(s->line_fwd, s->io.stream));
+	CKFFT(cufftSetStream(s->grid_inv, s->io.stream));
 	return TOMO_OK;
 }
 
 static void
 fslot_free(struct fslot *s)
 {
-	if (s->stream)
-		cudaStreamSynchronize(s->stream);
+	gpu_slab_sync(&s->io);
 	if (s->have_line)
 		cufftDestroy(s->line_fwd);
 	if (s->have_grid)
 		cufftDestroy(s->grid_inv);
-	cudaFreeHost(s->h_in);
-	cudaFreeHost(s->h_out);
-	cudaFree(s->d_in);
-	cudaFree(s->d_out);
 	cudaFree(s->d_line);
 	cudaFree(s->d_grid);
-	cudaFree(s->d_clamped);
-	cudaFreeHost(s->h_clamped);
-	if (s->stream)
-		cudaStreamDestroy(s->stream);
+	cudaFree(s->d_samples);
+	gpu_slab_free(&s->io);
 	memset(s, 0, sizeof *s);
 }
 
@@ -284,6 +390,44 @@ upload(T **dst, const T *src, int64_t n)
 {
 	CK(cudaMalloc((void **)dst, sizeof(T) * (size_t)n));
 	CK(cudaMemcpy(*dst, src, sizeof(T) * (size_t)n, cudaMemcpyHostToDevice));
+	return TOMO_OK;
+}
+
+/* The gather's tables (see struct tomo_fourier_gpu), from the host's. */
+static int
+gather_tables(struct tomo_fourier_gpu *g)
+{
+	const struct tomo_fbp_gpu_desc *d = &g->d;
+	const int64_t A = d->nangles;
+	const double pi = 3.14159265358979323846;
+	std::vector<double> line(A);
+	std::vector<int> order(A);
+	std::vector<float> theta(A), rs(A), rc(A), inv_s(A), inv_c(A);
+	int rc_up;
+
+	for (int64_t a = 0; a < A; a++) {
+		double t = fmod(atan2((double)d->sinv[a], (double)d->cosv[a]), pi);
+		line[a] = t < 0 ? t + pi : t;
+		order[a] = (int)a;
+	}
+	std::sort(order.begin(), order.end(),
+	          [&](int x, int y) { return line[x] < line[y] || (line[x] == line[y] && x < y); });
+	for (int64_t k = 0; k < A; k++) {
+		const int a = order[k];
+		theta[k] = (float)line[a];
+		/* the products the spreading makes, in the same precision */
+		rs[k] = d->r * d->sinv[a];
+		rc[k] = d->r * d->cosv[a];
+		inv_s[k] = fourier_inv(rs[k]);
+		inv_c[k] = fourier_inv(rc[k]);
+	}
+	/* theta rounded to float stays ascending, as the bisection needs */
+	if ((rc_up = upload(&g->d_theta, theta.data(), A)) ||
+	    (rc_up = upload(&g->d_rs, rs.data(), A)) || (rc_up = upload(&g->d_rc, rc.data(), A)) ||
+	    (rc_up = upload(&g->d_inv_s, inv_s.data(), A)) ||
+	    (rc_up = upload(&g->d_inv_c, inv_c.data(), A)) ||
+	    (rc_up = upload(&g->d_order, order.data(), A)))
+		return rc_up;
 	return TOMO_OK;
 }
 
@@ -322,7 +466,7 @@ fcreate(struct tomo_fourier_gpu *g)
 	    (rc = upload(&g->d_shift, d->shift, d->nangles)) ||
 	    (rc = upload(&g->d_coef, d->coef, (int64_t)(d->degree + 1) * d->kernel_width)) ||
 	    (rc = upload(&g->d_deap_x, d->deap_x, d->size)) ||
-	    (rc = upload(&g->d_deap_y, d->deap_y, d->size)))
+	    (rc = upload(&g->d_deap_y, d->deap_y, d->size)) || (rc = gather_tables(g)))
 		return rc;
 	for (int k = 0; k < NSLOT; k++)
 		if ((rc = fslot_init(g, &g->s[k])))
@@ -340,6 +484,10 @@ tomo_fourier_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fourier_g
 	if (!g)
 		return tomo_error(TOMO_ERR, "out of memory");
 	g->d = *d; /* the host tables are read by fcreate only */
+	/* A knob for measuring the two gridding kernels against each other
+	 * on a GPU (HACKING.md), not an option. */
+	const char *spread = getenv("TOMO_FOURIER_SPREAD");
+	g->scatter = spread && !strcmp(spread, "scatter");
 	if ((rc = fcreate(g))) {
 		tomo_fourier_gpu_destroy(g);
 		return rc;
@@ -360,13 +508,13 @@ tomo_fourier_gpu_slab_rows(const struct tomo_fourier_gpu *g)
 extern "C" float *
 tomo_fourier_gpu_input(struct tomo_fourier_gpu *g, int k)
 {
-	return g->s[k].h_in;
+	return g->s[k].io.h_in;
 }
 
 extern "C" const float *
 tomo_fourier_gpu_output(struct tomo_fourier_gpu *g, int k)
 {
-	return g->s[k].h_out;
+	return g->s[k].io.h_out;
 }
 
 extern "C" int
@@ -379,59 +527,61 @@ tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
 	/* Layout of the raw slab as lib/fbp.c reads it. */
 	const int64_t rs = d->sinograms ? A * C : C;
 	const int64_t as = d->sinograms ? C : rows * C;
-	cudaStream_t st = s->stream;
+	cudaStream_t st = s->io.stream;
+	int rc;
 
 	if (rows < 1 || rows > g->R)
 		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)", (long long)rows,
 		                  (long long)g->R);
-	CK(cudaMemsetAsync(s->d_clamped, 0, sizeof *s->d_clamped, st));
-	CK(cudaMemcpyAsync(s->d_in, s->h_in, 4 * (size_t)(rows * A * C), cudaMemcpyHostToDevice,
-	                   st));
+	if ((rc = gpu_slab_start(&s->io, rows * A * C, 1)))
+		return rc;
 	dim3 b256(256);
 	FBP_LAUNCH(fprep_kernel, dim3((unsigned)cdiv(P, 256), (unsigned)A, (unsigned)pairs), b256,
-	           st)(s->d_in, rs, as, rows, A, C, P, d->transmission, d->pad_zero, s->d_line,
-	               s->d_clamped);
+	           st)(s->io.d_in, rs, as, rows, A, C, P, d->transmission, d->pad_zero, s->d_line,
+	               s->io.d_clamped);
 	CKLAUNCH("fprep_kernel");
 	/* A partial last slab transforms (and grids) the pairs it has; the
 	 * plans cover g->pairs, so the rest is transformed too, unused. */
 	CKFFT(cufftExecC2C(s->line_fwd, s->d_line, s->d_line, CUFFT_FORWARD));
-	const dim3 sg((unsigned)cdiv(M, TILE), (unsigned)cdiv(M, TILE), (unsigned)pairs);
-#define SPREAD(w)                                                                               \
-	FBP_LAUNCH_SYNC(spread_kernel<w>, sg, b256, st)(s->d_line, A, P, M, d->r, g->d_filter, \
-	                                                g->d_weight, g->d_cos, g->d_sin,        \
-	                                                g->d_shift, g->d_coef, s->d_grid)
-	switch (d->kernel_width) {
-	case 3: SPREAD(3); break;
-	case 4: SPREAD(4); break;
-	case 5: SPREAD(5); break;
-	case 6: SPREAD(6); break;
-	case 7: SPREAD(7); break;
-	default: SPREAD(8); break;
-	}
+	if (g->scatter) {
+		CK(cudaMemsetAsync(s->d_grid, 0, sizeof(cufftComplex) * (size_t)(pairs * M * M),
+		                   st));
+		const dim3 sg((unsigned)cdiv(2 * (P / 2) + 1, 128), (unsigned)A, (unsigned)pairs);
+#define SPREAD(w)                                                                         \
+	FBP_LAUNCH(spread_kernel<w>, sg, dim3(128), st)(s->d_line, A, P, M, d->r, g->d_filter, \
+	                                               g->d_weight, g->d_cos, g->d_sin,        \
+	                                               g->d_shift, g->d_coef, s->d_grid)
+		BY_WIDTH(d->kernel_width, SPREAD);
 #undef SPREAD
-	CKLAUNCH("spread_kernel");
+		CKLAUNCH("spread_kernel");
+	} else {
+		FBP_LAUNCH(weigh_kernel,
+		           dim3((unsigned)cdiv(2 * (P / 2) + 1, 128), (unsigned)A, (unsigned)pairs),
+		           dim3(128), st)(s->d_line, A, P, g->d_order, g->d_filter, g->d_weight,
+		                          g->d_shift, s->d_samples);
+		CKLAUNCH("weigh_kernel");
+		const dim3 gg((unsigned)cdiv(M, 32), (unsigned)cdiv(M, 4),
+		              (unsigned)cdiv(pairs, PAIRS_PER_THREAD));
+#define GATHER(w)                                                                               \
+	FBP_LAUNCH(gather_kernel<w>, gg, dim3(32, 4), st)((const float4 *)s->d_samples, A, P, M, \
+	                                                  pairs, d->r, g->d_theta, g->d_rs,      \
+	                                                  g->d_rc, g->d_inv_s, g->d_inv_c,        \
+	                                                  g->d_coef, s->d_grid)
+		BY_WIDTH(d->kernel_width, GATHER);
+#undef GATHER
+		CKLAUNCH("gather_kernel");
+	}
 	CKFFT(cufftExecC2C(s->grid_inv, s->d_grid, s->d_grid, CUFFT_INVERSE));
 	FBP_LAUNCH(extract_kernel, dim3((unsigned)cdiv(N, 256), (unsigned)N, (unsigned)pairs),
-	           b256, st)(s->d_grid, M, N, rows, g->d_deap_x, g->d_deap_y, s->d_out);
+	           b256, st)(s->d_grid, M, N, rows, g->d_deap_x, g->d_deap_y, s->io.d_out);
 	CKLAUNCH("extract_kernel");
-	CK(cudaMemcpyAsync(s->h_out, s->d_out, 4 * (size_t)(rows * N * N), cudaMemcpyDeviceToHost,
-	                   st));
-	CK(cudaMemcpyAsync(s->h_clamped, s->d_clamped, sizeof *s->h_clamped, cudaMemcpyDeviceToHost,
-	                   st));
-	s->rows = rows;
-	return TOMO_OK;
+	return gpu_slab_finish(&s->io, rows, rows * N * N, 1);
 }
 
 extern "C" int
 tomo_fourier_gpu_wait(struct tomo_fourier_gpu *g, int k, int64_t *clamped)
 {
-	struct fslot *s = &g->s[k];
-
-	CK(cudaStreamSynchronize(s->stream));
-	if (s->rows)
-		*clamped += (int64_t)*s->h_clamped;
-	s->rows = 0;
-	return TOMO_OK;
+	return gpu_slab_wait(&g->s[k].io, clamped);
 }
 
 extern "C" void
@@ -449,5 +599,11 @@ tomo_fourier_gpu_destroy(struct tomo_fourier_gpu *g)
 	cudaFree(g->d_coef);
 	cudaFree(g->d_deap_x);
 	cudaFree(g->d_deap_y);
+	cudaFree(g->d_theta);
+	cudaFree(g->d_rs);
+	cudaFree(g->d_rc);
+	cudaFree(g->d_inv_s);
+	cudaFree(g->d_inv_c);
+	cudaFree(g->d_order);
 	free(g);
 }

@@ -96,6 +96,117 @@ fourier_jrange(float r_s, long M, int W, long lo, long hi, long J2, long *j0, lo
 	*j1 = e > J2 ? J2 : e;
 }
 
+/*
+ * The gather (kernels/fourier.cu) turns the spreading around: each grid
+ * cell sums the samples whose taps reach it. Those samples lie on the
+ * lines that pass within W / sqrt 2 of the cell (a tap reaches at most W/2
+ * cells along each axis), a window of angles around the cell's own polar
+ * angle, found by bisection in the angles sorted modulo 180 degrees, and
+ * along each such line they form a run of jj found as fourier_jrange
+ * finds one for a band of rows. Both are supersets: the exact taps come
+ * from fourier_first, as when spreading, so that gather and spreading
+ * give the same weights.
+ */
+
+/* How many of the n ascending values t are below v (or <= v if le). */
+static inline TOMO_HD long
+fourier_count_below(const float *t, long n, float v, int le)
+{
+	long lo = 0, hi = n;
+
+	while (lo < hi) {
+		const long mid = (lo + hi) / 2;
+		if (t[mid] < v || (le && t[mid] == v))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The lines that can reach a cell (y, x) cells from the grid's centre
+ * (rows the y axis) with a kernel of width W: the *count angles from
+ * index *k0 of theta (the n line angles modulo pi, ascending), wrapping
+ * past the last; *count is 0 beyond the samples' reach (radius rmax plus
+ * the kernel's), n when the cell is within the kernel's reach of the
+ * centre. */
+static inline TOMO_HD void
+fourier_cell_window(const float *theta, long n, float y, float x, int W, float rmax, long *k0,
+                    long *count)
+{
+	const float pi = 3.14159265358979f;
+	const float reach = 0.70710678f * (float)W + 0.01f; /* W / sqrt 2, and a margin */
+	const float rho = sqrtf(x * x + y * y);
+
+	*k0 = 0;
+	*count = 0;
+	if (rho > rmax + reach)
+		return;
+	if (rho <= reach * 1.01f) {
+		*count = n;
+		return;
+	}
+	/* The distance of the cell from the line at angle t is
+	 * rho |sin(t - phi)|; a margin of 1e-4 radians covers the rounding of
+	 * phi and of the table. */
+	const float d = asinf(fminf(1.0f, reach / rho)) + 1e-4f;
+	float phi = atan2f(y, x);
+	phi = phi < 0.0f ? phi + pi : phi >= pi ? phi - pi : phi;
+	const float lo = phi - d, hi = phi + d;
+	if (hi - lo >= pi) {
+		*count = n;
+		return;
+	}
+	long c;
+	if (lo < 0.0f) {
+		*k0 = fourier_count_below(theta, n, lo + pi, 0);
+		c = n - *k0 + fourier_count_below(theta, n, hi, 1);
+	} else if (hi >= pi) {
+		*k0 = fourier_count_below(theta, n, lo, 0);
+		c = n - *k0 + fourier_count_below(theta, n, hi - pi, 1);
+	} else {
+		*k0 = fourier_count_below(theta, n, lo, 0);
+		c = fourier_count_below(theta, n, hi, 1) - *k0;
+	}
+	if (*k0 >= n)
+		*k0 -= n;
+	*count = c > n ? n : c;
+}
+
+/* The reciprocal fourier_cell_jrange takes: 0 for a line along the other
+ * axis. */
+static inline TOMO_HD float
+fourier_inv(float rd)
+{
+	return fabsf(rd) < 1e-6f ? 0.0f : 1.0f / rd;
+}
+
+/* The samples jj (within -J2 .. J2) whose taps can reach the cell y cells
+ * from the grid's centre along an axis where the line advances rd = r cos
+ * or r sin cells per sample (inv its reciprocal, 0 for rd below 1e-6): a
+ * tap of the sample at M/2 + jj rd reaches it when y - W/2 <= jj rd <
+ * y + W/2. One sample more on each side; *j0 > *j1 when none. */
+static inline TOMO_HD void
+fourier_cell_jrange(float y, float inv, int W, long J2, long *j0, long *j1)
+{
+	const float h = 0.5f * (float)W;
+
+	if (inv == 0.0f) {
+		const int in = fabsf(y) <= h + 0.01f;
+		*j0 = in ? -J2 : 1;
+		*j1 = in ? J2 : 0;
+		return;
+	}
+	float a = (y - h) * inv, b = (y + h) * inv;
+	float lo = fminf(a, b), hi = fmaxf(a, b);
+	const float lim = (float)J2 + 2.0f;
+	lo = fmaxf(lo, -lim);
+	hi = fminf(hi, lim);
+	long s = (long)floorf(lo) - 1, e = (long)ceilf(hi) + 1;
+	*j0 = s < -J2 ? -J2 : s;
+	*j1 = e > J2 ? J2 : e;
+}
+
 /* Host only: the modified Bessel function I0 (power series, x <= 50). */
 static inline double
 fourier_i0(double x)

@@ -28,6 +28,8 @@ struct problem {
 	enum tomo_fbp_method method;
 	double oversample;
 	int kernel_width;
+	double span; /* degrees the angles cover (0: 180) */
+	int shuffle; /* the angles out of order */
 };
 
 static double angles[4096];
@@ -42,8 +44,12 @@ make_input(const struct problem *q, const char *path)
 	int64_t nz = q->sinograms ? q->R : q->A, ny = q->sinograms ? q->A : q->R;
 	float *plane = malloc(sizeof(float) * (size_t)(q->C * ny));
 
-	for (int64_t a = 0; a < q->A; a++)
-		angles[a] = 180.0 * (double)a / (double)q->A + 0.7 * (double)(a % 5 == 2);
+	for (int64_t a = 0; a < q->A; a++) {
+		/* a stride of 7 visits every angle when A is not a multiple of 7 */
+		int64_t i = q->shuffle ? a * 7 % q->A : a;
+		angles[a] = (q->span > 0 ? q->span : 180.0) * (double)i / (double)q->A +
+		            0.7 * (double)(i % 5 == 2);
+	}
 	tomo_header_init(&h);
 	h.size[0] = q->C, h.size[1] = ny, h.size[2] = nz;
 	h.kind = q->sinograms ? TOMO_KIND_SINOGRAMS : TOMO_KIND_PROJECTIONS;
@@ -259,7 +265,7 @@ test_fourier_slabs(void)
 	compare(&q, 2);
 	q.memory = base.memory;
 	q.row0 = 0, q.R = 40, q.row1 = 40;
-	cuda_emu_free_bytes = 1u << 19; /* 512 KB: slabs of 4 rows */
+	cuda_emu_free_bytes = 3u << 18; /* 768 KB: slabs of 4 rows */
 	compare(&q, 4);
 	cuda_emu_free_bytes = (size_t)1 << 30;
 }
@@ -355,9 +361,8 @@ test_submit_parts(void)
 	free(whole);
 }
 
-/* Grids of several gridding tiles (64 x 64 cells on the GPU), the last
- * ones partial, samples whose taps straddle tiles and wrap around the
- * grid's edges. */
+/* Larger grids: samples whose taps wrap around the grid's edges, more
+ * gather blocks than one, the last ones partial. */
 static void
 test_fourier_tiles(void)
 {
@@ -369,6 +374,29 @@ test_fourier_tiles(void)
 	compare(&q, 4);
 }
 
+/* Angles over 360 degrees and out of order (the gather sorts the lines by
+ * angle), and the spreading kernel kept for measurements on a GPU
+ * (TOMO_FOURIER_SPREAD=scatter) on the same cases. */
+static void
+test_fourier_angles(void)
+{
+	for (int scatter = 0; scatter < 2; scatter++) {
+		struct problem q = base;
+		if (scatter)
+			setenv("TOMO_FOURIER_SPREAD", "scatter", 1);
+		q.method = TOMO_FBP_FOURIER;
+		q.span = 360, q.A = 41, q.center = 12.6;
+		compare(&q, 20);
+		q.shuffle = 1, q.span = 180;
+		compare(&q, 20);
+		q.C = 50, q.A = 40, q.R = 4, q.row1 = 4, q.center = 23.7, q.size = 100;
+		q.kernel_width = 7, q.oversample = 1.3, q.span = 360;
+		compare(&q, 4);
+		unsetenv("TOMO_FOURIER_SPREAD");
+	}
+}
+
 UNIT_MAIN(T(test_projections), T(test_sinograms_transmission), T(test_filter_pad_size_slices),
           T(test_many_slabs), T(test_many_angles), T(test_small_gpu), T(test_submit_parts),
-          T(test_fourier), T(test_fourier_slabs), T(test_fourier_tiles))
+          T(test_fourier), T(test_fourier_slabs), T(test_fourier_tiles),
+          T(test_fourier_angles))

@@ -97,6 +97,92 @@ test_jrange(void)
 	}
 }
 
+/* The gather's windows: every tap of every sample, on the grid or on a
+ * periodic image past its edges, lies in the window of angles and the run
+ * of samples that its cell's fourier_cell_window and fourier_cell_jrange
+ * give (brute force over all samples), for angles evenly spread over 180
+ * and 360 degrees, in random order, a single one and ones on the axes. */
+static int
+by_theta(const void *a, const void *b)
+{
+	const float x = *(const float *)a, y = *(const float *)b;
+	return (x > y) - (x < y);
+}
+
+static void
+check_windows(const double *deg, long A, long M, long P, int W)
+{
+	const long J2 = P / 2;
+	const float r = (float)M / (float)P, rmax = (float)J2 * r;
+	float *theta = malloc(sizeof(float) * (size_t)A);
+	float *sorted = malloc(sizeof(float) * (size_t)A);
+	long misses = 0;
+
+	for (long a = 0; a < A; a++) {
+		double t = fmod(deg[a] * pi / 180.0, pi);
+		theta[a] = sorted[a] = (float)(t < 0 ? t + pi : t);
+	}
+	qsort(sorted, (size_t)A, sizeof(float), by_theta);
+	for (long a = 0; a < A; a++) {
+		const float s = (float)sin(deg[a] * pi / 180.0), c = (float)cos(deg[a] * pi / 180.0);
+		const float rs = r * s, rc = r * c;
+		/* this angle's place in the sorted table (ties: any of them) */
+		const long k = fourier_count_below(sorted, A, theta[a], 0);
+		for (long jj = -J2; jj <= J2; jj++) {
+			float zu, zv;
+			const long iu = fourier_first(fourier_pos(jj, rs, M), W, &zu);
+			const long iv = fourier_first(fourier_pos(jj, rc, M), W, &zv);
+			for (int tu = 0; tu < W; tu++)
+				for (int tv = 0; tv < W; tv++) {
+					const float y = (float)(iu + tu - M / 2);
+					const float x = (float)(iv + tv - M / 2);
+					long k0, n, j0, j1, j2, j3;
+					fourier_cell_window(sorted, A, y, x, W, rmax, &k0, &n);
+					long off = (k - k0 + A) % A;
+					int in = off < n;
+					/* equal angles sort next to each other */
+					for (long e = k; !in && e < A && sorted[e] == theta[a]; e++)
+						in = (e - k0 + A) % A < n;
+					fourier_cell_jrange(y, fourier_inv(rs), W, J2, &j0, &j1);
+					fourier_cell_jrange(x, fourier_inv(rc), W, J2, &j2, &j3);
+					in = in && jj >= j0 && jj <= j1 && jj >= j2 && jj <= j3;
+					if (!in && misses++ < 5)
+						fprintf(stderr,
+						        "# angle %g sample %ld tap (%ld, %ld): "
+						        "window %ld+%ld, runs %ld..%ld, %ld..%ld\n",
+						        deg[a], jj, iu + tu, iv + tv, k0, n, j0, j1, j2,
+						        j3);
+				}
+		}
+	}
+	CHECK(misses == 0, "%ld taps outside their cell's windows (M %ld, P %ld, W %d)", misses, M,
+	      P, W);
+	free(theta);
+	free(sorted);
+}
+
+static void
+test_gather_windows(void)
+{
+	double deg[181];
+
+	for (int a = 0; a < 90; a++)
+		deg[a] = 2.0 * a;
+	check_windows(deg, 90, 64, 64, 4);
+	check_windows(deg, 90, 96, 70, 5);
+	for (int a = 0; a < 181; a++)
+		deg[a] = 360.0 * a / 181;
+	check_windows(deg, 181, 80, 50, 7);
+	srand(7);
+	for (int a = 0; a < 50; a++)
+		deg[a] = 400.0 * rand() / RAND_MAX - 20;
+	check_windows(deg, 50, 64, 47, 3);
+	deg[0] = 33;
+	check_windows(deg, 1, 48, 48, 8);
+	deg[0] = 0, deg[1] = 90, deg[2] = 180, deg[3] = 270, deg[4] = 45;
+	check_windows(deg, 5, 64, 64, 4);
+}
+
 /* The host tables: an even fast grid size of at least oversample x N, the
  * deapodisation 1 / transform at each output pixel's offset, alternating
  * in sign, the shifts with the half pixel of an even size. */
@@ -141,4 +227,5 @@ test_tables(void)
 	fbp_geom_free(&g);
 }
 
-UNIT_MAIN(T(test_kernel_and_transform), T(test_tap_polynomials), T(test_jrange), T(test_tables))
+UNIT_MAIN(T(test_kernel_and_transform), T(test_tap_polynomials), T(test_jrange),
+          T(test_gather_windows), T(test_tables))

@@ -2,12 +2,9 @@
  * cuda_emu: just enough of the CUDA runtime to compile a kernels/NAME.cu file
  * with g++ and run it on the CPU, for tests without a GPU. Kernels launched
  * with FBP_LAUNCH run as plain loops over the grid and the block, one
- * thread after the other; kernels that share memory within a block and
- * meet at __syncthreads are launched with FBP_LAUNCH_SYNC, which runs the
- * blocks one after the other and each block's threads as concurrent
- * threads (a __shared__ array is one static array, the block's while it
- * runs; atomics are real atomics). Streams are synchronous; device memory
- * is host memory. It checks a launcher's index arithmetic and data flow,
+ * thread after the other (so no kernel may share memory within a block or
+ * meet at __syncthreads; atomics are real atomics). Streams are
+ * synchronous; device memory is host memory. It checks a launcher's index arithmetic and data flow,
  * not CUDA semantics (memory spaces, limits, warps), which only a GPU run
  * can.
  */
@@ -15,17 +12,12 @@
 #define TOMO_CUDA_EMU_RUNTIME_H
 
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <thread>
-#include <vector>
 
 #define TOMO_CUDA_EMULATED 1
 #define __global__
 #define __constant__
-#define __shared__ static
 #define __device__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
@@ -49,15 +41,8 @@ make_float2(float x, float y)
 	return float2{x, y};
 }
 
-static thread_local uint3 blockIdx, threadIdx;
+static uint3 blockIdx, threadIdx;
 static dim3 blockDim, gridDim;
-static pthread_barrier_t *emu_barrier;
-
-static inline void
-__syncthreads(void)
-{
-	pthread_barrier_wait(emu_barrier);
-}
 
 /* kernel<<<grid, block, 0, stream>>>(args) as loops. */
 template <typename K> struct emu_launch {
@@ -82,40 +67,6 @@ template <typename K> struct emu_launch {
 	}
 };
 #define FBP_LAUNCH(kernel, grid, block, stream) emu_launch<decltype(&kernel)>{(grid), (block), &kernel}
-
-/* The same with each block's threads running side by side. */
-template <typename K> struct emu_launch_sync {
-	dim3 g, b;
-	K k;
-	template <typename... A>
-	void
-	operator()(A... a) const
-	{
-		const unsigned n = b.x * b.y * b.z;
-		pthread_barrier_t bar;
-		gridDim = g;
-		blockDim = b;
-		pthread_barrier_init(&bar, NULL, n);
-		emu_barrier = &bar;
-		for (unsigned bz = 0; bz < g.z; bz++)
-			for (unsigned by = 0; by < g.y; by++)
-				for (unsigned bx = 0; bx < g.x; bx++) {
-					std::vector<std::thread> th;
-					for (unsigned t = 0; t < n; t++)
-						th.emplace_back([=] {
-							blockIdx = uint3{bx, by, bz};
-							threadIdx = uint3{t % b.x, t / b.x % b.y,
-							                  t / (b.x * b.y)};
-							k(a...);
-						});
-					for (auto &x : th)
-						x.join();
-				}
-		pthread_barrier_destroy(&bar);
-	}
-};
-#define FBP_LAUNCH_SYNC(kernel, grid, block, stream) \
-	emu_launch_sync<decltype(&kernel)>{(grid), (block), &kernel}
 
 template <typename T>
 static inline T
@@ -232,6 +183,12 @@ static inline cudaError_t
 cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyKind k, cudaStream_t st)
 {
 	memcpy(d, s, n);
+	return cudaSuccess;
+}
+static inline cudaError_t
+cudaMemset(void *d, int v, size_t n)
+{
+	memset(d, v, n);
 	return cudaSuccess;
 }
 static inline cudaError_t
