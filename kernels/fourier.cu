@@ -51,7 +51,7 @@
 struct fslot {
 	struct gpu_slab io;
 	cufftComplex *d_line, *d_grid;
-	float2 *d_samples; /* the gather's sample values, PAIRS_PER_THREAD interleaved */
+	float2 *d_samples; /* the gather's sample values, PAIRS_PER_THREAD side by side */
 	cufftHandle line_fwd, grid_inv;
 	int have_line, have_grid;
 };
@@ -105,23 +105,32 @@ fprep_kernel(const float *__restrict__ in, int64_t rs, int64_t as, int64_t rows,
 }
 
 /*
- * The value of radial sample jj of angle a: the line's spectrum z at bin
- * jj mod P times the filter, the angle weight (half each for the two
- * Nyquist samples of an even P) and exp(2 pi i jj shift / P), the
- * centre's phase ramp.
+ * The value of radial sample jj of angle a is the line's spectrum z at
+ * bin jj mod P (sample_bin) times the filter, the angle weight (half each
+ * for the two Nyquist samples of an even P) and exp(2 pi i jj shift / P),
+ * the centre's phase ramp: sample_factor, the same for every pair of rows.
  */
-static __device__ __forceinline__ float2
-sample_value(const cufftComplex *__restrict__ line, int64_t P, long jj, float w,
-             const float *__restrict__ filter, double shift)
+static __device__ __forceinline__ int64_t
+sample_bin(long jj, int64_t P)
 {
-	const int64_t k = jj < 0 ? -jj : jj, bin = jj < 0 ? jj + P : jj;
-	const cufftComplex z = line[bin];
+	return jj < 0 ? jj + P : jj;
+}
+
+static __device__ __forceinline__ float2
+sample_factor(int64_t P, long jj, float w, const float *__restrict__ filter, double shift)
+{
+	const int64_t k = jj < 0 ? -jj : jj;
 	const float h = w * filter[k] * (2 * k == P ? 0.5f : 1.0f);
 	double x = (double)jj * shift / (double)P, sn, cs;
 	x -= rint(x);
 	sincospi(2.0 * x, &sn, &cs);
-	const float pr = (float)cs, pi_ = (float)sn;
-	return make_float2(h * (z.x * pr - z.y * pi_), h * (z.x * pi_ + z.y * pr));
+	return make_float2(h * (float)cs, h * (float)sn);
+}
+
+static __device__ __forceinline__ float2
+cmul(cufftComplex z, float2 f)
+{
+	return make_float2(z.x * f.x - z.y * f.y, z.x * f.y + z.y * f.x);
 }
 
 /* Add v to grid cell q. Global memory, not shared: the GPU adds floats
@@ -173,7 +182,8 @@ __global__ void __launch_bounds__(128)
 	const int64_t a = blockIdx.y, pair = blockIdx.z;
 	if (jj > J2)
 		return;
-	const float2 c = sample_value(line + (pair * A + a) * P, P, jj, weight[a], filter, shift[a]);
+	const float2 c = cmul(line[(pair * A + a) * P + sample_bin(jj, P)],
+	                      sample_factor(P, jj, weight[a], filter, shift[a]));
 	float zu, zv, wu[W], wv[W];
 	const long iu = fourier_first(fourier_pos(jj, r * sinv[a], (long)M), W, &zu);
 	const long iv = fourier_first(fourier_pos(jj, r * cosv[a], (long)M), W, &zv);
@@ -199,24 +209,36 @@ __global__ void __launch_bounds__(128)
  * all, and their values lie side by side (two float4 loads). */
 #define PAIRS_PER_THREAD 4
 
-/* Sample j (jj = j - P/2) of the angle sorted k-th (blockIdx.y) of pair
- * blockIdx.z, its value as sample_value gives it, to where the gather
- * reads it: chunks of PAIRS_PER_THREAD pairs, each angle by angle in the
+/* Sample j (jj = j - P/2) of the angle sorted k-th (blockIdx.y) of the
+ * pairs of chunk blockIdx.z, their values (0 for pairs past the last) to
+ * where the gather reads them: chunk by chunk, angle by angle in the
  * sorted order, sample by sample, the chunk's pairs side by side. */
 __global__ void
-weigh_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P,
+weigh_kernel(const cufftComplex *__restrict__ line, int64_t A, int64_t P, int64_t pairs,
              const int *__restrict__ order, const float *__restrict__ filter,
              const float *__restrict__ weight, const double *__restrict__ shift,
-             float2 *__restrict__ samples)
+             float4 *__restrict__ samples)
 {
 	const int64_t J2 = P / 2, J = 2 * J2 + 1;
 	const int64_t j = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
-	const int64_t k = blockIdx.y, pair = blockIdx.z, a = order[k];
+	const int64_t k = blockIdx.y, chunk = blockIdx.z, a = order[k];
 	if (j >= J)
 		return;
-	samples[((pair / PAIRS_PER_THREAD * A + k) * J + j) * PAIRS_PER_THREAD +
-	        pair % PAIRS_PER_THREAD] =
-		sample_value(line + (pair * A + a) * P, P, (long)(j - J2), weight[a], filter, shift[a]);
+	const long jj = (long)(j - J2);
+	const float2 f = sample_factor(P, jj, weight[a], filter, shift[a]);
+	float v[2 * PAIRS_PER_THREAD];
+#pragma unroll
+	for (int p = 0; p < PAIRS_PER_THREAD; p++) {
+		const int64_t pair = chunk * PAIRS_PER_THREAD + p;
+		const float2 c = pair < pairs ? cmul(line[(pair * A + a) * P + sample_bin(jj, P)], f)
+		                              : make_float2(0.0f, 0.0f);
+		v[2 * p] = c.x;
+		v[2 * p + 1] = c.y;
+	}
+	float4 *o = samples + ((chunk * A + k) * J + j) * (PAIRS_PER_THREAD / 2);
+#pragma unroll
+	for (int q = 0; q < PAIRS_PER_THREAD / 2; q++)
+		o[q] = make_float4(v[4 * q], v[4 * q + 1], v[4 * q + 2], v[4 * q + 3]);
 }
 
 /*
@@ -355,9 +377,7 @@ fslot_init(struct tomo_fourier_gpu *g, struct fslot *s)
 	              sizeof(cufftComplex) * (size_t)(pairs * d->nangles * d->padded)));
 	CK(cudaMalloc((void **)&s->d_grid,
 	              sizeof(cufftComplex) * (size_t)(pairs * d->grid * d->grid)));
-	/* Zeroed once: the pairs a short last chunk lacks are read, not used. */
 	CK(cudaMalloc((void **)&s->d_samples, sizeof(float2) * (size_t)samples_count(d, pairs)));
-	CK(cudaMemset(s->d_samples, 0, sizeof(float2) * (size_t)samples_count(d, pairs)));
 	CKFFT(cufftPlanMany(&s->line_fwd, 1, &n1, NULL, 1, n1, NULL, 1, n1, CUFFT_C2C,
 	                    (int)(pairs * d->nangles)));
 	s->have_line = 1;
@@ -555,13 +575,13 @@ tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
 #undef SPREAD
 		CKLAUNCH("spread_kernel");
 	} else {
+		const unsigned chunks = (unsigned)cdiv(pairs, PAIRS_PER_THREAD);
 		FBP_LAUNCH(weigh_kernel,
-		           dim3((unsigned)cdiv(2 * (P / 2) + 1, 128), (unsigned)A, (unsigned)pairs),
-		           dim3(128), st)(s->d_line, A, P, g->d_order, g->d_filter, g->d_weight,
-		                          g->d_shift, s->d_samples);
+		           dim3((unsigned)cdiv(2 * (P / 2) + 1, 128), (unsigned)A, chunks), dim3(128),
+		           st)(s->d_line, A, P, pairs, g->d_order, g->d_filter, g->d_weight,
+		               g->d_shift, (float4 *)s->d_samples);
 		CKLAUNCH("weigh_kernel");
-		const dim3 gg((unsigned)cdiv(M, 32), (unsigned)cdiv(M, 4),
-		              (unsigned)cdiv(pairs, PAIRS_PER_THREAD));
+		const dim3 gg((unsigned)cdiv(M, 32), (unsigned)cdiv(M, 4), chunks);
 #define GATHER(w)                                                                               \
 	FBP_LAUNCH(gather_kernel<w>, gg, dim3(32, 4), st)((const float4 *)s->d_samples, A, P, M, \
 	                                                  pairs, d->r, g->d_theta, g->d_rs,      \

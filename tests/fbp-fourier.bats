@@ -252,3 +252,8 @@ gpu_vs_cpu() { # NAME INPUT ARGS...
 	gpu_vs_cpu slabs "$F/proj.nrrd" --memory 200K
 	gpu_vs_cpu pipe "<$F/proj.nrrd"
 }
+
+@test "CPU and GPU agree: the spreading kernel kept for measurements (TOMO_FOURIER_SPREAD)" {
+	TOMO_FOURIER_SPREAD=scatter gpu_vs_cpu scatter "$F/proj.nrrd"
+	TOMO_FOURIER_SPREAD=scatter gpu_vs_cpu scatter-knobs "$F/proj.nrrd" --kernel-width 7 --slices 3:9
+}

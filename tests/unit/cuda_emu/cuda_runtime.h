@@ -40,6 +40,11 @@ make_float2(float x, float y)
 {
 	return float2{x, y};
 }
+static inline float4
+make_float4(float x, float y, float z, float w)
+{
+	return float4{x, y, z, w};
+}
 
 static uint3 blockIdx, threadIdx;
 static dim3 blockDim, gridDim;
@@ -183,12 +188,6 @@ static inline cudaError_t
 cudaMemcpyAsync(void *d, const void *s, size_t n, cudaMemcpyKind k, cudaStream_t st)
 {
 	memcpy(d, s, n);
-	return cudaSuccess;
-}
-static inline cudaError_t
-cudaMemset(void *d, int v, size_t n)
-{
-	memset(d, v, n);
 	return cudaSuccess;
 }
 static inline cudaError_t
