@@ -87,6 +87,10 @@ int64_t tomo_fourier_gpu_slab_rows(const struct tomo_fourier_gpu *g);
 float *tomo_fourier_gpu_input(struct tomo_fourier_gpu *g, int k);
 const float *tomo_fourier_gpu_output(struct tomo_fourier_gpu *g, int k);
 int tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows);
+/* Its steps (the masks above): filter = pre-process, FFT, filter, weight
+ * and phase; back-project = grid, inverse 2D FFT, deapodise. */
+int tomo_fourier_gpu_submit_parts(struct tomo_fourier_gpu *g, int k, int64_t rows,
+                                  unsigned parts);
 int tomo_fourier_gpu_wait(struct tomo_fourier_gpu *g, int k, int64_t *clamped);
 void tomo_fourier_gpu_destroy(struct tomo_fourier_gpu *g);
 

@@ -538,49 +538,54 @@ tomo_fourier_gpu_output(struct tomo_fourier_gpu *g, int k)
 }
 
 extern "C" int
-tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
+tomo_fourier_gpu_submit_parts(struct tomo_fourier_gpu *g, int k, int64_t rows, unsigned parts)
 {
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	struct fslot *s = &g->s[k];
 	const int64_t A = d->nangles, C = d->ncols, N = d->size, P = d->padded, M = d->grid;
 	const int64_t pairs = cdiv(rows, 2);
+	const unsigned chunks = (unsigned)cdiv(pairs, PAIRS_PER_THREAD);
 	/* Layout of the raw slab as lib/fbp.c reads it. */
 	const int64_t rs = d->sinograms ? A * C : C;
 	const int64_t as = d->sinograms ? C : rows * C;
+	const dim3 b256(256), b128(128);
 	cudaStream_t st = s->io.stream;
 	int rc;
 
 	if (rows < 1 || rows > g->R)
 		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)", (long long)rows,
 		                  (long long)g->R);
-	if ((rc = gpu_slab_start(&s->io, rows * A * C, 1)))
+	if ((rc = gpu_slab_start(&s->io, rows * A * C, parts & TOMO_FBP_GPU_COPY_IN)))
 		return rc;
-	dim3 b256(256);
-	FBP_LAUNCH(fprep_kernel, dim3((unsigned)cdiv(P, 256), (unsigned)A, (unsigned)pairs), b256,
-	           st)(s->io.d_in, rs, as, rows, A, C, P, d->transmission, d->pad_zero, s->d_line,
-	               s->io.d_clamped);
-	CKLAUNCH("fprep_kernel");
-	/* A partial last slab transforms (and grids) the pairs it has; the
-	 * plans cover g->pairs, so the rest is transformed too, unused. */
-	CKFFT(cufftExecC2C(s->line_fwd, s->d_line, s->d_line, CUFFT_FORWARD));
-	if (g->scatter) {
+	if (parts & TOMO_FBP_GPU_FILTER) {
+		FBP_LAUNCH(fprep_kernel, dim3((unsigned)cdiv(P, 256), (unsigned)A, (unsigned)pairs),
+		           b256, st)(s->io.d_in, rs, as, rows, A, C, P, d->transmission,
+		                     d->pad_zero, s->d_line, s->io.d_clamped);
+		CKLAUNCH("fprep_kernel");
+		/* A partial last slab transforms (and grids) the pairs it has;
+		 * the plans cover g->pairs, so the rest is transformed too,
+		 * unused. */
+		CKFFT(cufftExecC2C(s->line_fwd, s->d_line, s->d_line, CUFFT_FORWARD));
+		if (!g->scatter) {
+			FBP_LAUNCH(weigh_kernel,
+			           dim3((unsigned)cdiv(2 * (P / 2) + 1, 128), (unsigned)A, chunks),
+			           b128, st)(s->d_line, A, P, pairs, g->d_order, g->d_filter,
+			                     g->d_weight, g->d_shift, (float4 *)s->d_samples);
+			CKLAUNCH("weigh_kernel");
+		}
+	}
+	if ((parts & TOMO_FBP_GPU_BACKPROJECT) && g->scatter) {
 		CK(cudaMemsetAsync(s->d_grid, 0, sizeof(cufftComplex) * (size_t)(pairs * M * M),
 		                   st));
 		const dim3 sg((unsigned)cdiv(2 * (P / 2) + 1, 128), (unsigned)A, (unsigned)pairs);
-#define SPREAD(w)                                                                         \
-	FBP_LAUNCH(spread_kernel<w>, sg, dim3(128), st)(s->d_line, A, P, M, d->r, g->d_filter, \
-	                                               g->d_weight, g->d_cos, g->d_sin,        \
-	                                               g->d_shift, g->d_coef, s->d_grid)
+#define SPREAD(w)                                                                      \
+	FBP_LAUNCH(spread_kernel<w>, sg, b128, st)(s->d_line, A, P, M, d->r, g->d_filter, \
+	                                          g->d_weight, g->d_cos, g->d_sin,        \
+	                                          g->d_shift, g->d_coef, s->d_grid)
 		BY_WIDTH(d->kernel_width, SPREAD);
 #undef SPREAD
 		CKLAUNCH("spread_kernel");
-	} else {
-		const unsigned chunks = (unsigned)cdiv(pairs, PAIRS_PER_THREAD);
-		FBP_LAUNCH(weigh_kernel,
-		           dim3((unsigned)cdiv(2 * (P / 2) + 1, 128), (unsigned)A, chunks), dim3(128),
-		           st)(s->d_line, A, P, pairs, g->d_order, g->d_filter, g->d_weight,
-		               g->d_shift, (float4 *)s->d_samples);
-		CKLAUNCH("weigh_kernel");
+	} else if (parts & TOMO_FBP_GPU_BACKPROJECT) {
 		const dim3 gg((unsigned)cdiv(M, 32), (unsigned)cdiv(M, 4), chunks);
 #define GATHER(w)                                                                               \
 	FBP_LAUNCH(gather_kernel<w>, gg, dim3(32, 4), st)((const float4 *)s->d_samples, A, P, M, \
@@ -591,11 +596,19 @@ tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
 #undef GATHER
 		CKLAUNCH("gather_kernel");
 	}
-	CKFFT(cufftExecC2C(s->grid_inv, s->d_grid, s->d_grid, CUFFT_INVERSE));
-	FBP_LAUNCH(extract_kernel, dim3((unsigned)cdiv(N, 256), (unsigned)N, (unsigned)pairs),
-	           b256, st)(s->d_grid, M, N, rows, g->d_deap_x, g->d_deap_y, s->io.d_out);
-	CKLAUNCH("extract_kernel");
-	return gpu_slab_finish(&s->io, rows, rows * N * N, 1);
+	if (parts & TOMO_FBP_GPU_BACKPROJECT) {
+		CKFFT(cufftExecC2C(s->grid_inv, s->d_grid, s->d_grid, CUFFT_INVERSE));
+		FBP_LAUNCH(extract_kernel, dim3((unsigned)cdiv(N, 256), (unsigned)N, (unsigned)pairs),
+		           b256, st)(s->d_grid, M, N, rows, g->d_deap_x, g->d_deap_y, s->io.d_out);
+		CKLAUNCH("extract_kernel");
+	}
+	return gpu_slab_finish(&s->io, rows, rows * N * N, parts & TOMO_FBP_GPU_COPY_OUT);
+}
+
+extern "C" int
+tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
+{
+	return tomo_fourier_gpu_submit_parts(g, k, rows, TOMO_FBP_GPU_ALL);
 }
 
 extern "C" int

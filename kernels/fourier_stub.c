@@ -37,6 +37,12 @@ tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
 }
 
 int
+tomo_fourier_gpu_submit_parts(struct tomo_fourier_gpu *g, int k, int64_t rows, unsigned parts)
+{
+	return tomo_error(TOMO_ENODEV, "this build has no CUDA support");
+}
+
+int
 tomo_fourier_gpu_wait(struct tomo_fourier_gpu *g, int k, int64_t *clamped)
 {
 	return tomo_error(TOMO_ENODEV, "this build has no CUDA support");

@@ -20,8 +20,8 @@
 #include "tomo/tool.h"
 
 const char *const tomo_bench_stage_names[TOMO_BENCH_NSTAGES + 1] = {
-	"memory",    "lerp", "flat", "paganin", "filter",  "backproject", "pipeline",
-	"processes", "pipe", "mmap", "copy",    "overlap", NULL,
+	"memory",   "lerp",      "flat", "paganin", "filter", "backproject", "fourier",
+	"pipeline", "processes", "pipe", "mmap",    "copy",   "overlap",     NULL,
 };
 
 int
@@ -334,6 +334,7 @@ static const struct {
 	[TOMO_BENCH_PAGANIN] = {bench_paganin, 1, 1},
 	[TOMO_BENCH_FILTER] = {bench_filter, 1, 1},
 	[TOMO_BENCH_BACKPROJECT] = {bench_backproject, 1, 1},
+	[TOMO_BENCH_FOURIER] = {bench_fourier, 1, 1},
 	[TOMO_BENCH_PIPELINE] = {bench_pipeline, 1, 1},
 	[TOMO_BENCH_PROCESSES] = {bench_processes, 1, 1},
 	[TOMO_BENCH_PIPE] = {bench_pipe, 1, 0},

@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "tomo/bench.h"
+#include "tomo/fbp.h"
 
 /* Seconds per FFTW transform pair of one kind and length. */
 struct bench_fft {
@@ -66,6 +67,21 @@ void bench_pipeline(struct bench *b, int gpu);
 void bench_processes(struct bench *b, int gpu);
 /* The phantom's line integrals (b->lint), made on first use. */
 int bench_line_integrals(struct bench *b);
+/* n angles evenly over 180 degrees (NULL: no memory). */
+double *bench_even_angles(int64_t n);
+/* tomo-fbp's parameters for the configured problem: ramp filter, axis in
+ * the middle, slices of the detector's width, angles deg. */
+struct tomo_fbp_params bench_fbp_params(const struct tomo_bench_config *c, const double *deg,
+                                        int gpu);
+/* Seconds per pair of transforms, forward and back, at the whole
+ * machine's rate: FFTW (kind 0 real, 1 complex; measured once per length)
+ * or cuFFT alone (rank 1 or 2, batched on device memory); 0 when it
+ * failed. */
+double bench_fft_pair(struct bench *b, int kind, int64_t n);
+double bench_cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batch);
+
+/* lib/bench_fourier.c: tomo-fbp --method fourier on the slab. */
+void bench_fourier(struct bench *b, int gpu);
 
 /* lib/bench_ceil.c: the sum of bytes of floats (a multiple of 256) on
  * every thread, loads kept in flight: the read of STREAM and mmap. */

@@ -57,8 +57,8 @@ phase_opts(int gpu)
 	};
 }
 
-static double *
-even_angles(int64_t n)
+double *
+bench_even_angles(int64_t n)
 {
 	double *deg = malloc(sizeof *deg * (size_t)n);
 	for (int64_t a = 0; deg && a < n; a++)
@@ -73,7 +73,7 @@ project(int64_t ncols, int64_t rows, int64_t nangles, float **out)
 {
 	struct tomo_phantom *ph = NULL;
 	struct tomo_detector det = {ncols, rows, 0.5 * (double)ncols};
-	double *deg = even_angles(nangles);
+	double *deg = bench_even_angles(nangles);
 	float *buf = malloc(sizeof *buf * (size_t)(ncols * rows * nangles));
 	int rc;
 
@@ -123,8 +123,8 @@ size_text(struct tomo_bench_row *r, int64_t x, int64_t y, int64_t z)
 
 /* Seconds per pair of FFTW transforms (kind as tomo_bench_fft), measured
  * once per length; 0 when it failed. */
-static double
-fft_pair(struct bench *b, int kind, int64_t n)
+double
+bench_fft_pair(struct bench *b, int kind, int64_t n)
 {
 	double t[TOMO_BENCH_MAX_REPEAT], count = 0;
 
@@ -142,8 +142,8 @@ fft_pair(struct bench *b, int kind, int64_t n)
 
 /* Seconds per transform pair with cuFFT alone (rank 1 or 2, batched on
  * device memory); 0 when it failed. */
-static double
-cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batch)
+double
+bench_cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batch)
 {
 	double t[TOMO_BENCH_MAX_REPEAT];
 
@@ -395,10 +395,10 @@ bench_paganin(struct bench *b, int gpu)
 		/* lib/phase_cpu.c: N rows of px forward and back, px/2+1 columns
 		 * of px forward and back, per projection. */
 		double s =
-			(double)N * fft_pair(b, 0, px) + (double)(px / 2 + 1) * fft_pair(b, 1, px);
+			(double)N * bench_fft_pair(b, 0, px) + (double)(px / 2 + 1) * bench_fft_pair(b, 1, px);
 		bench_ceiling(r, "fftw-only", s > 0 ? 1.0 / s : NAN);
 	} else {
-		double fft = cufft_pair(b, 2, px, px, K < 8 ? K : 8);
+		double fft = bench_cufft_pair(b, 2, px, px, K < 8 ? K : 8);
 		double bytes = 4.0 * (double)(N * N);
 		bench_pinned(b);
 		double copy =
@@ -452,35 +452,40 @@ alloc_floats(int64_t n)
 	return aligned_alloc(64, bytes ? bytes : 64);
 }
 
+struct tomo_fbp_params
+bench_fbp_params(const struct tomo_bench_config *c, const double *deg, int gpu)
+{
+	return (struct tomo_fbp_params){
+		.angles = deg,
+		.nangles = c->angles,
+		.center = 0.5 * (double)c->size,
+		.filter = TOMO_FBP_RAMP,
+		.cutoff = 1.0,
+		.pad = TOMO_FBP_PAD_EDGE,
+		.size = c->size,
+		.row0 = 0,
+		.row1 = c->rows,
+		.scale = 1.0,
+		.use_gpu = gpu,
+		.memory = (int64_t)4 << 30,
+	};
+}
+
 /* Tables, and the CPU's plans and buffers or the GPU's slot 0 holding
  * the raw slab (copied in once). */
 static int
 fbp_job_init(struct fbp_job *j, const struct tomo_bench_config *c, const float *raw, int gpu)
 {
 	const int64_t N = c->size, A = c->angles, R = c->rows;
-	struct tomo_fbp_params p = {
-		.sinograms = 0,
-		.transmission = 0,
-		.nangles = A,
-		.center = 0.5 * (double)N,
-		.filter = TOMO_FBP_RAMP,
-		.cutoff = 1.0,
-		.pad = TOMO_FBP_PAD_EDGE,
-		.size = N,
-		.row0 = 0,
-		.row1 = R,
-		.scale = 1.0,
-		.use_gpu = gpu,
-		.memory = (int64_t)4 << 30,
-	};
+	struct tomo_fbp_params p;
 	int rc;
 
 	memset(j, 0, sizeof *j);
 	j->raw = raw;
 	j->rows = R;
-	if (!(j->deg = even_angles(A)))
+	if (!(j->deg = bench_even_angles(A)))
 		return tomo_error(TOMO_ERR, "out of memory");
-	p.angles = j->deg;
+	p = bench_fbp_params(c, j->deg, gpu);
 	if ((rc = fbp_geom_init(&j->g, N, &p)))
 		return rc;
 	j->have_geom = 1;
@@ -494,23 +499,8 @@ fbp_job_init(struct fbp_job *j, const struct tomo_bench_config *c, const float *
 			                  (long long)R);
 		return TOMO_OK;
 	}
-	struct tomo_fbp_gpu_desc d = {
-		.ncols = N,
-		.nangles = A,
-		.size = N,
-		.padded = j->g.P,
-		.slab_rows = R,
-		.sinograms = 0,
-		.transmission = 0,
-		.pad_zero = 0,
-		.off = j->g.off,
-		.hi = j->g.hi,
-		.filter = j->g.filter,
-		.cosv = j->g.cosv,
-		.sinv = j->g.sinv,
-		.weight = j->g.weight,
-		.memory = p.memory,
-	};
+	struct tomo_fbp_gpu_desc d;
+	fbp_gpu_desc(&d, &j->g, &p, R);
 	if ((rc = tomo_fbp_gpu_create(&d, &j->gpu)))
 		return rc;
 	if (tomo_fbp_gpu_slab_rows(j->gpu) < R)
@@ -596,8 +586,8 @@ fbp_stage(struct bench *b, int gpu, int bp)
 		bench_param(r, "rows", (double)R);
 		bench_param(r, "padded", (double)P);
 		bench_done(r, t, c->repeat, (double)lines * 1e-6, "Mlines/s");
-		double s = gpu ? cufft_pair(b, 1, P, 1, lines < 65536 ? lines : 65536)
-		               : fft_pair(b, 0, P);
+		double s = gpu ? bench_cufft_pair(b, 1, P, 1, lines < 65536 ? lines : 65536)
+		               : bench_fft_pair(b, 0, P);
 		bench_ceiling(r, gpu ? "cufft-only" : "fftw-only", s > 0 ? 1e-6 / s : NAN);
 	}
 done:
@@ -749,7 +739,7 @@ write_scan(const char *path, int64_t N, int64_t R, int64_t A)
 		.seed = 1,
 		.phantom = "shepp-logan",
 	};
-	double *deg = even_angles(A);
+	double *deg = bench_even_angles(A);
 	int rc;
 
 	if (!deg)

@@ -430,18 +430,16 @@ static const struct gpu_ops fourier_ops = {
 	fourier_submit, fourier_wait,      fourier_destroy,
 };
 
-/* The GPU path: two slots alternate, so that while the GPU works on slab
- * k the host writes slab k-1's slices and reads slab k+1's rows. */
-static int
-run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
-        struct tomo_output *out, struct tomo_fbp_stats *st)
+void
+fbp_gpu_desc(struct tomo_fbp_gpu_desc *d, const struct fbp_geom *g,
+             const struct tomo_fbp_params *p, int64_t slab_rows)
 {
-	const struct gpu_ops *ops = g->M ? &fourier_ops : &direct_ops;
-	struct tomo_fbp_gpu_desc d = {
+	*d = (struct tomo_fbp_gpu_desc){
 		.ncols = g->C,
 		.nangles = g->A,
 		.size = g->N,
 		.padded = g->P,
+		.slab_rows = slab_rows,
 		.sinograms = p->sinograms,
 		.transmission = g->transmission,
 		.pad_zero = g->pad_zero,
@@ -461,6 +459,16 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 		.deap_x = g->deap_x,
 		.deap_y = g->deap_y,
 	};
+}
+
+/* The GPU path: two slots alternate, so that while the GPU works on slab
+ * k the host writes slab k-1's slices and reads slab k+1's rows. */
+static int
+run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
+        struct tomo_output *out, struct tomo_fbp_stats *st)
+{
+	const struct gpu_ops *ops = g->M ? &fourier_ops : &direct_ops;
+	struct tomo_fbp_gpu_desc d;
 	void *gpu;
 	int64_t pending_r0[2] = {-1, -1}, pending_nr[2] = {0, 0};
 	int64_t R, s = 0;
@@ -481,7 +489,7 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 		R = 1;
 	if (R > p->row1 - p->row0)
 		R = p->row1 - p->row0;
-	d.slab_rows = R;
+	fbp_gpu_desc(&d, g, p, R);
 	if ((rc = ops->create(&d, &gpu)))
 		return rc == TOMO_ENODEV ? TOMO_ERR : rc;
 	R = ops->slab_rows(gpu);

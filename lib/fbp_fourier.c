@@ -159,8 +159,8 @@ struct fourier_cpu {
 	fftwf_complex **line, **band, **row, **col; /* per thread */
 };
 
-static void
-cpu_destroy(struct fourier_cpu *c)
+void
+fbp_fourier_cpu_destroy(struct fourier_cpu *c)
 {
 	if (!c)
 		return;
@@ -193,14 +193,14 @@ cpu_destroy(struct fourier_cpu *c)
 
 /* Bytes of the work buffers for nthreads threads. */
 static int64_t
-cpu_bytes(const struct fbp_geom *g, int nthreads, int64_t B, int64_t MS)
+work_bytes(const struct fbp_geom *g, int nthreads, int64_t B, int64_t MS)
 {
 	return 8 * (g->A * (g->P + 1) + g->M * g->N +
 	            (int64_t)nthreads * (g->P + B * MS + g->M + CB * g->M));
 }
 
-static int
-cpu_create(const struct fbp_geom *g, struct fourier_cpu **out)
+int
+fbp_fourier_cpu_create(const struct fbp_geom *g, struct fourier_cpu **out)
 {
 	struct fourier_cpu *c = calloc(1, sizeof *c);
 	const int M = (int)g->M, P = (int)g->P;
@@ -245,16 +245,16 @@ cpu_create(const struct fbp_geom *g, struct fourier_cpu **out)
 	                                 FFTW_BACKWARD, tomo_fft_flags());
 	tomo_fft_unlock();
 	if (!c->line_fwd || !c->row_bwd || !c->col_bwd) {
-		cpu_destroy(c);
+		fbp_fourier_cpu_destroy(c);
 		return tomo_error(TOMO_ERR, "FFTW could not plan transforms of %d and %d points", P,
 		                  M);
 	}
 	*out = c;
 	return TOMO_OK;
 oom:
-	cpu_destroy(c);
+	fbp_fourier_cpu_destroy(c);
 	return tomo_error(TOMO_ERR, "out of memory for the Fourier method's buffers (%.0f MB)",
-	                  (double)cpu_bytes(g, c->nthreads, c->B, c->MS) / 1e6);
+	                  (double)work_bytes(g, c->nthreads, c->B, c->MS) / 1e6);
 }
 
 /* Angle a of the pair (rows r1, r2 of raw; r2 NULL for none): its complex
@@ -489,6 +489,25 @@ do_pair(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t
 	return clamped;
 }
 
+int64_t
+fbp_fourier_cpu_bytes(const struct fourier_cpu *c)
+{
+	return work_bytes(c->g, c->nthreads, c->B, c->MS);
+}
+
+int64_t
+fbp_fourier_cpu_slab(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t nr,
+                     float *slices)
+{
+	const int64_t n2 = c->g->N * c->g->N;
+	int64_t clamped = 0;
+
+	for (int64_t r = 0; r < nr; r += 2)
+		clamped += do_pair(c, raw, rs, as, r, r + 1 < nr, slices + r * n2,
+		                   slices + (r + 1) * n2);
+	return clamped;
+}
+
 int
 fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
                     const struct fbp_geom *g, struct tomo_output *out, struct tomo_fbp_stats *st)
@@ -500,12 +519,12 @@ fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
 	int64_t R;
 	int rc;
 
-	if ((rc = cpu_create(g, &c)))
+	if ((rc = fbp_fourier_cpu_create(g, &c)))
 		return rc;
 	/* Rows per slab: the raw rows (every angle) and their slices within
 	 * what the work buffers leave of the budget, at most about 1 GiB so
 	 * that a reader downstream gets the first slices early; pairs. */
-	int64_t budget = p->memory - cpu_bytes(g, c->nthreads, c->B, c->MS);
+	int64_t budget = p->memory - fbp_fourier_cpu_bytes(c);
 	if (budget > ((int64_t)1 << 30))
 		budget = (int64_t)1 << 30;
 	R = budget / row_bytes;
@@ -527,10 +546,7 @@ fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
 		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R, rs, as;
 		if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, 0, g->A, raw, &rs, &as)))
 			goto done;
-		for (int64_t r = 0; r < nr; r += 2)
-			st->clamped +=
-				do_pair(c, raw, rs, as, r, r + 1 < nr, slices + r * g->N * g->N,
-			                slices + (r + 1) * g->N * g->N);
+		st->clamped += fbp_fourier_cpu_slab(c, raw, rs, as, nr, slices);
 		if ((rc = tomo_output_write(out, r0 - p->row0, nr, slices)))
 			goto done;
 		st->slabs++;
@@ -540,6 +556,6 @@ fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
 done:
 	free(raw);
 	free(slices);
-	cpu_destroy(c);
+	fbp_fourier_cpu_destroy(c);
 	return rc;
 }

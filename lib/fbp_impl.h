@@ -64,6 +64,26 @@ int fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p);
  * fourier_weights) to the Kaiser-Bessel kernel of shape beta. */
 void fbp_fourier_fit(int W, int deg, double beta, float *coef);
 
+/* The GPU back-ends' description of a problem (kernels/fbp_gpu.h): g's
+ * tables (not copied: g must outlive the back-end's creation), p's layout
+ * and memory, slab_rows rows per slab. */
+struct tomo_fbp_gpu_desc;
+void fbp_gpu_desc(struct tomo_fbp_gpu_desc *d, const struct fbp_geom *g,
+                  const struct tomo_fbp_params *p, int64_t slab_rows);
+
+/* The Fourier method's CPU work buffers and FFTW plans for g (which must
+ * outlive them), for the OpenMP threads; their bytes. */
+struct fourier_cpu;
+int fbp_fourier_cpu_create(const struct fbp_geom *g, struct fourier_cpu **c);
+int64_t fbp_fourier_cpu_bytes(const struct fourier_cpu *c);
+void fbp_fourier_cpu_destroy(struct fourier_cpu *c);
+
+/* Rows 0..nr-1 of a raw slab (row r, angle a at raw + r rs + a as) into nr
+ * slices of N x N, two rows at a time on all threads. Returns the count of
+ * clamped samples. */
+int64_t fbp_fourier_cpu_slab(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as,
+                             int64_t nr, float *slices);
+
 /* The Fourier method on the CPU, slab by slab (the driver of lib/fbp.c's
  * shape: read, reconstruct, write). */
 int fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,

@@ -14,8 +14,8 @@ setup() {
 
 # Every row's stage name, by group, on the CPU and on the GPU.
 CPU_STAGES="memory-copy memory-triad memory-read lerp-peak flat-field paganin fbp-filter
-backprojection pipeline processes pipe mmap-read"
-GPU_STAGES="lerp-peak flat-field paganin fbp-filter backprojection pipeline processes
+backprojection fourier pipeline processes pipe mmap-read"
+GPU_STAGES="lerp-peak flat-field paganin fbp-filter backprojection fourier pipeline processes
 copy-h2d-pageable copy-h2d-pinned copy-h2d-mapped copy-d2h-pageable copy-d2h-pinned
 copy-d2h-mapped copy-d2d overlap-1-stream overlap-2-streams"
 
@@ -58,7 +58,7 @@ for r in rows:
     # The throughput is the work of one run over the median, in its unit.
     p, med, thr = r["params"], r["median_s"], r["throughput"]
     work = None
-    if r["stage"] == "backprojection" or r["group"] in ("pipeline", "processes"):
+    if r["stage"] in ("backprojection", "fourier") or r["group"] in ("pipeline", "processes"):
         work = p["angles"] * p["columns"] ** 2 * p["rows"] * 1e-9
         assert r["throughput_unit"] == "GUPS", where
     elif r["stage"] == "flat-field":
@@ -93,7 +93,7 @@ import json
 d = json.load(open('$T/out.json'))
 c = d['config']
 assert c['repeat'] == 3 and c['warmup'] == 1 and c['devices'] == ['cpu', 'gpu'], c
-assert len(c['stages']) == 12 and d['tool'] == 'tomo-bench', c
+assert len(c['stages']) == 13 and d['tool'] == 'tomo-bench', c
 # Ceilings are named: memory bandwidth for memory-bound stages, the
 # back-projection's arithmetic peak for reconstruction, FFTW for filters.
 by = {(r['device'], r['stage']): r for r in d['rows']}
@@ -102,7 +102,11 @@ assert by['cpu', 'mmap-read']['ceiling_name'] == 'memory-read'
 assert by['cpu', 'backprojection']['ceiling_name'] == 'lerp-peak'
 assert by['cpu', 'backprojection']['ceiling'] == by['cpu', 'lerp-peak']['throughput']
 assert by['cpu', 'paganin']['ceiling_name'] == 'fftw-only'
-assert by['cpu', 'fbp-filter']['ceiling_name'] == 'fftw-only'"
+assert by['cpu', 'fbp-filter']['ceiling_name'] == 'fftw-only'
+# The Fourier method: its grid and kernel recorded, its transforms the ceiling.
+f = by['cpu', 'fourier']
+assert f['ceiling_name'] == 'fftw-only' and f['params']['grid'] == 512, f
+assert f['params']['kernel_width'] == 4 and f['params']['padded'] >= 512, f"
 }
 
 @test "the table: a header and one line per stage and device" {

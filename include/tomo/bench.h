@@ -27,6 +27,7 @@ enum tomo_bench_stage {
 	TOMO_BENCH_PAGANIN,     /* phase retrieval */
 	TOMO_BENCH_FILTER,      /* FBP's ramp filtering alone */
 	TOMO_BENCH_BACKPROJECT, /* FBP's back-projection alone */
+	TOMO_BENCH_FOURIER,     /* FBP by the Fourier method (gridding) */
 	TOMO_BENCH_PIPELINE,    /* flat, phase, fbp in one process */
 	TOMO_BENCH_PROCESSES,   /* the same as tools joined by pipes */
 	TOMO_BENCH_PIPE,        /* a pipe between two processes */

@@ -270,14 +270,11 @@ test_fourier_slabs(void)
 	cuda_emu_free_bytes = (size_t)1 << 30;
 }
 
-/* tomo_fbp_gpu_submit_parts (tomo-bench times the steps apart): the
- * steps one submission at a time give what one whole submission gives,
- * and a step left out is not done (no copy out: the host slices stay). */
-static void
-test_submit_parts(void)
+/* The problem of the submit_parts tests: A angles, R rows, N x N. */
+static struct tomo_fbp_params
+parts_params(int64_t A, int64_t R, int64_t N, enum tomo_fbp_method method)
 {
-	const int64_t C = 24, A = 30, R = 5, N = 20;
-	struct tomo_fbp_params p = {
+	return (struct tomo_fbp_params){
 		.angles = angles,
 		.nangles = A,
 		.center = 11.3,
@@ -288,7 +285,18 @@ test_submit_parts(void)
 		.row1 = R,
 		.scale = 1,
 		.memory = 1 << 26,
+		.method = method,
 	};
+}
+
+/* tomo_fbp_gpu_submit_parts (tomo-bench times the steps apart): the
+ * steps one submission at a time give what one whole submission gives,
+ * and a step left out is not done (no copy out: the host slices stay). */
+static void
+test_submit_parts(void)
+{
+	const int64_t C = 24, A = 30, R = 5, N = 20;
+	struct tomo_fbp_params p = parts_params(A, R, N, TOMO_FBP_DIRECT);
 	struct fbp_geom g;
 	struct tomo_fbp_gpu *gpu = NULL;
 	float *whole = malloc(sizeof(float) * (size_t)(R * N * N));
@@ -297,20 +305,8 @@ test_submit_parts(void)
 	for (int64_t a = 0; a < A; a++)
 		angles[a] = 180.0 * (double)a / (double)A;
 	CHECK(fbp_geom_init(&g, C, &p) == TOMO_OK, "%s", tomo_errmsg());
-	struct tomo_fbp_gpu_desc d = {
-		.ncols = C,
-		.nangles = A,
-		.size = N,
-		.padded = g.P,
-		.slab_rows = R,
-		.off = g.off,
-		.hi = g.hi,
-		.filter = g.filter,
-		.cosv = g.cosv,
-		.sinv = g.sinv,
-		.weight = g.weight,
-		.memory = p.memory,
-	};
+	struct tomo_fbp_gpu_desc d;
+	fbp_gpu_desc(&d, &g, &p, R);
 	CHECK(tomo_fbp_gpu_create(&d, &gpu) == TOMO_OK, "%s", tomo_errmsg());
 	float *in = tomo_fbp_gpu_input(gpu, 0);
 	float *out = (float *)tomo_fbp_gpu_output(gpu, 0);
@@ -361,6 +357,62 @@ test_submit_parts(void)
 	free(whole);
 }
 
+/* tomo_fourier_gpu_submit_parts, as test_submit_parts checks direct
+ * FBP's, with each gridding kernel: step by step gives the whole, and the
+ * gridding again on the spectra left on the device gives the same slices
+ * (it overwrites the grid, it does not add). */
+static void
+test_fourier_submit_parts(void)
+{
+	const int64_t C = 24, A = 30, R = 5, N = 20;
+	struct tomo_fbp_params p = parts_params(A, R, N, TOMO_FBP_FOURIER);
+	float *whole = malloc(sizeof(float) * (size_t)(R * N * N));
+	struct fbp_geom g;
+
+	for (int64_t a = 0; a < A; a++)
+		angles[a] = 180.0 * (double)a / (double)A;
+	CHECK(fbp_geom_init(&g, C, &p) == TOMO_OK && fbp_fourier_init(&g, &p) == TOMO_OK, "%s",
+	      tomo_errmsg());
+	for (int scatter = 0; scatter < 2; scatter++) {
+		struct tomo_fbp_gpu_desc d;
+		fbp_gpu_desc(&d, &g, &p, R + 1); /* pairs: 5 rows are a partial slab */
+		struct tomo_fourier_gpu *gpu = NULL;
+		int64_t clamped = 0, differ = 0;
+		if (scatter)
+			setenv("TOMO_FOURIER_SPREAD", "scatter", 1);
+		CHECK(tomo_fourier_gpu_create(&d, &gpu) == TOMO_OK, "%s", tomo_errmsg());
+		unsetenv("TOMO_FOURIER_SPREAD");
+		float *in = tomo_fourier_gpu_input(gpu, 0);
+		float *out = (float *)tomo_fourier_gpu_output(gpu, 0);
+		for (int64_t i = 0; i < A * R * C; i++)
+			in[i] = (float)(1.0 + sin(0.37 * (double)i) * 0.5);
+		CHECK(tomo_fourier_gpu_submit(gpu, 0, R) == TOMO_OK &&
+		              tomo_fourier_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
+		      "%s", tomo_errmsg());
+		memcpy(whole, out, sizeof(float) * (size_t)(R * N * N));
+		memset(out, 0, sizeof(float) * (size_t)(R * N * N));
+		static const unsigned steps[] = {TOMO_FBP_GPU_COPY_IN, TOMO_FBP_GPU_FILTER,
+		                                 TOMO_FBP_GPU_BACKPROJECT, TOMO_FBP_GPU_COPY_OUT,
+		                                 TOMO_FBP_GPU_BACKPROJECT | TOMO_FBP_GPU_COPY_OUT};
+		for (int k = 0; k < 5; k++) {
+			CHECK(tomo_fourier_gpu_submit_parts(gpu, 0, R, steps[k]) == TOMO_OK &&
+			              tomo_fourier_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
+			      "%s", tomo_errmsg());
+			int64_t nonzero = 0;
+			for (int64_t i = 0; i < R * N * N; i++)
+				nonzero += out[i] != 0;
+			CHECK(k > 2 || nonzero == 0, "slices copied out at step %d", k);
+			for (int64_t i = 0; k > 2 && i < R * N * N; i++)
+				differ += out[i] != whole[i];
+		}
+		CHECK(differ == 0, "%lld samples differ between the steps and the whole (%s)",
+		      (long long)differ, scatter ? "scatter" : "gather");
+		tomo_fourier_gpu_destroy(gpu);
+	}
+	fbp_geom_free(&g);
+	free(whole);
+}
+
 /* Larger grids: samples whose taps wrap around the grid's edges, more
  * gather blocks than one, the last ones partial. */
 static void
@@ -392,6 +444,10 @@ test_fourier_angles(void)
 		q.C = 50, q.A = 40, q.R = 4, q.row1 = 4, q.center = 23.7, q.size = 100;
 		q.kernel_width = 7, q.oversample = 1.3, q.span = 360;
 		compare(&q, 4);
+		/* as dense as a real scan: as many angles as columns */
+		q.C = 256, q.A = 256, q.R = 2, q.row1 = 2, q.center = 130.2, q.size = 256;
+		q.kernel_width = 0, q.oversample = 0, q.span = 180, q.shuffle = 0;
+		compare(&q, 2);
 		unsetenv("TOMO_FOURIER_SPREAD");
 	}
 }
@@ -399,4 +455,4 @@ test_fourier_angles(void)
 UNIT_MAIN(T(test_projections), T(test_sinograms_transmission), T(test_filter_pad_size_slices),
           T(test_many_slabs), T(test_many_angles), T(test_small_gpu), T(test_submit_parts),
           T(test_fourier), T(test_fourier_slabs), T(test_fourier_tiles),
-          T(test_fourier_angles))
+          T(test_fourier_angles), T(test_fourier_submit_parts))
