@@ -266,7 +266,7 @@ __global__ void __launch_bounds__(128)
 	const int64_t chunk = blockIdx.z;
 	if (u >= M || v >= M)
 		return;
-	const float rmax = (float)J2 * r;
+	const float rmax = (float)J2 * r, h = fourier_half_reach(W, (long)M);
 	float acc[2 * PAIRS_PER_THREAD];
 #pragma unroll
 	for (int q = 0; q < 2 * PAIRS_PER_THREAD; q++)
@@ -283,11 +283,11 @@ __global__ void __launch_bounds__(128)
 			const long V = v + sv * (long)M;
 			const float y = (float)(U - M / 2), x = (float)(V - M / 2);
 			long k0, n;
-			fourier_cell_window(theta, (long)A, y, x, W, rmax, &k0, &n);
+			fourier_cell_window(theta, (long)A, y, x, h, rmax, &k0, &n);
 			for (long i = 0, k = k0; i < n; i++, k = k + 1 == A ? 0 : k + 1) {
 				long ja, jb, jc, jd;
-				fourier_cell_jrange(y, inv_s[k], W, J2, &ja, &jb);
-				fourier_cell_jrange(x, inv_c[k], W, J2, &jc, &jd);
+				fourier_cell_jrange(y, inv_s[k], h, J2, &ja, &jb);
+				fourier_cell_jrange(x, inv_c[k], h, J2, &jc, &jd);
 				const long j1 = jb < jd ? jb : jd;
 				const float rs = rs_t[k], rc = rc_t[k];
 				const float4 *sk = samples + ((chunk * A + k) * J + J2) *

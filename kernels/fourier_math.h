@@ -99,11 +99,11 @@ fourier_jrange(float r_s, long M, int W, long lo, long hi, long J2, long *j0, lo
 /*
  * The gather (kernels/fourier.cu) turns the spreading around: each grid
  * cell sums the samples whose taps reach it. Those samples lie on the
- * lines that pass within W / sqrt 2 of the cell (a tap reaches at most W/2
- * cells along each axis), a window of angles around the cell's own polar
- * angle, found by bisection in the angles sorted modulo 180 degrees, and
- * along each such line they form a run of jj found as fourier_jrange
- * finds one for a band of rows. Both are supersets: the exact taps come
+ * lines that pass within W / sqrt 2 of the cell (a tap reaches W/2 cells
+ * along each axis, give or take rounding), a window of angles around the
+ * cell's own polar angle, found by bisection in the angles sorted modulo
+ * 180 degrees, and along each such line they form a run of jj. Both are
+ * supersets, tight up to the rounding: the exact taps come
  * from fourier_first, as when spreading, so that gather and spreading
  * give the same weights.
  */
@@ -124,18 +124,28 @@ fourier_count_below(const float *t, long n, float v, int le)
 	return lo;
 }
 
+/* How far along an axis a sample's taps reach, in cells, as the gather
+ * must count it: W/2, and the float rounding of the sample's position on
+ * a grid of M cells (fourier_pos, fourier_first: under 2e-7 M), with room
+ * to spare. */
+static inline TOMO_HD float
+fourier_half_reach(int W, long M)
+{
+	return 0.5f * (float)W + 4e-7f * (float)M + 1e-3f;
+}
+
 /* The lines that can reach a cell (y, x) cells from the grid's centre
- * (rows the y axis) with a kernel of width W: the *count angles from
- * index *k0 of theta (the n line angles modulo pi, ascending), wrapping
- * past the last; *count is 0 beyond the samples' reach (radius rmax plus
- * the kernel's), n when the cell is within the kernel's reach of the
- * centre. */
+ * (rows the y axis) with taps that reach h cells (fourier_half_reach):
+ * the *count angles from index *k0 of theta (the n line angles modulo pi,
+ * ascending), wrapping past the last; *count is 0 beyond the samples'
+ * reach (radius rmax plus the taps'), n when the cell is within the taps'
+ * reach of the centre. */
 static inline TOMO_HD void
-fourier_cell_window(const float *theta, long n, float y, float x, int W, float rmax, long *k0,
+fourier_cell_window(const float *theta, long n, float y, float x, float h, float rmax, long *k0,
                     long *count)
 {
 	const float pi = 3.14159265358979f;
-	const float reach = 0.70710678f * (float)W + 0.01f; /* W / sqrt 2, and a margin */
+	const float reach = 1.41421356f * h + 1e-3f; /* the corner of the taps' square */
 	const float rho = sqrtf(x * x + y * y);
 
 	*k0 = 0;
@@ -183,26 +193,26 @@ fourier_inv(float rd)
 
 /* The samples jj (within -J2 .. J2) whose taps can reach the cell y cells
  * from the grid's centre along an axis where the line advances rd = r cos
- * or r sin cells per sample (inv its reciprocal, 0 for rd below 1e-6): a
- * tap of the sample at M/2 + jj rd reaches it when y - W/2 <= jj rd <
- * y + W/2. One sample more on each side; *j0 > *j1 when none. */
+ * or r sin cells per sample (inv its reciprocal, 0 for rd below 1e-6) and
+ * the taps reach h cells (fourier_half_reach): y - h <= jj rd <= y + h.
+ * The ends are widened by the rounding of the product and the
+ * reciprocal; *j0 > *j1 when none. */
 static inline TOMO_HD void
-fourier_cell_jrange(float y, float inv, int W, long J2, long *j0, long *j1)
+fourier_cell_jrange(float y, float inv, float h, long J2, long *j0, long *j1)
 {
-	const float h = 0.5f * (float)W;
-
 	if (inv == 0.0f) {
-		const int in = fabsf(y) <= h + 0.01f;
+		/* jj rd is below J2 1e-6 */
+		const int in = fabsf(y) <= h + 0.5f;
 		*j0 = in ? -J2 : 1;
 		*j1 = in ? J2 : 0;
 		return;
 	}
-	float a = (y - h) * inv, b = (y + h) * inv;
-	float lo = fminf(a, b), hi = fmaxf(a, b);
+	const float a = (y - h) * inv, b = (y + h) * inv;
 	const float lim = (float)J2 + 2.0f;
-	lo = fmaxf(lo, -lim);
-	hi = fminf(hi, lim);
-	long s = (long)floorf(lo) - 1, e = (long)ceilf(hi) + 1;
+	float lo = fmaxf(fminf(a, b), -lim), hi = fminf(fmaxf(a, b), lim);
+	lo -= 0.02f + 3e-7f * fabsf(lo);
+	hi += 0.02f + 3e-7f * fabsf(hi);
+	const long s = (long)ceilf(lo), e = (long)floorf(hi);
 	*j0 = s < -J2 ? -J2 : s;
 	*j1 = e > J2 ? J2 : e;
 }

@@ -113,7 +113,7 @@ static void
 check_windows(const double *deg, long A, long M, long P, int W)
 {
 	const long J2 = P / 2;
-	const float r = (float)M / (float)P, rmax = (float)J2 * r;
+	const float r = (float)M / (float)P, rmax = (float)J2 * r, h = fourier_half_reach(W, M);
 	float *theta = malloc(sizeof(float) * (size_t)A);
 	float *sorted = malloc(sizeof(float) * (size_t)A);
 	long misses = 0;
@@ -137,14 +137,14 @@ check_windows(const double *deg, long A, long M, long P, int W)
 					const float y = (float)(iu + tu - M / 2);
 					const float x = (float)(iv + tv - M / 2);
 					long k0, n, j0, j1, j2, j3;
-					fourier_cell_window(sorted, A, y, x, W, rmax, &k0, &n);
+					fourier_cell_window(sorted, A, y, x, h, rmax, &k0, &n);
 					long off = (k - k0 + A) % A;
 					int in = off < n;
 					/* equal angles sort next to each other */
 					for (long e = k; !in && e < A && sorted[e] == theta[a]; e++)
 						in = (e - k0 + A) % A < n;
-					fourier_cell_jrange(y, fourier_inv(rs), W, J2, &j0, &j1);
-					fourier_cell_jrange(x, fourier_inv(rc), W, J2, &j2, &j3);
+					fourier_cell_jrange(y, fourier_inv(rs), h, J2, &j0, &j1);
+					fourier_cell_jrange(x, fourier_inv(rc), h, J2, &j2, &j3);
 					in = in && jj >= j0 && jj <= j1 && jj >= j2 && jj <= j3;
 					if (!in && misses++ < 5)
 						fprintf(stderr,
