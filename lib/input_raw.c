@@ -1,7 +1,8 @@
 /*
  * input_raw: inputs whose samples are a raw array: NRRD with raw encoding
  * (attached or detached header), .raw files with a given shape, and the
- * same on a pipe. Files are memory-mapped and converted on the way out;
+ * same on a pipe. Files are memory-mapped, read with pread where a box's
+ * rows are whole, and converted on the way out;
  * pipes are read forward only, plane by plane.
  */
 #include <errno.h>
@@ -11,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "io_impl.h"
@@ -36,6 +39,7 @@ struct rawsrc {
 	unsigned char *map;
 	size_t map_len;
 	int64_t offset;       /* of the first sample */
+	int prefetch;         /* ask for reads ahead (large, not in memory) */
 	/* stream */
 	unsigned char *pre;   /* bytes read past the header, used first */
 	size_t pre_len, pre_pos;
@@ -161,6 +165,71 @@ read_planes(struct tomo_input *in, const struct tomo_box *b, int64_t z0, int64_t
 	}
 }
 
+/*
+ * Planes z0..z1-1 of a box of whole rows (x0 0, nx the width), whose rows
+ * in each plane are one run of bytes: read with pread, straight into dst
+ * when the samples are native floats, else through a buffer of one plane's
+ * run and converted. No page is faulted in or left mapped, which reads a
+ * slab of rows from every projection (tomo-fbp's reads) about twice as
+ * fast as copying it out of the mapping (BENCHMARKS.md, bench/slab-read);
+ * large files on a disk are asked for LOOKAHEAD bytes ahead
+ * (POSIX_FADV_WILLNEED) so that the reads overlap.
+ */
+static int
+pread_planes(struct tomo_input *in, const struct tomo_box *b, int64_t z0, int64_t z1,
+             float *dst)
+{
+	struct rawsrc *r = in->impl;
+	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
+	const int64_t ts = (int64_t)tomo_dtype_size(r->type);
+	const int64_t run = b->ny * X * ts;
+	const int direct = r->type == TOMO_F32 && !r->swap;
+	unsigned char *buf = direct ? NULL : malloc((size_t)run);
+	int64_t ahead = z0;
+	int rc = TOMO_OK;
+
+	if (!direct && !buf)
+		return tomo_error(TOMO_ERR, "out of memory for a plane of %lld bytes",
+		                  (long long)run);
+	for (int64_t z = z0; z < z1 && !rc; z++) {
+		for (; r->prefetch && ahead < z1 && (ahead - z) * run < LOOKAHEAD; ahead++)
+			posix_fadvise(r->fd, r->offset + ((b->z0 + ahead) * Y + b->y0) * X * ts, run,
+			              POSIX_FADV_WILLNEED);
+		const int64_t off = r->offset + ((b->z0 + z) * Y + b->y0) * X * ts;
+		unsigned char *to = direct ? (unsigned char *)(dst + z * b->ny * X) : buf;
+		for (int64_t got = 0; got < run;) {
+			ssize_t n = pread(r->fd, to + got, (size_t)(run - got), off + got);
+			if (n <= 0) {
+				rc = n < 0 ? tomo_error_sys(TOMO_ERR, errno,
+				                            "cannot read plane %lld of the input",
+				                            (long long)(b->z0 + z))
+				           : tomo_error(TOMO_ERR,
+				                        "the input ends in plane %lld: the file "
+				                        "shrank after it was opened",
+				                        (long long)(b->z0 + z));
+				break;
+			}
+			got += n;
+		}
+		if (!rc && !direct)
+			tomo_convert_to_float(buf, r->type, r->swap, dst + z * b->ny * X,
+			                      (size_t)(b->ny * X));
+	}
+	free(buf);
+	return rc;
+}
+
+/* Planes z0..z1-1 of box b into dst, by pread when its rows are whole. */
+static int
+read_box_planes(struct tomo_input *in, const struct tomo_box *b, int64_t z0, int64_t z1,
+                float *dst)
+{
+	if (b->x0 == 0 && b->nx == in->hdr.size[0])
+		return pread_planes(in, b, z0, z1, dst);
+	read_planes(in, b, z0, z1, dst);
+	return TOMO_OK;
+}
+
 /* Boxes past this many samples are copied by all threads, each taking a
  * contiguous run of planes: one thread cannot keep up with a GPU or with
  * the page cache (a 512 MB gather took ~0.3 s alone). */
@@ -169,16 +238,16 @@ read_planes(struct tomo_input *in, const struct tomo_box *b, int64_t z0, int64_t
 static int
 file_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 {
-	if (b->nz < 2 || b->nx * b->ny * b->nz < PARALLEL_SAMPLES) {
-		read_planes(in, b, 0, b->nz, dst);
-		return TOMO_OK;
-	}
-#pragma omp parallel
+	int rc = TOMO_OK;
+
+	if (b->nz < 2 || b->nx * b->ny * b->nz < PARALLEL_SAMPLES)
+		return read_box_planes(in, b, 0, b->nz, dst);
+#pragma omp parallel reduction(| : rc)
 	{
 		int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
-		read_planes(in, b, b->nz * t / n, b->nz * (t + 1) / n, dst);
+		rc |= read_box_planes(in, b, b->nz * t / n, b->nz * (t + 1) / n, dst);
 	}
-	return TOMO_OK;
+	return rc ? TOMO_ERR : TOMO_OK;
 }
 
 /* Map the data of a file: offset bytes in, count samples of r->type. */
@@ -212,6 +281,12 @@ map_data(struct tomo_input *in, struct rawsrc *r, const char *path,
 	/* No read-around on faults: file_read says what it needs. */
 	if (r->map_len > RELEASE_THRESHOLD)
 		madvise(r->map, r->map_len, MADV_RANDOM);
+	/* Files in memory (tmpfs, ramfs) have nothing to read ahead, and
+	 * asking costs a few percent of a slab read there. */
+	struct statfs fs;
+	r->prefetch = r->map_len > RELEASE_THRESHOLD &&
+	              !(fstatfs(r->fd, &fs) == 0 &&
+	                (fs.f_type == TMPFS_MAGIC || fs.f_type == RAMFS_MAGIC));
 	r->offset = offset;
 	in->sequential = 0;
 	if (r->type == TOMO_F32 && !r->swap && offset % 4 == 0)

@@ -165,6 +165,20 @@ truncated_inputs_fail_clearly(void)
 	CHECK(strstr(tomo_errmsg(), "plane 5"), "%s", tomo_errmsg());
 	tomo_input_close(in);
 	close(fd);
+
+	/* A file that shrinks once open: whole rows (read with pread) fail
+	 * at the missing plane, the planes before it still read. */
+	CHECK(write_file(p, 0) == TOMO_OK, "%s", tomo_errmsg());
+	CHECK(tomo_input_open(p, NULL, &in) == TOMO_OK, "%s", tomo_errmsg());
+	CHECK(truncate(p, 4096 + sizeof ref / 2) == 0, "truncate");
+	struct tomo_box rows = {0, X, 1, 2, 0, Z};
+	CHECK(tomo_input_read(in, &rows, &got[0][0][0]) == TOMO_ERR, "read past the end");
+	CHECK(strstr(tomo_errmsg(), "plane 3") && strstr(tomo_errmsg(), "shrank"), "%s",
+	      tomo_errmsg());
+	rows.nz = 2;
+	CHECK(tomo_input_read(in, &rows, &got[0][0][0]) == TOMO_OK, "%s", tomo_errmsg());
+	CHECK((&got[0][0][0])[(1 * 2 + 1) * X + 4] == ref[1][2][4], "plane 1 row 2");
+	tomo_input_close(in);
 }
 
 static void
