@@ -444,6 +444,11 @@ test_fourier_angles(void)
 		q.C = 50, q.A = 40, q.R = 4, q.row1 = 4, q.center = 23.7, q.size = 100;
 		q.kernel_width = 7, q.oversample = 1.3, q.span = 360;
 		compare(&q, 4);
+		/* the other widths: every template instance */
+		q.kernel_width = 5, q.size = 41, q.oversample = 2;
+		compare(&q, 4);
+		q.kernel_width = 8, q.size = 36, q.oversample = 3;
+		compare(&q, 4);
 		/* as dense as a real scan: as many angles as columns */
 		q.C = 256, q.A = 256, q.R = 2, q.row1 = 2, q.center = 130.2, q.size = 256;
 		q.kernel_width = 0, q.oversample = 0, q.span = 180, q.shuffle = 0;
