@@ -284,24 +284,29 @@ __global__ void __launch_bounds__(128)
 			const float y = (float)(U - M / 2), x = (float)(V - M / 2);
 			long k0, n;
 			fourier_cell_window(theta, (long)A, y, x, h, rmax, &k0, &n);
-			for (long i = 0, k = k0; i < n; i++, k = k + 1 == A ? 0 : k + 1) {
+			/* 32-bit loop counters: angles and samples fit (A and
+			 * P/2 are below 65536 and 2^31 here) */
+			for (int i = 0, k = (int)k0; i < (int)n; i++, k = k + 1 == A ? 0 : k + 1) {
 				long ja, jb, jc, jd;
 				fourier_cell_jrange(y, inv_s[k], h, J2, &ja, &jb);
 				fourier_cell_jrange(x, inv_c[k], h, J2, &jc, &jd);
-				const long j1 = jb < jd ? jb : jd;
+				const int j1 = (int)(jb < jd ? jb : jd);
 				const float rs = rs_t[k], rc = rc_t[k];
 				const float4 *sk = samples + ((chunk * A + k) * J + J2) *
 				                                     (PAIRS_PER_THREAD / 2);
-				for (long jj = ja > jc ? ja : jc; jj <= j1; jj++) {
+				for (int jj = (int)(ja > jc ? ja : jc); jj <= j1; jj++) {
 					float zu, zv;
-					const long tu =
-						U - fourier_first(fourier_pos(jj, rs, (long)M), W, &zu);
-					const long tv =
-						V - fourier_first(fourier_pos(jj, rc, (long)M), W, &zv);
-					if (tu < 0 || tu >= W || tv < 0 || tv >= W)
+					/* 32-bit tap indices, and the tap's column of the
+					 * coefficients as the pointer: the loads then take
+					 * constant offsets, no 64-bit address arithmetic */
+					const int tu = (int)U - (int)fourier_first(
+						fourier_pos(jj, rs, (long)M), W, &zu);
+					const int tv = (int)V - (int)fourier_first(
+						fourier_pos(jj, rc, (long)M), W, &zv);
+					if ((unsigned)tu >= (unsigned)W || (unsigned)tv >= (unsigned)W)
 						continue;
-					const float w = fourier_weight(coef, W, deg, (int)tu, zu) *
-					                fourier_weight(coef, W, deg, (int)tv, zv);
+					const float w = fourier_weight(coef + tu, W, deg, 0, zu) *
+					                fourier_weight(coef + tv, W, deg, 0, zv);
 					const float4 *sp = sk + jj * (PAIRS_PER_THREAD / 2);
 #pragma unroll
 					for (int q = 0; q < PAIRS_PER_THREAD / 2; q++) {
