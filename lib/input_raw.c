@@ -199,6 +199,8 @@ pread_planes(struct tomo_input *in, const struct tomo_box *b, int64_t z0, int64_
 		unsigned char *to = direct ? (unsigned char *)(dst + z * b->ny * X) : buf;
 		for (int64_t got = 0; got < run;) {
 			ssize_t n = pread(r->fd, to + got, (size_t)(run - got), off + got);
+			if (n < 0 && errno == EINTR)
+				continue;
 			if (n <= 0) {
 				rc = n < 0 ? tomo_error_sys(TOMO_ERR, errno,
 				                            "cannot read plane %lld of the input",
