@@ -490,8 +490,10 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 	if (R > p->row1 - p->row0)
 		R = p->row1 - p->row0;
 	fbp_gpu_desc(&d, g, p, R);
+	double t0 = tomo_now();
 	if ((rc = ops->create(&d, &gpu)))
 		return rc == TOMO_ENODEV ? TOMO_ERR : rc;
+	st->setup_s = tomo_now() - t0;
 	R = ops->slab_rows(gpu);
 	st->slab_rows = R;
 	for (int64_t r0 = p->row0;; r0 += R, s++) {

@@ -336,8 +336,9 @@ main(int argc, char **argv)
 	             (long long)st.slabs, (long long)st.slab_rows, (long long)st.padded, st.seconds,
 	             st.updates / st.seconds * 1e-9);
 	if (p.use_gpu)
-		tomo_verbose("of which %.3g s reading, %.3g s waiting for the GPU, %.3g s writing",
-		             st.read_s, st.wait_s, st.write_s);
+		tomo_verbose("of which %.3g s setting up the GPU, %.3g s reading, %.3g s waiting "
+		             "for the GPU, %.3g s writing",
+		             st.setup_s, st.read_s, st.wait_s, st.write_s);
 	if (st.clamped)
 		tomo_warn(
 			"%lld transmission values at or below zero (or NaN) were clamped to %g before -ln",

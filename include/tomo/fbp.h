@@ -81,6 +81,8 @@ struct tomo_fbp_stats {
 	double seconds;                 /* inside tomo_fbp_run */
 	double read_s, wait_s, write_s; /* of seconds: reading input, waiting for
 	                                 * the GPU (GPU path), writing output */
+	double setup_s;                 /* of seconds (GPU path): device buffers,
+	                                 * page-locked host buffers, plans, tables */
 	int64_t padded;                 /* padded detector length of the filter */
 };
 
