@@ -101,9 +101,11 @@ fourier_gpu_run(void *ctx)
 }
 
 /* Seconds per run of the method's transforms alone: per pair of rows, a
- * line of P points per angle, and the grid's inverse (on the CPU its M
- * rows and the N columns kept, lines of M points; on the GPU one 2D
- * transform of M x M); half a forward-and-back pair each. */
+ * complex line of P points per angle, and the grid's inverse (on the CPU
+ * its M rows and the N columns kept, complex lines of M points; on the GPU
+ * one complex 2D transform of M x M). A complex transform is half of
+ * FFTW's complex forward-and-back pair, and about one of cuFFT's real
+ * forward-and-back pairs of the same length (tomo_bench_gpu_fft). */
 static double
 transforms_s(struct bench *b, const struct fbp_geom *g, int64_t pairs, int gpu)
 {
@@ -114,10 +116,10 @@ transforms_s(struct bench *b, const struct fbp_geom *g, int64_t pairs, int gpu)
 		line = bench_cufft_pair(b, 1, P, 1, A * pairs < 65536 ? A * pairs : 65536);
 		grid = bench_cufft_pair(b, 2, M, M, pairs < 8 ? pairs : 8);
 	} else {
-		line = bench_fft_pair(b, 1, P);
-		grid = (double)(M + N) * bench_fft_pair(b, 1, M);
+		line = 0.5 * bench_fft_pair(b, 1, P);
+		grid = 0.5 * (double)(M + N) * bench_fft_pair(b, 1, M);
 	}
-	return line > 0 && grid > 0 ? 0.5 * (double)pairs * ((double)A * line + grid) : 0;
+	return line > 0 && grid > 0 ? (double)pairs * ((double)A * line + grid) : 0;
 }
 
 void
