@@ -72,10 +72,8 @@ fourier_job_init(struct fourier_job *j, const struct tomo_bench_config *c, const
 	fbp_gpu_desc(&d, &j->g, &p, R);
 	if ((rc = tomo_fourier_gpu_create(&d, &j->gpu)))
 		return rc;
-	if (tomo_fourier_gpu_slab_rows(j->gpu) < R)
-		return tomo_error(TOMO_ERR,
-		                  "the GPU takes %lld rows at a time, fewer than --rows %lld",
-		                  (long long)tomo_fourier_gpu_slab_rows(j->gpu), (long long)R);
+	if ((rc = bench_gpu_slab_fits(tomo_fourier_gpu_slab_rows(j->gpu), R)))
+		return rc;
 	memcpy(tomo_fourier_gpu_input(j->gpu, 0), raw, sizeof(float) * (size_t)(A * R * N));
 	return TOMO_OK;
 }

@@ -73,6 +73,9 @@ double *bench_even_angles(int64_t n);
  * the middle, slices of the detector's width, angles deg. */
 struct tomo_fbp_params bench_fbp_params(const struct tomo_bench_config *c, const double *deg,
                                         int gpu);
+/* TOMO_ERR with a message when a GPU back-end takes fewer rows per slab
+ * (gpu_rows) than the stage's slab of rows. */
+int bench_gpu_slab_fits(int64_t gpu_rows, int64_t rows);
 /* Seconds per pair of transforms, forward and back, at the whole
  * machine's rate: FFTW (kind 0 real, 1 complex; measured once per length)
  * or cuFFT alone (rank 1 or 2, batched on device memory); 0 when it

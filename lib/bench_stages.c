@@ -452,6 +452,16 @@ alloc_floats(int64_t n)
 	return aligned_alloc(64, bytes ? bytes : 64);
 }
 
+int
+bench_gpu_slab_fits(int64_t gpu_rows, int64_t rows)
+{
+	if (gpu_rows < rows)
+		return tomo_error(TOMO_ERR,
+		                  "the GPU takes %lld rows at a time, fewer than --rows %lld",
+		                  (long long)gpu_rows, (long long)rows);
+	return TOMO_OK;
+}
+
 struct tomo_fbp_params
 bench_fbp_params(const struct tomo_bench_config *c, const double *deg, int gpu)
 {
@@ -503,10 +513,8 @@ fbp_job_init(struct fbp_job *j, const struct tomo_bench_config *c, const float *
 	fbp_gpu_desc(&d, &j->g, &p, R);
 	if ((rc = tomo_fbp_gpu_create(&d, &j->gpu)))
 		return rc;
-	if (tomo_fbp_gpu_slab_rows(j->gpu) < R)
-		return tomo_error(TOMO_ERR,
-		                  "the GPU takes %lld rows at a time, fewer than --rows %lld",
-		                  (long long)tomo_fbp_gpu_slab_rows(j->gpu), (long long)R);
+	if ((rc = bench_gpu_slab_fits(tomo_fbp_gpu_slab_rows(j->gpu), R)))
+		return rc;
 	if (raw)
 		memcpy(tomo_fbp_gpu_input(j->gpu, 0), raw, sizeof(float) * (size_t)(A * R * N));
 	return TOMO_OK;
