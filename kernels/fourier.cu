@@ -2,14 +2,15 @@
  * fourier.cu: the Fourier (gridding) method on the GPU, a whole slab of
  * rows per launch: copy the raw rows in (pinned buffer, the slot's
  * stream), make two rows one padded complex line per angle, one batched
- * cuFFT over every line of the slab, spread every radial sample (filter,
- * angle weight and centre phase applied on the fly) onto its pair's
- * oversampled grid, one thread per sample adding to the grid in global
- * memory, one batched 2D inverse cuFFT, deapodise and split the pairs
- * into slices, copy them out. Two slots
- * (streams) overlap one slab's copies with the other's work. The
- * arithmetic is kernels/fbp_math.h's and kernels/fourier_math.h's; the
- * tables come from the host (lib/fbp_fourier.c).
+ * cuFFT over every line of the slab, weigh every radial sample (filter,
+ * angle weight and centre phase), grid them by gathering (each point of a
+ * pair's oversampled grid sums the samples that reach it; or, with
+ * TOMO_FOURIER_SPREAD=scatter, spreading each sample with atomic
+ * additions), one batched 2D inverse cuFFT, deapodise and split the pairs
+ * into slices, copy them out. Two slots (streams) overlap one slab's
+ * copies with the other's work. The arithmetic is kernels/fbp_math.h's
+ * and kernels/fourier_math.h's; the tables come from the host
+ * (lib/fbp_fourier.c, and the sorted angles from gather_tables).
  */
 #include <cuda_runtime.h>
 #include <cufft.h>
