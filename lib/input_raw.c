@@ -197,22 +197,15 @@ pread_planes(struct tomo_input *in, const struct tomo_box *b, int64_t z0, int64_
 			              POSIX_FADV_WILLNEED);
 		const int64_t off = r->offset + ((b->z0 + z) * Y + b->y0) * X * ts;
 		unsigned char *to = direct ? (unsigned char *)(dst + z * b->ny * X) : buf;
-		for (int64_t got = 0; got < run;) {
-			ssize_t n = pread(r->fd, to + got, (size_t)(run - got), off + got);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				rc = n < 0 ? tomo_error_sys(TOMO_ERR, errno,
-				                            "cannot read plane %lld of the input",
-				                            (long long)(b->z0 + z))
-				           : tomo_error(TOMO_ERR,
-				                        "the input ends in plane %lld: the file "
-				                        "shrank after it was opened",
-				                        (long long)(b->z0 + z));
-				break;
-			}
-			got += n;
-		}
+		const int64_t got = tomo_read_full(r->fd, to, (size_t)run, off);
+		if (got < 0)
+			rc = tomo_error_sys(TOMO_ERR, errno, "cannot read plane %lld of the input",
+			                    (long long)(b->z0 + z));
+		else if (got < run)
+			rc = tomo_error(TOMO_ERR,
+			                "the input ends in plane %lld: the file shrank after it was "
+			                "opened",
+			                (long long)(b->z0 + z));
 		if (!rc && !direct)
 			tomo_convert_to_float(buf, r->type, r->swap, dst + z * b->ny * X,
 			                      (size_t)(b->ny * X));
@@ -572,7 +565,7 @@ stream_bytes(struct tomo_input *in, struct rawsrc *r, void *buf, size_t n,
 	}
 	if (!n)
 		return TOMO_OK;
-	int64_t got = tomo_read_full(r->fd, d, n);
+	int64_t got = tomo_read_full(r->fd, d, n, -1);
 	if (got < 0)
 		return tomo_error_sys(TOMO_ERR, errno, "cannot read %s", in->name);
 	if ((size_t)got < n)

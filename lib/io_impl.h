@@ -97,8 +97,9 @@ int tomo_path_is_hdf5(const char *path);
  * retrying short writes and EINTR. */
 int tomo_write_full(int fd, const void *buf, size_t n, int64_t offset,
                     const char *name);
-/* Read exactly n bytes unless EOF comes first; returns bytes read or -1. */
-int64_t tomo_read_full(int fd, void *buf, size_t n);
+/* Read exactly n bytes unless EOF comes first, at offset (pread) or, if
+ * offset < 0, at the file position; returns bytes read or -1. */
+int64_t tomo_read_full(int fd, void *buf, size_t n, int64_t offset);
 
 /* Drop the whole pages inside [p, p+n) of a file mapping from our
  * resident set (they stay in the page cache). */

@@ -364,13 +364,14 @@ tomo_write_full(int fd, const void *buf, size_t n, int64_t offset,
 }
 
 int64_t
-tomo_read_full(int fd, void *buf, size_t n)
+tomo_read_full(int fd, void *buf, size_t n, int64_t offset)
 {
 	char *p = buf;
 	size_t got = 0;
 
 	while (got < n) {
-		ssize_t r = read(fd, p + got, n - got);
+		ssize_t r = offset < 0 ? read(fd, p + got, n - got)
+		                       : pread(fd, p + got, n - got, (off_t)(offset + (int64_t)got));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
