@@ -3,10 +3,12 @@
  * attributes shared by input_hdf5.c and output_hdf5.c, and the existence and
  * string helpers the scan readers use (hdf5_common.h).
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hdf5_common.h"
 #include "tomo/err.h"
@@ -483,4 +485,86 @@ tomo_hdf5_string_dataset(hid_t file, const char *path)
 	for (int i = 0; i < n; i++)
 		free(s[i]);
 	return NULL;
+}
+
+hid_t
+tomo_hdf5_open_dims(hid_t file, const char *path, int *rank, hsize_t dims[3])
+{
+	hid_t ds, sp;
+	int r;
+
+	if (!tomo_hdf5_resolves(file, path))
+		return -1;
+	if ((ds = H5Dopen2(file, path, H5P_DEFAULT)) < 0)
+		return -1;
+	sp = H5Dget_space(ds);
+	r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+	if (r < 1 || r > 3 || H5Sget_simple_extent_dims(sp, dims, NULL) != r) {
+		if (sp >= 0)
+			H5Sclose(sp);
+		H5Dclose(ds);
+		return -1;
+	}
+	H5Sclose(sp);
+	*rank = r;
+	return ds;
+}
+
+int64_t
+tomo_hdf5_frames(hid_t file, const char *path)
+{
+	hsize_t d[3];
+	int r;
+	hid_t ds = tomo_hdf5_open_dims(file, path, &r, d);
+
+	if (ds < 0)
+		return 0;
+	H5Dclose(ds);
+	if (r == 2)
+		return 1;
+	return r == 3 ? (int64_t)d[0] : -1;
+}
+
+int
+tomo_hdf5_numeric(hid_t ds)
+{
+	hid_t t = H5Dget_type(ds);
+	H5T_class_t c = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
+
+	if (t >= 0)
+		H5Tclose(t);
+	return c == H5T_INTEGER || c == H5T_FLOAT;
+}
+
+int
+tomo_hdf5_same_word(const char *s, const char *word)
+{
+	size_t n = strlen(word);
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (strncasecmp(s, word, n))
+		return 0;
+	for (s += n; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+const char *
+tomo_hdf5_basename(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	return b ? b + 1 : path;
+}
+
+char *
+tomo_hdf5_parent(const char *name)
+{
+	const char *b = strrchr(name, '/');
+	char *s = NULL;
+
+	if (!b)
+		return strdup("");
+	return asprintf(&s, "/%.*s", (int)(b - name), name) < 0 ? NULL : s;
 }

@@ -7,8 +7,10 @@
 #define TOMO_HDF5_COMMON_H
 
 #include <hdf5.h>
+#include <stdint.h>
 
 #include "tomo/header.h"
+#include "tomo/scan.h"
 
 /* Stop HDF5 printing its error stack on this thread. In a thread-safe
  * libhdf5 the setting is per thread, so every entry point calls it. */
@@ -73,5 +75,56 @@ int tomo_hdf5_strings(hid_t obj, int attr, char **out, int max);
 
 /* A scalar string dataset's value, malloc'd; NULL when path is not one. */
 char *tomo_hdf5_string_dataset(hid_t file, const char *path);
+
+/* Open the dataset at path when it resolves and has rank 1 to 3, with its
+ * rank and dimensions; negative otherwise. Caller closes. */
+hid_t tomo_hdf5_open_dims(hid_t file, const char *path, int *rank, hsize_t dims[3]);
+
+/* Frames of a stack at path: its first dimension when 3-D, 1 for a 2-D
+ * image, 0 when absent or empty, -1 when 1-D. */
+int64_t tomo_hdf5_frames(hid_t file, const char *path);
+
+/* 1 when the dataset holds numbers (integers or floats). */
+int tomo_hdf5_numeric(hid_t ds);
+
+/* s equals word, trimmed, case-insensitively (NeXus class names). */
+int tomo_hdf5_same_word(const char *s, const char *word);
+
+/* The last component of a link path; the parent of a link name relative
+ * to the root as an absolute path ("/a" for "a/b", "" for "b"), malloc'd. */
+const char *tomo_hdf5_basename(const char *path);
+char *tomo_hdf5_parent(const char *name);
+
+/*
+ * The one choice of the dataset a reader takes from an HDF5 file (every
+ * tool's input and tomo-flat's scans go through it; lib/hdf5_scan.c).
+ */
+struct tomo_hdf5_pick {
+	enum tomo_scan_layout layout;
+	char *dataset;  /* the samples to read */
+	char *stack;    /* NXtomo: the group holding data and image_key */
+	char *entry;    /* NXtomo: the entry of the stack ("" the root) */
+	int64_t frames; /* DXchange, NXtomo: frames of the dataset */
+	int64_t projections, flats, darks; /* frames of each in the scan */
+};
+
+/* Choose the dataset of file (fname in messages). named: the dataset the
+ * user named, or NULL. Without one: a DXchange file's /exchange/data, else
+ * the data of an NXtomo stack (a group holding a 3-D "data" and an
+ * "image_key" of as many frames, inside an entry whose definition is
+ * NXtomo by preference), else the file's only dataset of 2 or 3 numeric
+ * dimensions, else the only one of those with tomo_* attributes, else
+ * /data; several candidates are an error listing them (TOMO_ERR). A named
+ * dataset is a scan's projections when it is /exchange/data of a DXchange
+ * file or sits beside an image_key. Fills p (free with tomo_hdf5_pick_free;
+ * nothing to free on failure). */
+int tomo_hdf5_pick(hid_t file, const char *fname, const char *named, struct tomo_hdf5_pick *p);
+void tomo_hdf5_pick_free(struct tomo_hdf5_pick *p);
+
+/* "; datasets of 2 or 3 dimensions there: /a (2x3), /b (4x5x6)" for the
+ * numeric datasets under group, or "" when none: for messages saying that
+ * the dataset asked for is not there. Per thread; valid until the next
+ * call. */
+const char *tomo_hdf5_list_datasets(hid_t file, const char *group);
 
 #endif

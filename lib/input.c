@@ -39,9 +39,8 @@ regular_file(const char *path)
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-/* Split "file.h5:/path/in/file" when the part before ":/" is a file. */
-static int
-split_hdf5(const char *path, char **file, const char **dataset)
+int
+tomo_input_split_hdf5(const char *path, char **file, const char **dataset)
 {
 	for (const char *p = strstr(path, ":/"); p; p = strstr(p + 1, ":/")) {
 		char *f = strndup(path, (size_t)(p - path));
@@ -100,7 +99,7 @@ open_by_name(struct tomo_input *in, const char *path,
 	int rc;
 
 	if (!regular_file(path)) {
-		int s = split_hdf5(path, &file, &dataset);
+		int s = tomo_input_split_hdf5(path, &file, &dataset);
 		if (s < 0)
 			return tomo_error(TOMO_ERR, "out of memory");
 		if (s > 0) {
@@ -196,6 +195,7 @@ tomo_input_close(struct tomo_input *in)
 	if (in->ops && in->ops->close)
 		in->ops->close(in);
 	tomo_header_free(&in->hdr);
+	free(in->scan_dataset);
 	free(in->name);
 	free(in);
 }
@@ -222,6 +222,64 @@ enum tomo_dtype
 tomo_input_dtype(const struct tomo_input *in)
 {
 	return in->dtype;
+}
+
+const struct tomo_input_scan *
+tomo_input_scan_info(const struct tomo_input *in)
+{
+	return in->scan.layout ? &in->scan : NULL;
+}
+
+/* name as a shell word: as it is when it has nothing special, else in
+ * single quotes. malloc'd; NULL when out of memory. */
+static char *
+shell_word(const char *name)
+{
+	size_t n = strlen(name), q = 0;
+	char *w, *p;
+
+	if (*name && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                          "0123456789_./:+-=@,%") == n)
+		return strdup(name);
+	for (const char *c = name; *c; c++)
+		q += *c == '\'';
+	if (!(w = p = malloc(n + 3 * q + 3)))
+		return NULL;
+	*p++ = '\'';
+	for (const char *c = name; *c; c++) {
+		if (*c == '\'') {
+			memcpy(p, "'\\''", 4);
+			p += 4;
+		} else {
+			*p++ = *c;
+		}
+	}
+	*p++ = '\'';
+	*p = 0;
+	return w;
+}
+
+int
+tomo_input_refuse_raw_scan(const struct tomo_input *in, const char *tool)
+{
+	const struct tomo_input_scan *sc = tomo_input_scan_info(in);
+	char *word;
+	int rc;
+
+	if (!sc || !sc->raw)
+		return TOMO_OK;
+	if (!(word = shell_word(in->name)))
+		return tomo_error(TOMO_ERR, "out of memory");
+	rc = tomo_error(TOMO_ERR,
+	                "%s is a raw scan (detector counts with %s); run tomo-flat first: "
+	                "tomo-flat %s | %s ...",
+	                in->name,
+	                sc->flats && sc->darks ? "flat and dark fields"
+	                : sc->flats            ? "flat fields"
+	                                       : "dark fields",
+	                word, tool);
+	free(word);
+	return rc;
 }
 
 int

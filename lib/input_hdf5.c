@@ -1,6 +1,7 @@
 /*
- * input_hdf5: one dataset of an HDF5 file (DXchange /exchange/data by
- * default, NeXus paths and external links followed) of any integer or float
+ * input_hdf5: one dataset of an HDF5 file (the one named, else the one
+ * tomo_hdf5_pick chooses: a DXchange or NXtomo scan's projections, the
+ * file's only dataset; external links followed) of any integer or float
  * type. Shape (z, y, x) in C order; a rank-2 dataset is one plane, a rank-1
  * dataset one row. Boxes are read as hyperslabs converted by HDF5 to float.
  * Metadata: DXchange's /exchange/theta, and our own header attributes.
@@ -19,9 +20,6 @@
 #include "io_impl.h"
 #include "tomo/err.h"
 
-/* Without a dataset path: DXchange's, else what our writer names it. */
-#define DEFAULT_DATASET "/exchange/data"
-#define OUR_DATASET     "/data"
 /* Chunk cache: at most this much, however large a plane's chunks are. */
 #define CACHE_MAX ((size_t)1 << 30)
 
@@ -41,78 +39,6 @@ h5src_free(struct h5src *s)
 	free(s->file_name);
 	free(s->dataset);
 	free(s);
-}
-
-/* A few datasets under root that could be read (rank 2 or 3), for the
- * message saying that the one asked for is not there. */
-struct listing {
-	char text[600];
-	int shown, more, visited;
-	const char *prefix;
-};
-
-static herr_t
-on_link(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-	struct listing *l = data;
-	hid_t o;
-
-	(void)info;
-	if (++l->visited > 20000)
-		return 1;
-	if ((o = H5Oopen(g, name, H5P_DEFAULT)) < 0)
-		return 0;
-	if (H5Iget_type(o) == H5I_DATASET) {
-		hid_t sp = H5Dget_space(o);
-		hsize_t d[3];
-		int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
-		if (r >= 2 && r <= 3 && H5Sget_simple_extent_dims(sp, d, NULL) == r) {
-			if (l->shown == 4) {
-				l->more = 1;
-			} else {
-				size_t n = strlen(l->text);
-				char shape[80];
-				if (r == 3)
-					snprintf(shape, sizeof shape, "%llux%llux%llu",
-					         (unsigned long long)d[0], (unsigned long long)d[1],
-					         (unsigned long long)d[2]);
-				else
-					snprintf(shape, sizeof shape, "%llux%llu",
-					         (unsigned long long)d[0],
-					         (unsigned long long)d[1]);
-				snprintf(l->text + n, sizeof l->text - n, "%s%s/%s (%s)",
-				         l->shown ? ", " : "", l->prefix, name, shape);
-				l->shown++;
-			}
-		}
-		if (sp >= 0)
-			H5Sclose(sp);
-	}
-	H5Oclose(o);
-	return l->more ? 1 : 0;
-}
-
-/* ": it holds /a (2x3), /b (4x5x6)" or "" */
-static const char *
-list_datasets(hid_t file, const char *group)
-{
-	static _Thread_local struct listing l;
-	static _Thread_local char out[700];
-	hid_t g = H5Gopen2(file, group, H5P_DEFAULT);
-
-	memset(&l, 0, sizeof l);
-	l.prefix = strcmp(group, "/") ? group : "";
-	out[0] = 0;
-	if (g < 0)
-		return out;
-	H5Lvisit(g, H5_INDEX_NAME, H5_ITER_INC, on_link, &l);
-	H5Gclose(g);
-	if (l.shown)
-		snprintf(out, sizeof out,
-		         "; datasets of 2 or 3 dimensions there: "
-		         "%s%s",
-		         l.text, l.more ? ", ..." : "");
-	return out;
 }
 
 /* Open the dataset, saying precisely what is wrong when it cannot be. */
@@ -138,7 +64,7 @@ open_object(struct h5src *s, const char *path)
 		if (e <= 0) {
 			free(p);
 			tomo_error(TOMO_ERR, "no dataset '%s' in '%s'%s", path, s->file_name,
-			           list_datasets(s->file, "/"));
+			           tomo_hdf5_list_datasets(s->file, "/"));
 			return -1;
 		}
 		if (!slash || !slash[1])
@@ -163,7 +89,7 @@ open_object(struct h5src *s, const char *path)
 		H5Oclose(o);
 		tomo_error(TOMO_ERR, "'%s' in '%s' is a %s, not a dataset%s", path, s->file_name,
 		           group ? "group" : "named datatype",
-		           group ? list_datasets(s->file, path) : "");
+		           group ? tomo_hdf5_list_datasets(s->file, path) : "");
 		return -1;
 	}
 	return o;
@@ -469,33 +395,54 @@ open_file(struct h5src *s)
 	return TOMO_OK;
 }
 
+/* What the pick says about a scan file, for tomo_input_scan: a raw scan's
+ * frames are detector counts unless its attributes say otherwise. */
+static int
+note_scan(struct tomo_input *in, const struct tomo_hdf5_pick *p, const char *dataset)
+{
+	struct tomo_input_scan *sc = &in->scan;
+
+	if (p->layout == TOMO_SCAN_PLAIN)
+		return TOMO_OK;
+	if (!(in->scan_dataset = strdup(dataset)))
+		return tomo_error(TOMO_ERR, "out of memory");
+	sc->layout = tomo_scan_layout_name(p->layout);
+	sc->dataset = in->scan_dataset;
+	sc->frames = p->frames;
+	sc->projections = p->projections;
+	sc->flats = p->flats;
+	sc->darks = p->darks;
+	if (in->hdr.kind == TOMO_KIND_UNKNOWN)
+		in->hdr.kind = TOMO_KIND_PROJECTIONS;
+	if ((p->flats || p->darks) && (in->hdr.quantity == TOMO_QUANTITY_UNKNOWN ||
+	                               in->hdr.quantity == TOMO_QUANTITY_COUNTS)) {
+		in->hdr.quantity = TOMO_QUANTITY_COUNTS;
+		sc->raw = 1;
+	}
+	return TOMO_OK;
+}
+
 int
 tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *dataset)
 {
 	struct h5src *s = calloc(1, sizeof *s);
+	struct tomo_hdf5_pick pick = {0};
 	size_t tsize;
 	int rc;
 
 	if (!s)
 		return tomo_error(TOMO_ERR, "out of memory");
 	s->file = s->ds = -1;
-	s->file_name = strdup(file);
-	s->dataset = strdup(dataset && *dataset ? dataset : DEFAULT_DATASET);
-	if (!s->file_name || !s->dataset) {
+	if (!(s->file_name = strdup(file))) {
 		h5src_free(s);
 		return tomo_error(TOMO_ERR, "out of memory");
 	}
 	tomo_hdf5_quiet();
-	if ((rc = open_file(s)))
+	if ((rc = open_file(s)) ||
+	    (rc = tomo_hdf5_pick(s->file, file, dataset && *dataset ? dataset : NULL, &pick)))
 		goto fail;
-	if (!(dataset && *dataset) && H5Lexists(s->file, "/exchange", H5P_DEFAULT) <= 0 &&
-	    H5Lexists(s->file, OUR_DATASET, H5P_DEFAULT) > 0) {
-		free(s->dataset);
-		if (!(s->dataset = strdup(OUR_DATASET))) {
-			rc = tomo_error(TOMO_ERR, "out of memory");
-			goto fail;
-		}
-	}
+	s->dataset = pick.dataset;
+	pick.dataset = NULL;
 	if ((s->ds = open_object(s, s->dataset)) < 0) {
 		rc = TOMO_ERR;
 		goto fail;
@@ -506,15 +453,20 @@ tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *datase
 		goto fail;
 	char where[4200];
 	snprintf(where, sizeof where, "'%s' in '%s'", s->dataset, s->file_name);
-	if ((rc = tomo_hdf5_read_header(s->ds, &in->hdr, where)))
+	if ((rc = tomo_hdf5_read_header(s->ds, &in->hdr, where)) || (rc = note_scan(in, &pick, s->dataset)))
 		goto fail;
+	tomo_hdf5_pick_free(&pick);
 	in->impl = s;
 	in->ops = &h5_ops;
 	in->read_native = h5_read_native;
 	in->format = "hdf5";
 	return TOMO_OK;
 fail:
+	tomo_hdf5_pick_free(&pick);
 	h5src_free(s);
 	tomo_header_free(&in->hdr);
+	free(in->scan_dataset);
+	in->scan_dataset = NULL;
+	memset(&in->scan, 0, sizeof in->scan);
 	return rc;
 }

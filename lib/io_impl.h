@@ -31,6 +31,8 @@ struct tomo_input {
 	/* Read box b (checked) in the stored type, native byte order, or NULL
 	 * when the back-end cannot (tomo_input_read_native). */
 	int (*read_native)(struct tomo_input *in, const struct tomo_box *b, void *dst);
+	struct tomo_input_scan scan; /* layout NULL: no scan file */
+	char *scan_dataset;          /* scan.dataset's storage */
 };
 
 /* Back-end constructors: fill in (hdr, ops, impl, format, dtype, ...);
@@ -43,7 +45,7 @@ int tomo_input_open_raw(struct tomo_input *in, const char *path,
 int tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape);
 /* path: a multi-page TIFF, a directory of single-page TIFFs or a glob. */
 int tomo_input_open_tiff(struct tomo_input *in, const char *path);
-/* dataset NULL: /exchange/data. */
+/* dataset NULL: the one tomo_hdf5_pick chooses; fills in->scan. */
 int tomo_input_open_hdf5(struct tomo_input *in, const char *file,
                          const char *dataset);
 
@@ -88,6 +90,11 @@ void tomo_output_temp_discard(char *tmp);
 int tomo_output_open_nrrd(struct tomo_output *o, int raw);
 int tomo_output_open_tiff(struct tomo_output *o);
 int tomo_output_open_hdf5(struct tomo_output *o);
+
+/* Split "file.h5:/path/in/file" when the part before a ":/" is a regular
+ * file: 1 with *file malloc'd and *dataset pointing into path; 0 when it
+ * is not; -1 out of memory. */
+int tomo_input_split_hdf5(const char *path, char **file, const char **dataset);
 
 /* 1 when path is a regular file in HDF5 format (by magic bytes, or an
  * HDF5 extension such as .h5 or .nxs). */

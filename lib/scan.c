@@ -19,9 +19,8 @@
 #include "tomo/err.h"
 #include "tomo/scan.h"
 
-/* Links looked at when searching a NeXus file, at most. */
+/* Links looked at when searching an entry for angles, at most. */
 #define MAX_VISIT 200000
-#define MAX_FOUND 16
 
 const char *
 tomo_scan_layout_name(enum tomo_scan_layout l)
@@ -182,59 +181,7 @@ check_size(const struct tomo_scan_input *s, const struct tomo_frames *f, const c
 	return TOMO_OK;
 }
 
-/* ---- HDF5 helpers: existence and shapes without opening a tomo_input. */
-
-/* Open a dataset of rank 1..3 and its dimensions; -1 when path is not one. */
-static hid_t
-h5_dataset(hid_t file, const char *path, int *rank, hsize_t dims[3])
-{
-	hid_t ds, sp;
-	int r;
-
-	if (!tomo_hdf5_resolves(file, path))
-		return -1;
-	if ((ds = H5Dopen2(file, path, H5P_DEFAULT)) < 0)
-		return -1;
-	sp = H5Dget_space(ds);
-	r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
-	if (r < 1 || r > 3 || H5Sget_simple_extent_dims(sp, dims, NULL) != r) {
-		if (sp >= 0)
-			H5Sclose(sp);
-		H5Dclose(ds);
-		return -1;
-	}
-	H5Sclose(sp);
-	*rank = r;
-	return ds;
-}
-
-/* 1 when the dataset holds numbers (integers or floats). */
-static int
-h5_numeric(hid_t ds)
-{
-	hid_t t = H5Dget_type(ds);
-	H5T_class_t c = t < 0 ? H5T_NO_CLASS : H5Tget_class(t);
-
-	if (t >= 0)
-		H5Tclose(t);
-	return c == H5T_INTEGER || c == H5T_FLOAT;
-}
-
-/* Frames of a 3-D dataset: 0 when absent or empty, -1 when not 3-D. */
-static int64_t
-h5_frames(hid_t file, const char *path)
-{
-	hsize_t d[3];
-	int r;
-	hid_t ds = h5_dataset(file, path, &r, d);
-
-	if (ds < 0)
-		return 0;
-	H5Dclose(ds);
-	if (r == 2)
-		return 1;
-	return r == 3 ? (int64_t)d[0] : -1;
-}
+/* ---- HDF5 helpers */
 
 /* The strings of attribute key of obj (see tomo_hdf5_strings). */
 static int
@@ -250,108 +197,6 @@ h5_string_attrs(hid_t obj, const char *key, char **out, int max)
 	return n;
 }
 
-/* Trimmed, case-insensitive equality. */
-static int
-same_word(const char *s, const char *word)
-{
-	size_t n = strlen(word);
-
-	while (isspace((unsigned char)*s))
-		s++;
-	if (strncasecmp(s, word, n))
-		return 0;
-	for (s += n; *s; s++)
-		if (!isspace((unsigned char)*s))
-			return 0;
-	return 1;
-}
-
-/* ---- NeXus search */
-
-struct nxsearch {
-	hid_t file;
-	char *entries[MAX_FOUND]; /* groups whose definition is NXtomo */
-	int nentries;
-	char *cands[MAX_FOUND]; /* groups with a 3-D data and its image_key */
-	int ncands;
-	int visited;
-};
-
-static const char *
-basename_of(const char *path)
-{
-	const char *b = strrchr(path, '/');
-	return b ? b + 1 : path;
-}
-
-/* "/" + the parent of a link name relative to the root. */
-static char *
-parent_of(const char *name)
-{
-	const char *b = strrchr(name, '/');
-	return b ? strfmt("/%.*s", (int)(b - name), name) : strdup("");
-}
-
-/* A group g ("/a/b" or "" for the root) holding a 3-D dataset "data" and a
- * 1-D integer "image_key" with one value per frame. */
-static int
-stack_group(hid_t file, const char *g)
-{
-	char *dp = strfmt("%s/data", g), *kp = strfmt("%s/image_key", g);
-	hsize_t dd[3], kd[3];
-	int dr = 0, kr = 0, ok = 0;
-	hid_t d = dp ? h5_dataset(file, dp, &dr, dd) : -1;
-	hid_t k = kp ? h5_dataset(file, kp, &kr, kd) : -1;
-
-	if (d >= 0 && k >= 0 && dr == 3 && kr == 1 && kd[0] == dd[0] && h5_numeric(d)) {
-		hid_t t = H5Dget_type(k);
-		ok = t >= 0 && H5Tget_class(t) == H5T_INTEGER;
-		if (t >= 0)
-			H5Tclose(t);
-	}
-	if (d >= 0)
-		H5Dclose(d);
-	if (k >= 0)
-		H5Dclose(k);
-	free(dp);
-	free(kp);
-	return ok;
-}
-
-static herr_t
-nx_visit(hid_t g, const char *name, const H5L_info_t *info, void *data)
-{
-	struct nxsearch *x = data;
-	const char *base = basename_of(name);
-
-	(void)g;
-	(void)info;
-	if (++x->visited > MAX_VISIT)
-		return 1;
-	if (!strcmp(base, "definition") && x->nentries < MAX_FOUND) {
-		char *path = strfmt("/%s", name);
-		char *v = path ? tomo_hdf5_string_dataset(x->file, path) : NULL;
-		if (v && same_word(v, "NXtomo"))
-			x->entries[x->nentries++] = parent_of(name);
-		free(v);
-		free(path);
-	} else if (!strcmp(base, "image_key") && x->ncands < MAX_FOUND) {
-		char *parent = parent_of(name);
-		if (parent && stack_group(x->file, parent))
-			x->cands[x->ncands++] = parent;
-		else
-			free(parent);
-	}
-	return 0;
-}
-
-static int
-inside(const char *path, const char *group)
-{
-	size_t n = strlen(group);
-	return !strncmp(path, group, n) && (path[n] == '/' || path[n] == 0);
-}
-
 /* Angle-like by name or units. */
 static int
 angle_like(hid_t ds, const char *name)
@@ -362,7 +207,7 @@ angle_like(hid_t ds, const char *name)
 	int yes = units && (!strncasecmp(units, "deg", 3) || !strncasecmp(units, "rad", 3));
 
 	free(units);
-	snprintf(lower, sizeof lower, "%s", basename_of(name));
+	snprintf(lower, sizeof lower, "%s", tomo_hdf5_basename(name));
 	for (char *p = lower; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	for (size_t i = 0; !yes && i < sizeof words / sizeof *words; i++)
@@ -376,8 +221,8 @@ per_frame(hid_t file, const char *path, int64_t n)
 {
 	hsize_t d[3];
 	int r;
-	hid_t ds = h5_dataset(file, path, &r, d);
-	int ok = ds >= 0 && r == 1 && (int64_t)d[0] == n && h5_numeric(ds);
+	hid_t ds = tomo_hdf5_open_dims(file, path, &r, d);
+	int ok = ds >= 0 && r == 1 && (int64_t)d[0] == n && tomo_hdf5_numeric(ds);
 
 	if (ds >= 0)
 		H5Dclose(ds);
@@ -437,12 +282,12 @@ nxdata_axis(struct anglesearch *x, const char *group)
 	if (g < 0)
 		return;
 	ncls = h5_string_attrs(g, "NX_class", cls, 1);
-	if (ncls == 1 && same_word(cls[0], "NXdata")) {
+	if (ncls == 1 && tomo_hdf5_same_word(cls[0], "NXdata")) {
 		nsig = h5_string_attrs(g, "signal", sig, 1);
 		char *sp = strfmt("%s/%s", group, nsig ? sig[0] : "data");
 		hsize_t d[3];
 		int r;
-		hid_t ds = sp ? h5_dataset(x->file, sp, &r, d) : -1;
+		hid_t ds = sp ? tomo_hdf5_open_dims(x->file, sp, &r, d) : -1;
 		if (ds >= 0 && r == 3 && !memcmp(d, x->dims, sizeof d)) {
 			char *ax[4];
 			int nax = h5_string_attrs(g, "axes", ax, 4);
@@ -468,7 +313,7 @@ nxdata_axis(struct anglesearch *x, const char *group)
 		hid_t ds = -1;
 		hsize_t d[3];
 		int r;
-		if (p && per_frame(x->file, p, x->n) && (ds = h5_dataset(x->file, p, &r, d)) >= 0 &&
+		if (p && per_frame(x->file, p, x->n) && (ds = tomo_hdf5_open_dims(x->file, p, &r, d)) >= 0 &&
 		    angle_like(ds, p))
 			x->axis = p;
 		else
@@ -492,8 +337,8 @@ angle_visit(hid_t g, const char *name, const H5L_info_t *info, void *data)
 		free(path);
 		return 1;
 	}
-	if (!strcmp(basename_of(name), "rotation_angle")) {
-		char *parent = parent_of(name);
+	if (!strcmp(tomo_hdf5_basename(name), "rotation_angle")) {
+		char *parent = tomo_hdf5_parent(name);
 		char *full = parent ? strfmt("%s%s", x->root, parent) : NULL;
 		int near = full && !strcmp(full, x->stack);
 		if ((!x->rotation || (near && !x->rotation_near)) &&
@@ -646,11 +491,11 @@ open_nxtomo(struct tomo_scan_input *s, hid_t file, const char *fname, const char
 		f->anchor = j <= first  ? (double)first
 		            : i >= last ? (double)last
 		                        : sum / (double)cnt;
-		f->name = strfmt("flats %s: %lld frames (%lld..%lld) of '%s'",
+		f->name = strfmt("flats %s: %lld frame%s (%lld..%lld) of '%s'",
 		                 j <= first  ? "before the projections"
 		                 : i >= last ? "after the projections"
 		                             : "during the scan",
-		                 (long long)cnt, (long long)f->frame[0],
+		                 (long long)cnt, cnt == 1 ? "" : "s", (long long)f->frame[0],
 		                 (long long)f->frame[cnt - 1], spec);
 		if (!f->name) {
 			rc = oom();
@@ -668,7 +513,8 @@ open_nxtomo(struct tomo_scan_input *s, hid_t file, const char *fname, const char
 		for (int64_t i = 0; i < n; i++)
 			if (key[i] == 2)
 				d->frame[d->n++] = i;
-		if (!(d->name = strfmt("darks: %lld frames of '%s'", (long long)nd, spec))) {
+		if (!(d->name = strfmt("darks: %lld frame%s of '%s'", (long long)nd, nd == 1 ? "" : "s",
+		                       spec))) {
 			rc = oom();
 			goto out;
 		}
@@ -679,7 +525,7 @@ open_nxtomo(struct tomo_scan_input *s, hid_t file, const char *fname, const char
 	struct anglesearch x = {.file = file, .root = entry, .stack = stack, .n = n};
 	hsize_t dd[3];
 	int r;
-	hid_t ds = h5_dataset(file, dpath, &r, dd);
+	hid_t ds = tomo_hdf5_open_dims(file, dpath, &r, dd);
 	if (ds >= 0) {
 		memcpy(x.dims, dd, sizeof dd);
 		H5Dclose(ds);
@@ -725,48 +571,11 @@ out:
 	return rc;
 }
 
-/* Look for the NXtomo stack in an open file: the first group holding data
- * and image_key inside an NXtomo entry, else the first anywhere. Returns
- * 1 (stack and entry set, malloc'd), 0 when there is none. */
-static int
-find_nxtomo(hid_t file, char **stack, char **entry)
-{
-	struct nxsearch x = {.file = file};
-	int pick = -1, pick_entry = -1;
-
-	H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, nx_visit, &x);
-	for (int i = 0; i < x.ncands && pick < 0; i++)
-		for (int e = 0; e < x.nentries; e++)
-			if (inside(x.cands[i], x.entries[e])) {
-				pick = i;
-				pick_entry = e;
-				break;
-			}
-	if (pick < 0 && x.ncands)
-		pick = 0;
-	if (pick >= 0) {
-		*stack = strdup(x.cands[pick]);
-		if (pick_entry >= 0) {
-			*entry = strdup(x.entries[pick_entry]);
-		} else {
-			/* The top-level group the stack is in (its NXentry). */
-			const char *c = x.cands[pick];
-			const char *slash = c[0] ? strchr(c + 1, '/') : NULL;
-			*entry = slash ? strndup(c, (size_t)(slash - c)) : strdup(c);
-		}
-	}
-	for (int i = 0; i < x.ncands; i++)
-		free(x.cands[i]);
-	for (int i = 0; i < x.nentries; i++)
-		free(x.entries[i]);
-	return pick >= 0;
-}
-
 /* A DXchange dataset's frames: 0 absent or empty; refuses non-3-D. */
 static int
 dx_frames(hid_t file, const char *fname, const char *path, int64_t *n)
 {
-	*n = h5_frames(file, path);
+	*n = tomo_hdf5_frames(file, path);
 	if (*n < 0)
 		return tomo_error(TOMO_ERR, "'%s' in '%s' is not a stack of frames (3-D)", path,
 		                  fname);
@@ -866,59 +675,70 @@ header_angles(struct tomo_scan_input *s)
 	return TOMO_OK;
 }
 
-/* Which kind of HDF5 file: 1 DXchange, 2 NXtomo (stack, entry set), 0
- * neither; < 0 it cannot be opened (message set). */
+/* Which kind of HDF5 file, by the rule every reader follows
+ * (tomo_hdf5_pick, named: the dataset the path names or NULL): 0 when it
+ * cannot be opened or no dataset is chosen (the io layer says why when it
+ * tries), else 1 and p filled. */
 static int
-classify(const char *fname, hid_t *file, char **stack, char **entry)
+classify(const char *fname, const char *named, hid_t *file, struct tomo_hdf5_pick *p)
 {
 	hid_t fapl = tomo_hdf5_fapl(0);
 
 	*file = fapl < 0 ? -1 : H5Fopen(fname, H5F_ACC_RDONLY, fapl);
 	if (fapl >= 0)
 		H5Pclose(fapl);
-	if (*file < 0)
-		return -1; /* the io layer says why when it tries */
-	if (H5Lexists(*file, "/exchange", H5P_DEFAULT) > 0 &&
-	    H5Lexists(*file, "/exchange/data", H5P_DEFAULT) > 0)
-		return 1;
-	return find_nxtomo(*file, stack, entry) ? 2 : 0;
+	return *file >= 0 && tomo_hdf5_pick(*file, fname, named, p) == TOMO_OK;
 }
 
 static int
 open_layout(struct tomo_scan_input *s, const char *path, const struct tomo_scan_opts *o)
 {
+	struct tomo_hdf5_pick p = {.layout = TOMO_SCAN_PLAIN};
 	struct tomo_input *in;
-	char *stack = NULL, *entry = NULL;
+	const char *named = NULL;
+	char *fname = NULL;
 	hid_t file = -1;
-	int kind = 0, rc;
+	int h5 = 0, rc;
 
-	if (path && strcmp(path, "-") && tomo_path_is_hdf5(path)) {
-		tomo_hdf5_quiet();
-		kind = classify(path, &file, &stack, &entry);
+	/* The file alone, or "file.h5:/dataset" naming a scan's projections. */
+	if (path && strcmp(path, "-") && !tomo_path_is_hdf5(path) &&
+	    tomo_input_split_hdf5(path, &fname, &named) < 0)
+		return oom();
+	if (fname && !tomo_path_is_hdf5(fname)) {
+		free(fname);
+		fname = NULL;
 	}
-	if (kind == 2) {
-		s->layout = TOMO_SCAN_NXTOMO;
-		rc = open_nxtomo(s, file, path, stack, entry, o->shape);
+	if (!fname && path && strcmp(path, "-") && tomo_path_is_hdf5(path) &&
+	    !(fname = strdup(path)))
+		return oom();
+	if (fname) {
+		tomo_hdf5_quiet();
+		h5 = classify(fname, named, &file, &p);
+	}
+	s->layout = p.layout;
+	if (p.layout == TOMO_SCAN_NXTOMO) {
+		rc = open_nxtomo(s, file, fname, p.stack, p.entry, o->shape);
 	} else {
-		char *spec = kind == 1 ? strfmt("%s:/exchange/data", path) : NULL;
-		s->layout = kind == 1 ? TOMO_SCAN_DXCHANGE : TOMO_SCAN_PLAIN;
-		if (kind == 1 && !spec)
+		char *spec = h5 ? strfmt("%s:%s", fname, p.dataset) : NULL;
+		if (h5 && !spec)
 			rc = oom();
 		else if (!(rc = add_input(s, spec ? spec : path, o->shape, &in)) &&
-		         !(rc = all_planes(s, in)) && !(rc = header_angles(s)) && kind == 1)
-			rc = open_dxchange(s, file, path, o);
+		         !(rc = all_planes(s, in)) && !(rc = header_angles(s)) &&
+		         p.layout == TOMO_SCAN_DXCHANGE)
+			rc = open_dxchange(s, file, fname, o);
 		free(spec);
 		if (!rc && !s->where)
 			s->where = strfmt("projections '%s'", tomo_input_name(in));
 	}
 	/* Into s->hdr for now: tomo_scan_open merges it with the
 	 * projections' own keys. */
-	if (!rc && kind > 0)
-		tomo_scan_read_beam(s, file, path, entry, stack);
+	if (!rc && p.layout != TOMO_SCAN_PLAIN)
+		tomo_scan_read_beam(s, file, fname, p.entry, p.stack);
 	if (file >= 0)
 		H5Fclose(file);
-	free(stack);
-	free(entry);
+	if (h5)
+		tomo_hdf5_pick_free(&p);
+	free(fname);
 	return rc;
 }
 
@@ -962,7 +782,7 @@ tomo_scan_open(const char *path, const struct tomo_scan_opts *o, struct tomo_sca
 		                     frames_add(&s->darks, &s->ndarks))))
 			goto fail;
 	}
-	if (!s->nflats) {
+	if (!s->nflats && !o->describe) {
 		rc = tomo_error(TOMO_ERR, "no flat fields for '%s'%s: give --flats PATH",
 		                path && strcmp(path, "-") ? path : "<stdin>",
 		                s->layout == TOMO_SCAN_DXCHANGE

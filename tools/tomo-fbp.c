@@ -245,6 +245,8 @@ main(int argc, char **argv)
 
 	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape}, &in)))
 		tomo_die_lib(rc);
+	if ((rc = tomo_input_refuse_raw_scan(in, "tomo-fbp")))
+		tomo_die_lib(rc);
 	const struct tomo_header *h = tomo_input_header(in);
 	const char *name = tomo_input_name(in);
 	if (h->kind == TOMO_KIND_VOLUME)

@@ -1,6 +1,7 @@
 /*
  * tomo-info: say what a stream or file holds: format, kind, sizes, type,
- * metadata, an angle summary, and with --stats the value statistics.
+ * metadata, an angle summary, and with --stats the value statistics; for a
+ * scan file (DXchange, NXtomo), what the scan reader finds in it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "tomo/tomo.h"
+#include "tomo/scan.h"
 #include "tomo/stats.h"
 
 enum { OPT_STATS = 256, OPT_JSON };
@@ -118,12 +120,72 @@ compute_stats(struct tomo_input *in, const struct tomo_common *c,
 	return TOMO_OK;
 }
 
+/* A scan file's projections: what the scan reader (tomo-flat's) finds in
+ * it, or NULL for other inputs and for a scan's dataset named in the path
+ * (tomo_input_scan_info alone describes those). */
+static struct tomo_scan_input *
+open_scan(const struct tomo_input *in, const char *path)
+{
+	struct tomo_scan_input *s;
+	int rc;
+
+	if (!tomo_input_scan_info(in))
+		return NULL;
+	if ((rc = tomo_scan_open(path, &(struct tomo_scan_opts){.describe = 1}, &s)))
+		tomo_die_lib(rc);
+	if (s->layout == TOMO_SCAN_PLAIN) {
+		tomo_scan_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* The header to describe: a scan's carries the beam the file records. */
+static const struct tomo_header *
+described(const struct tomo_input *in, const struct tomo_scan_input *s)
+{
+	return s ? &s->hdr : tomo_input_header(in);
+}
+
+/* The angles of the projections: the scan's, else the input's. */
+static const double *
+angles_of(const struct tomo_input *in, const struct tomo_scan_input *s, int64_t *n)
+{
+	if (s && s->angles) {
+		*n = s->proj.n;
+		return s->angles;
+	}
+	*n = tomo_input_header(in)->nangles;
+	return tomo_input_header(in)->angles;
+}
+
 static void
-print_text(struct tomo_input *in, const struct args *a,
+print_scan(const struct tomo_input *in, const struct tomo_scan_input *s)
+{
+	const struct tomo_input_scan *sc = tomo_input_scan_info(in);
+
+	printf("scan:        %s, %lld projections, %lld flats, %lld darks in '%s'%s\n",
+	       sc->layout, (long long)sc->projections, (long long)sc->flats,
+	       (long long)sc->darks, sc->dataset,
+	       sc->raw ? " (detector counts: correct them with tomo-flat)" : "");
+	if (!s)
+		return;
+	printf("             %s\n", s->where);
+	printf("             %s\n", s->proj.name);
+	for (int i = 0; i < s->nflats; i++)
+		printf("             %s\n", s->flats[i].name);
+	for (int i = 0; i < s->ndarks; i++)
+		printf("             %s\n", s->darks[i].name);
+}
+
+static void
+print_text(struct tomo_input *in, const struct tomo_scan_input *s, const struct args *a,
            const struct tomo_stats *st)
 {
-	const struct tomo_header *h = tomo_input_header(in);
+	const struct tomo_header *h = described(in, s);
 	const char *const *ax = axis_names[h->kind];
+	int64_t nangles;
+	const double *angles = angles_of(in, s, &nangles);
 	char num[64];
 
 	printf("file:        %s\n", tomo_input_name(in));
@@ -138,13 +200,15 @@ print_text(struct tomo_input *in, const struct args *a,
 	printf("samples:     %lld (%.3g GB as float32)\n",
 	       (long long)(h->size[0] * h->size[1] * h->size[2]),
 	       4e-9 * (double)(h->size[0] * h->size[1] * h->size[2]));
-	if (h->nangles > 0) {
-		double step = angle_step(h->angles, h->nangles);
-		printf("angles:      %lld, %g to %g degrees", (long long)h->nangles,
-		       h->angles[0], h->angles[h->nangles - 1]);
+	if (tomo_input_scan_info(in))
+		print_scan(in, s);
+	if (nangles > 0) {
+		double step = angle_step(angles, nangles);
+		printf("angles:      %lld, %g to %g degrees", (long long)nangles, angles[0],
+		       angles[nangles - 1]);
 		if (!isnan(step))
 			printf(", evenly spaced by %g", step);
-		else if (h->nangles > 1)
+		else if (nangles > 1)
 			printf(", unevenly spaced");
 		printf("\n");
 	}
@@ -171,10 +235,34 @@ print_text(struct tomo_input *in, const struct args *a,
 }
 
 static void
-print_json(struct tomo_input *in, const struct args *a,
+json_scan(const struct tomo_input *in, const struct tomo_scan_input *s)
+{
+	const struct tomo_input_scan *sc = tomo_input_scan_info(in);
+
+	printf(", \"scan\": {\"layout\": \"%s\", \"dataset\": ", sc->layout);
+	json_string(sc->dataset);
+	printf(", \"frames\": %lld, \"projections\": %lld, \"flats\": %lld, "
+	       "\"darks\": %lld, \"raw\": %s",
+	       (long long)sc->frames, (long long)sc->projections, (long long)sc->flats,
+	       (long long)sc->darks, sc->raw ? "true" : "false");
+	if (s) {
+		printf(", \"where\": ");
+		json_string(s->where);
+		printf(", \"flat_groups\": [");
+		for (int i = 0; i < s->nflats; i++)
+			printf("%s%lld", i ? ", " : "", (long long)s->flats[i].n);
+		printf("]");
+	}
+	printf("}");
+}
+
+static void
+print_json(struct tomo_input *in, const struct tomo_scan_input *s, const struct args *a,
            const struct tomo_stats *st)
 {
-	const struct tomo_header *h = tomo_input_header(in);
+	const struct tomo_header *h = described(in, s);
+	int64_t nangles;
+	const double *angles = angles_of(in, s, &nangles);
 
 	printf("{\"file\": ");
 	json_string(tomo_input_name(in));
@@ -183,10 +271,12 @@ print_json(struct tomo_input *in, const struct args *a,
 	       tomo_input_format(in), tomo_dtype_name(tomo_input_dtype(in)),
 	       tomo_kind_name(h->kind), tomo_quantity_name(h->quantity),
 	       (long long)h->size[0], (long long)h->size[1], (long long)h->size[2]);
-	if (h->nangles > 0) {
+	if (tomo_input_scan_info(in))
+		json_scan(in, s);
+	if (nangles > 0) {
 		printf(", \"angles\": [");
-		for (int64_t i = 0; i < h->nangles; i++)
-			printf("%s%.17g", i ? ", " : "", h->angles[i]);
+		for (int64_t i = 0; i < nangles; i++)
+			printf("%s%.17g", i ? ", " : "", angles[i]);
 		printf("]");
 	}
 	json_real("pixel_size", h->pixel_size, 1);
@@ -231,14 +321,16 @@ main(int argc, char **argv)
 
 		if ((rc = tomo_input_open(path, &io, &in)))
 			tomo_die_lib(rc);
+		struct tomo_scan_input *s = open_scan(in, path);
 		if (a.stats && compute_stats(in, &c, &st))
 			tomo_die_lib(TOMO_ERR);
 		if (i && !a.json)
 			printf("\n");
 		if (a.json)
-			print_json(in, &a, &st);
+			print_json(in, s, &a, &st);
 		else
-			print_text(in, &a, &st);
+			print_text(in, s, &a, &st);
+		tomo_scan_close(s);
 		tomo_input_close(in);
 	}
 	if (fflush(stdout) || ferror(stdout))

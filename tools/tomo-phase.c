@@ -178,6 +178,8 @@ main(int argc, char **argv)
 	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape},
 	                          &in)))
 		tomo_die_lib(rc);
+	if ((rc = tomo_input_refuse_raw_scan(in, "tomo-phase")))
+		tomo_die_lib(rc);
 	const struct tomo_header *h = tomo_input_header(in);
 	check_input(in, &a);
 	resolve(&a.o.energy, a.energy_set, h->energy, "--energy", "KEV", "tomo_energy");

@@ -26,9 +26,10 @@ struct tomo_box {
 
 struct tomo_input_opts {
 	const char *shape;   /* "XxYxZ" for .raw files and raw stdin, else NULL */
-	/* HDF5 dataset when the path names none. NULL: /exchange/data
-	 * (DXchange), or /data (tomo's output default) when the file has no
-	 * /exchange. */
+	/* HDF5 dataset when the path names none. NULL: a DXchange file's
+	 * /exchange/data, an NXtomo file's stack (searched for), else the
+	 * file's only dataset of 2 or 3 dimensions, the only one with tomo_*
+	 * attributes, or /data (tomo's output default); tomo(7) says more. */
 	const char *dataset;
 	/* HDF5: the most bytes of chunk cache to keep. 0: enough for the
 	 * chunks of one plane (up to 1 GiB), so reading plane after plane
@@ -38,6 +39,21 @@ struct tomo_input_opts {
 };
 
 struct tomo_input;
+
+/* What tomo_input_open found when the input is the projections of a scan
+ * file (an HDF5 DXchange file's /exchange/data, or an NXtomo file's stack
+ * of projections, flats and darks): its layout ("DXchange" or "NXtomo"),
+ * the dataset read, how many of the scan's frames are projections, flats
+ * and darks (those of an NXtomo stack are frames of the input), and
+ * whether it is raw: detector counts with flat or dark fields, which
+ * tomo-flat corrects (the input's quantity is then counts). The details
+ * (flat groups, angles, beam) come from tomo_scan_open. */
+struct tomo_input_scan {
+	const char *layout;
+	const char *dataset;
+	int64_t frames, projections, flats, darks;
+	int raw;
+};
 
 /* Open path ("-" or NULL: stdin). Errors name the file and what is wrong. */
 int tomo_input_open(const char *path, const struct tomo_input_opts *o,
@@ -51,6 +67,15 @@ const char *tomo_input_name(const struct tomo_input *in);
 const char *tomo_input_format(const struct tomo_input *in);
 /* The sample type as stored (before conversion to float32). */
 enum tomo_dtype tomo_input_dtype(const struct tomo_input *in);
+
+/* The scan the input belongs to, or NULL when it is no scan file's
+ * projections. Valid until tomo_input_close. */
+const struct tomo_input_scan *tomo_input_scan_info(const struct tomo_input *in);
+
+/* TOMO_ERR (message set) when in is a raw scan, which the program tool
+ * (its name, e.g. "tomo-fbp") can only read after tomo-flat: the message
+ * names the file and the pipeline to run. TOMO_OK otherwise. */
+int tomo_input_refuse_raw_scan(const struct tomo_input *in, const char *tool);
 
 /* 1 when planes can only be read in increasing z order (a pipe). */
 int tomo_input_sequential(const struct tomo_input *in);

@@ -66,14 +66,17 @@ struct tomo_scan_opts {
 	const char *flats;       /* flats (taken before the projections), or NULL */
 	const char *flats_after; /* flats taken after, or NULL */
 	const char *darks;       /* darks, or NULL */
+	/* Describe only (tomo-info): a scan without flat fields is no error. */
+	int describe;
 };
 
 /* Open the scan at path ("-" or NULL: a stream on stdin). An HDF5 file
  * without a dataset named is a DXchange file when it has /exchange/data,
  * else an NXtomo file when a group holding a 3-D "data" and an
  * "image_key" of as many frames is found (inside an entry whose
- * definition is NXtomo by preference); anything else is plain input whose
- * every plane is a projection. Flats and darks given in o replace the
+ * definition is NXtomo by preference): the choice tomo_input_open makes
+ * for every tool (tomo_input_scan_info). Anything else is plain input
+ * whose every plane is a projection. Flats and darks given in o replace the
  * file's. The X-ray energy, sample-detector distance and pixel size at the
  * sample that a DXchange or NXtomo file records (tomo-flat(1) lists the
  * places and units) go into hdr, in keV and metres, where the projections'

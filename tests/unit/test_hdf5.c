@@ -510,7 +510,6 @@ bad_inputs_are_refused_in_one_line(void)
 	refused(spec("nope.h5", "/entry/data"), "nope.h5'", "No such file", NULL);
 	refused(spec("bad.h5", "/exchange/data"), "bad.h5", "no dataset '/exchange/data'",
 	        "/entry/data (2x3x4)");
-	refused(path("bad.h5"), "bad.h5", "no dataset '/exchange/data'", NULL);
 	refused(spec("bad.h5", "/entry/missing"), "bad.h5", "no dataset '/entry/missing'", NULL);
 	refused(spec("bad.h5", "/entry"), "bad.h5", "is a group", "/entry/data");
 	refused(spec("bad.h5", "/four"), "bad.h5", "4 dimensions", NULL);
@@ -535,6 +534,105 @@ bad_inputs_are_refused_in_one_line(void)
 
 /* A damaged compressed chunk: open works, reading that plane fails with
  * a message naming the file and the planes; the others still read. */
+/* A file named alone opens (at the dataset whose first size is x). */
+static int
+picked(const char *file, int64_t x)
+{
+	struct tomo_input *in = NULL;
+	int ok = tomo_input_open(path(file), NULL, &in) == TOMO_OK &&
+	         tomo_input_header(in)->size[0] == x && !tomo_input_scan_info(in);
+
+	if (!ok)
+		printf("# %s: %s\n", file, in ? "wrong dataset" : tomo_errmsg());
+	tomo_input_close(in);
+	return ok;
+}
+
+/* The dataset of a file named alone (tomo_hdf5_pick): its only one of 2 or
+ * 3 dimensions, else the only one with tomo_* attributes, else /data;
+ * several are an error listing them. */
+static void
+the_only_dataset_is_taken(void)
+{
+	const hsize_t d1[1] = {7}, d2[2] = {3, 4}, d3[3] = {2, 3, 5}, d4[3] = {2, 3, 6};
+	hid_t f = H5Fcreate(path("one.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	make_dataset(f, "/deep/vol", 8, 0, 3, d3, NULL);
+	make_dataset(f, "/line", 8, 0, 1, d1, NULL);
+	/* A second link to the same dataset is not a second candidate. */
+	H5Lcreate_soft("/deep/vol", f, "/alias", H5P_DEFAULT, H5P_DEFAULT);
+	H5Fclose(f);
+	CHECK(picked("one.h5", 5), "the only dataset of 2-3 dimensions");
+
+	f = H5Fcreate(path("ours.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	make_dataset(f, "/mask", 0, 0, 2, d2, NULL);
+	make_dataset(f, "/vol", 8, 0, 3, d4, NULL);
+	hid_t ds = H5Dopen2(f, "/vol", H5P_DEFAULT);
+	put_string_attr(ds, "tomo_kind", "volume", 0);
+	H5Dclose(ds);
+	H5Fclose(f);
+	CHECK(picked("ours.h5", 6), "the only dataset with tomo_* attributes");
+
+	f = H5Fcreate(path("data.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	make_dataset(f, "/a", 0, 0, 2, d2, NULL);
+	make_dataset(f, "/data", 8, 0, 3, d3, NULL);
+	H5Fclose(f);
+	CHECK(picked("data.h5", 5), "/data among several");
+
+	f = H5Fcreate(path("two.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	make_dataset(f, "/entry/a", 0, 0, 2, d2, NULL);
+	make_dataset(f, "/entry/b", 8, 0, 3, d3, NULL);
+	H5Fclose(f);
+	refused(path("two.h5"), "two.h5", "/entry/a (3x4), /entry/b (2x3x5)", "two.h5:/PATH");
+
+	f = H5Fcreate(path("none.h5"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	make_dataset(f, "/line", 8, 0, 1, d1, NULL);
+	H5Fclose(f);
+	refused(path("none.h5"), "none.h5", "no dataset of 2 or 3 dimensions", NULL);
+}
+
+/* An NXtomo stack (data beside an image_key) found anywhere, named or not:
+ * the input is the stack, its counts and layout known, raw when it holds
+ * flats or darks. */
+static void
+nxtomo_stack_is_found(void)
+{
+	const hsize_t d3[3] = {6, 3, 4}, dk = 6, d2[2] = {3, 4};
+	const int32_t key[6] = {2, 1, 0, 0, 0, 1};
+	hid_t f = H5Fcreate(path("nx.nxs"), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	make_dataset(f, "/other/img", 0, 0, 2, d2, NULL);
+	make_dataset(f, "/e/instrument/det/data", 2, 0, 3, d3, NULL);
+	hid_t sp = H5Screate_simple(1, &dk, NULL);
+	hid_t k = H5Dcreate2(f, "/e/instrument/det/image_key", H5T_STD_I32LE, sp, H5P_DEFAULT,
+	                     H5P_DEFAULT, H5P_DEFAULT);
+	H5Dwrite(k, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, key);
+	H5Dclose(k);
+	H5Sclose(sp);
+	H5Fclose(f);
+	for (int named = 0; named < 2; named++) {
+		struct tomo_input *in = NULL;
+		CHECK(tomo_input_open(named ? spec("nx.nxs", "/e/instrument/det/data") : path("nx.nxs"),
+		                      NULL, &in) == TOMO_OK,
+		      "%s", tomo_errmsg());
+		const struct tomo_input_scan *sc = in ? tomo_input_scan_info(in) : NULL;
+		CHECK(sc && !strcmp(sc->layout, "NXtomo") &&
+		              !strcmp(sc->dataset, "/e/instrument/det/data") && sc->frames == 6 &&
+		              sc->projections == 3 && sc->flats == 2 && sc->darks == 1 && sc->raw,
+		      "scan info (named %d)", named);
+		CHECK(in && tomo_input_header(in)->quantity == TOMO_QUANTITY_COUNTS, "counts");
+		CHECK(in && tomo_input_refuse_raw_scan(in, "tomo-fbp") == TOMO_ERR &&
+		              strstr(tomo_errmsg(), "raw scan") &&
+		              strstr(tomo_errmsg(), "tomo-flat ") &&
+		              strstr(tomo_errmsg(), "| tomo-fbp ..."),
+		      "%s", tomo_errmsg());
+		tomo_input_close(in);
+	}
+	struct tomo_input *in = NULL;
+	CHECK(tomo_input_open(spec("nx.nxs", "/other/img"), NULL, &in) == TOMO_OK &&
+	              !tomo_input_scan_info(in) && tomo_input_refuse_raw_scan(in, "x") == TOMO_OK,
+	      "another dataset of the file is no scan");
+	tomo_input_close(in);
+}
+
 static void
 damaged_chunk_fails_at_read(void)
 {
@@ -597,5 +695,6 @@ output_needs_a_regular_file(void)
 UNIT_MAIN(T(every_type_byte_order_and_chunking), T(rank_two_and_one),
           T(dxchange_angles_and_attributes), T(chain_nrrd_tiff_hdf5_nrrd_is_exact),
           T(defaults_and_long_angle_lists), T(external_links_are_followed),
-          T(bad_inputs_are_refused_in_one_line), T(damaged_chunk_fails_at_read),
+          T(bad_inputs_are_refused_in_one_line), T(the_only_dataset_is_taken),
+          T(nxtomo_stack_is_found), T(damaged_chunk_fails_at_read),
           T(output_needs_a_regular_file))
