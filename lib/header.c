@@ -1,8 +1,11 @@
 /*
- * header: the in-memory description of a stream (tomo/header.h), and the
- * conversion of every sample type we read into float32.
+ * header: the in-memory description of a stream (tomo/header.h), the
+ * conversion of every sample type we read into float32, and the angle
+ * lists that tools read from text files (--angles FILE[:FIRST:END[:STEP]]).
  */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,6 +83,207 @@ tomo_header_set_angles(struct tomo_header *h, const double *deg, int64_t n)
 	h->angles = a;
 	h->nangles = n > 0 ? n : 0;
 	return TOMO_OK;
+}
+
+/* One bound or step of a selection: an optional '-' and digits, or
+ * nothing (*given 0). Returns 0 when s[0..len) is that. */
+static int
+parse_bound(const char *s, size_t len, int64_t *v, int *given)
+{
+	size_t i = s[0] == '-' && len > 1;
+
+	*given = len > 0;
+	*v = 0;
+	if (!len)
+		return 0;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9' || *v > (INT64_MAX - 9) / 10)
+			return -1;
+		*v = 10 * *v + (s[i] - '0');
+	}
+	if (s[0] == '-')
+		*v = -*v;
+	return 0;
+}
+
+/* Split "FILE:FIRST:END[:STEP]": the file name's length, or strlen(spec)
+ * when neither the last three nor the last two colon-separated fields are
+ * bounds. */
+static size_t
+parse_selection(const char *spec, int64_t v[3], int given[3])
+{
+	const size_t n = strlen(spec);
+	const char *colon[3] = {NULL, NULL, NULL}; /* the last colon first */
+	int ncolons = 0;
+
+	for (const char *p = spec + n; p > spec && ncolons < 3;)
+		if (*--p == ':')
+			colon[ncolons++] = p;
+	given[0] = given[1] = given[2] = 0;
+	v[0] = v[1] = v[2] = 0;
+	for (int fields = ncolons; fields >= 2; fields--) {
+		int ok = 1;
+		for (int k = 0; k < fields && ok; k++) {
+			const char *p = colon[fields - 1 - k] + 1;
+			const char *e = k < fields - 1 ? colon[fields - 2 - k] : spec + n;
+			ok = !parse_bound(p, (size_t)(e - p), &v[k], &given[k]);
+		}
+		if (ok)
+			return (size_t)(colon[fields - 1] - spec);
+		given[0] = given[1] = given[2] = 0;
+		v[0] = v[1] = v[2] = 0;
+	}
+	return n;
+}
+
+/* The numbers of a file, one per line; blank lines and '#' comments
+ * skipped. */
+static int
+read_numbers(FILE *f, const char *path, double **out, int64_t *n)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	double *a = NULL;
+	int64_t room = 0, lineno = 0;
+	int rc = TOMO_OK;
+
+	*n = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		char *p = line, *end;
+		lineno++;
+		p += strspn(p, " \t");
+		if (*p == '#' || *p == '\n' || *p == '\r' || !*p)
+			continue;
+		errno = 0;
+		double v = strtod(p, &end);
+		int bad = end == p || errno || !isfinite(v);
+		end += strspn(end, " \t\r\n");
+		if (bad || *end) {
+			p[strcspn(p, "\r\n")] = 0;
+			rc = tomo_error(TOMO_ERR, "%s:%lld: '%.80s' is not an angle in degrees", path,
+			                (long long)lineno, p);
+			break;
+		}
+		if (*n == room) {
+			double *b = realloc(a, sizeof *a * (size_t)(room = room ? 2 * room : 1024));
+			if (!b) {
+				rc = tomo_error(TOMO_ERR, "out of memory reading '%s'", path);
+				break;
+			}
+			a = b;
+		}
+		a[(*n)++] = v;
+	}
+	if (rc == TOMO_OK && ferror(f))
+		rc = tomo_error_sys(TOMO_ERR, errno, "cannot read '%s'", path);
+	free(line);
+	if (rc)
+		free(a);
+	else
+		*out = a;
+	return rc;
+}
+
+/* A bound of a selection of total angles, as Python takes it: negative
+ * counts from the end, absent is def. */
+static int64_t
+resolve_bound(int64_t v, int given, int64_t def, int64_t total)
+{
+	return !given ? def : v < 0 ? v + total : v;
+}
+
+int
+tomo_angles_read(const char *spec, double **deg, int64_t *n, int64_t *total)
+{
+	int64_t v[3];
+	int given[3];
+	const size_t len = parse_selection(spec, v, given);
+	const int select = len < strlen(spec);
+	char *path = strndup(spec, len);
+	double *all = NULL;
+	int rc;
+
+	*deg = NULL;
+	*n = *total = 0;
+	if (!path)
+		return tomo_error(TOMO_ERR, "out of memory");
+	if (!*path) {
+		free(path);
+		return tomo_error(TOMO_EUSAGE, "'%s': no file name before the selection", spec);
+	}
+	if (given[2] && v[2] < 1) {
+		free(path);
+		return tomo_error(TOMO_EUSAGE,
+		                  "'%s': the step must be 1 or more (lines FIRST, FIRST+STEP, ...)",
+		                  spec);
+	}
+	FILE *f = fopen(path, "r");
+	if (!f) {
+		rc = tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'%s", path,
+		                    !select && strchr(path, ':')
+		                            ? " (a selection of lines is FILE:FIRST:END[:STEP])"
+		                            : "");
+		free(path);
+		return rc;
+	}
+	rc = read_numbers(f, path, &all, total);
+	fclose(f);
+	if (rc == TOMO_OK && *total == 0)
+		rc = tomo_error(TOMO_ERR, "'%s' holds no angles", path);
+	if (rc) {
+		free(path);
+		return rc;
+	}
+	const int64_t first = resolve_bound(v[0], given[0], 0, *total);
+	const int64_t end = resolve_bound(v[1], given[1], *total, *total);
+	const int64_t step = given[2] ? v[2] : 1;
+	if (first < 0 || first > *total || end < 0 || end > *total)
+		rc = tomo_error(TOMO_ERR, "'%s': %s %lld is out of range: '%s' holds %lld angles",
+		                spec, first < 0 || first > *total ? "FIRST" : "END",
+		                (long long)(first < 0 || first > *total ? v[0] : v[1]), path,
+		                (long long)*total);
+	else if (end <= first)
+		rc = tomo_error(TOMO_ERR, "'%s' selects no angles (FIRST %lld, END %lld)", spec,
+		                (long long)first, (long long)end);
+	free(path);
+	if (rc) {
+		free(all);
+		return rc;
+	}
+	*n = (end - first + step - 1) / step;
+	for (int64_t i = 0; i < *n; i++)
+		all[i] = all[first + i * step];
+	*deg = all;
+	return TOMO_OK;
+}
+
+int
+tomo_angles_match(const char *spec, int64_t n, int64_t total, int64_t want, const char *input)
+{
+	int64_t v[3];
+	int given[3];
+	const size_t len = parse_selection(spec, v, given);
+
+	if (n == want)
+		return TOMO_OK;
+	if (len < strlen(spec))
+		return tomo_error(TOMO_ERR,
+		                  "%s selects %lld of its %lld angles but %s has %lld projections",
+		                  spec, (long long)n, (long long)total, input, (long long)want);
+	if (total > want && (total - want) % 2 == 0)
+		return tomo_error(TOMO_ERR,
+		                  "%s holds %lld angles but %s has %lld projections; select lines "
+		                  "with --angles %s:FIRST:END (zero-based, END excluded; the middle "
+		                  "%lld are %s:%lld:%lld)",
+		                  spec, (long long)total, input, (long long)want, spec,
+		                  (long long)want, spec, (long long)((total - want) / 2),
+		                  (long long)((total + want) / 2));
+	return tomo_error(TOMO_ERR,
+	                  "%s holds %lld angles but %s has %lld projections%s%s%s", spec,
+	                  (long long)total, input, (long long)want,
+	                  total > want ? "; select lines with --angles " : "",
+	                  total > want ? spec : "",
+	                  total > want ? ":FIRST:END (zero-based, END excluded)" : "");
 }
 
 static int

@@ -34,6 +34,16 @@ run_gpu() {
 	fi
 }
 
+# run "$@" with standard input from a slow producer: FILE after 5 s, as
+# upstream tools at work would send it. Sets status, output and elapsed_ms
+# (the command's own time; the producer is left to end by itself).
+run_slow_input() { # FILE CMD...
+	local file=$1 t0=${EPOCHREALTIME/./}
+	shift
+	run "$@" < <(exec 3>&- 2>/dev/null; sleep 5; cat "$file")
+	elapsed_ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+}
+
 # Skip when ../shared/data (third-party reference data) is absent.
 need_shared() {
 	local d=$SHARED_DATA/${1:-}

@@ -263,6 +263,76 @@ assert h5 < 0.05 * h1 and abs(l5 / l1 - 1) < 0.01, (h1, h5, l1, l5)
 	cmp "$D/s.nrrd" "$D/n.nrrd"
 }
 
+@test "--angles FILE:FIRST:END[:STEP] takes lines of a longer list, as a Python slice" {
+	tomo-fbp "$F/proj.nrrd" -o "$D/s.nrrd"
+	# The 90 angles between 10 frames on each side, comments, blank lines.
+	{ echo "# before"; yes 999 | head -n 10; echo; seq 0 2 178; echo "# after"
+	  yes -- -999 | head -n 10; } > "$D/long.txt"
+	local sel
+	for sel in 10:100 10:-10 -100:-10 10:100:1; do
+		tomo-fbp "$F/proj.nrrd" -o "$D/f.nrrd" --angles "$D/long.txt:$sel"
+		cmp "$D/s.nrrd" "$D/f.nrrd" || fail "--angles long.txt:$sel"
+	done
+	# Every other line, and open bounds.
+	seq 0 1 179 > "$D/half.txt"
+	tomo-fbp "$F/proj.nrrd" -o "$D/f.nrrd" --angles "$D/half.txt:::2"
+	cmp "$D/s.nrrd" "$D/f.nrrd"
+	tomo-fbp "$F/proj.nrrd" -o "$D/f.nrrd" --angles "$D/half.txt:0::2"
+	cmp "$D/s.nrrd" "$D/f.nrrd"
+	# A colon in the file name.
+	seq 0 2 178 > "$D/a:b.txt"
+	tomo-fbp "$F/proj.nrrd" -o "$D/f.nrrd" --angles "$D/a:b.txt"
+	cmp "$D/s.nrrd" "$D/f.nrrd"
+	tomo-fbp "$F/proj.nrrd" -o "$D/f.nrrd" --angles "$D/a:b.txt:0:90"
+	cmp "$D/s.nrrd" "$D/f.nrrd"
+}
+
+@test "--angles: a count that differs names both and the way out; bad selections" {
+	{ yes 999 | head -n 10; seq 0 2 178; yes -- -999 | head -n 10; } > "$D/long.txt"
+	local L=$D/long.txt P=$F/proj.nrrd case sel code want
+	for case in \
+		"|1|$L holds 110 angles but $P has 90 projections; select lines with --angles $L:FIRST:END (zero-based, END excluded; the middle 90 are $L:10:100)" \
+		":10:101|1|$L:10:101 selects 91 of its 110 angles but $P has 90 projections" \
+		":10:100:0|2|'$L:10:100:0': the step must be 1 or more (lines FIRST, FIRST+STEP, ...)" \
+		":5:5|1|'$L:5:5' selects no angles (FIRST 5, END 5)" \
+		":10|1|cannot open '$L:10' (a selection of lines is FILE:FIRST:END[:STEP]): No such file or directory"; do
+		IFS='|' read -r sel code want <<<"$case"
+		run tomo-fbp --angles "$L$sel" "$P" -o "$D/x.nrrd"
+		[ "$status" -eq "$code" ] || fail "$sel: exit $status: $output"
+		assert_output "tomo-fbp: error: $want"
+	done
+	# The file and its selection are checked before the input is read.
+	run_slow_input "$P" tomo-fbp --angles "$L:10:200" -o "$D/x.nrrd"
+	assert_failure 1
+	assert_output "tomo-fbp: error: '$L:10:200': END 200 is out of range: '$L' holds 110 angles"
+	[ "$elapsed_ms" -lt 2000 ] || fail "failed after $elapsed_ms ms"
+	assert [ ! -e "$D/x.nrrd" ]
+}
+
+@test "real data: Diamond I13's angles.txt (111 lines for 91 projections) by --angles FILE:10:101" {
+	need_shared savu-i13-24737/tiffs
+	local d=$SHARED_DATA/savu-i13-24737
+	tomo-flat -q --log --flats "$d/flat_00001.tiff" --darks "$d/dark_00001.tiff" "$d/tiffs" \
+		-o "$D/l.nrrd"
+	run tomo-fbp --angles "$d/angles.txt" --slices 60:62 "$D/l.nrrd" -o "$D/x.nrrd"
+	assert_failure 1
+	assert_one_error_line tomo-fbp
+	assert_output --partial "angles.txt holds 111 angles but $D/l.nrrd has 91 projections; select lines with --angles $d/angles.txt:FIRST:END"
+	assert_output --partial "the middle 91 are $d/angles.txt:10:101)"
+	# The selection is the scan's rotation_angle, as Savu recorded it.
+	"$PY" -c "
+import h5py, sys
+a = h5py.File(sys.argv[1], 'r')['/entry/final_result_tomo/rotation_angle'][()]
+open(sys.argv[2], 'w').write(''.join('%r\n' % float(x) for x in a))" \
+		"$d/24737_processed.nxs" "$D/rotation_angle.txt"
+	tomo-fbp --angles "$D/rotation_angle.txt" --slices 60:62 "$D/l.nrrd" -o "$D/ref.nrrd"
+	local sel
+	for sel in 10:101 10:-10; do
+		tomo-fbp --angles "$d/angles.txt:$sel" --slices 60:62 "$D/l.nrrd" -o "$D/v.nrrd"
+		cmp "$D/ref.nrrd" "$D/v.nrrd" || fail "angles.txt:$sel"
+	done
+}
+
 @test "center: the stream's tomo_center by default, else the middle" {
 	tomo-fbp "$F/proj.nrrd" -o "$D/s.nrrd"
 	tomo-fbp "$F/proj.nrrd" -o "$D/c.nrrd" --center 31.7

@@ -4,7 +4,6 @@
  * glue: options, the angle list, the output header; the work is
  * tomo_fbp_run (lib/fbp.c).
  */
-#include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
@@ -42,8 +41,8 @@ static const struct tomo_opt opts[] = {
 	{"center", 0, "X",
          "rotation axis in detector columns from the left edge of column 0 (TomoPy's convention; default the stream's, else the middle)",
          OPT_CENTER},
-	{"angles", 0, "FILE",
-         "projection angles in degrees, one per line (default the stream's, else 0:180)",
+	{"angles", 0, "FILE[:FIRST:END[:STEP]]",
+         "projection angles in degrees, one per line, or lines FIRST to END-1 of them (default the stream's, else 0:180)",
          OPT_ANGLES},
 	{"range", 0, "START:STOP", "angles evenly spaced from START to STOP degrees, STOP excluded",
          OPT_RANGE},
@@ -136,63 +135,19 @@ handle(void *ctx, int key, const char *arg)
 	}
 }
 
-/* One angle in degrees per line; blank lines and '#' comments skipped. */
+/* The angles: --angles (read before the input is opened: file, n of
+ * total), --range, the stream's, or 0:180; nproj of them. */
 static double *
-read_angle_file(const char *path, int64_t *n)
-{
-	FILE *f = fopen(path, "r");
-	char line[256];
-	double *a = NULL;
-	int64_t cap = 0, lineno = 0;
-
-	if (!f)
-		tomo_die(TOMO_ERR, "cannot open '%s': %s", path, strerror(errno));
-	*n = 0;
-	while (fgets(line, sizeof line, f)) {
-		char *p = line, *end;
-		lineno++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '#' || *p == '\n' || *p == '\r' || !*p)
-			continue;
-		errno = 0;
-		double v = strtod(p, &end);
-		while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')
-			end++;
-		if (end == p || *end || errno || !isfinite(v)) {
-			p[strcspn(p, "\r\n")] = 0;
-			tomo_die(TOMO_ERR, "%s:%lld: '%s' is not an angle in degrees", path,
-			         (long long)lineno, p);
-		}
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			a = realloc(a, sizeof *a * (size_t)cap);
-			if (!a)
-				tomo_die(TOMO_ERR, "out of memory");
-		}
-		a[(*n)++] = v;
-	}
-	if (ferror(f))
-		tomo_die(TOMO_ERR, "cannot read '%s': %s", path, strerror(errno));
-	fclose(f);
-	if (*n == 0)
-		tomo_die(TOMO_ERR, "'%s' holds no angles", path);
-	return a;
-}
-
-/* The angles: --angles, --range, the stream's, or 0:180; nproj of them. */
-static double *
-choose_angles(const struct args *a, const struct tomo_header *h, const char *name, int64_t nproj)
+choose_angles(const struct args *a, double *file, int64_t n, int64_t total,
+              const struct tomo_header *h, const char *name, int64_t nproj)
 {
 	double *ang;
-	int64_t n;
+	int rc;
 
 	if (a->angles) {
-		ang = read_angle_file(a->angles, &n);
-		if (n != nproj)
-			tomo_die(TOMO_ERR, "'%s' holds %lld angles but %s has %lld projections",
-			         a->angles, (long long)n, name, (long long)nproj);
-		return ang;
+		if ((rc = tomo_angles_match(a->angles, n, total, nproj, name)))
+			tomo_die_lib(rc);
+		return file;
 	}
 	if (!a->have_range && h->nangles > 0) {
 		if (h->nangles != nproj)
@@ -242,6 +197,11 @@ main(int argc, char **argv)
 	if ((a.oversample || a.kernel_width) && a.method != TOMO_FBP_FOURIER)
 		tomo_usage_error("--oversample and --kernel-width need --method fourier");
 	tomo_usage_done();
+	/* Whatever can fail without the input fails before it is read. */
+	double *file_angles = NULL;
+	int64_t nfile = 0, file_total = 0;
+	if (a.angles && (rc = tomo_angles_read(a.angles, &file_angles, &nfile, &file_total)))
+		tomo_die_lib(rc);
 
 	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape}, &in)))
 		tomo_die_lib(rc);
@@ -271,7 +231,7 @@ main(int argc, char **argv)
 	const int64_t C = h->size[0];
 	const int64_t nproj = p.sinograms ? h->size[1] : h->size[2];
 	const int64_t nrows = p.sinograms ? h->size[2] : h->size[1];
-	double *angles = choose_angles(&a, h, name, nproj);
+	double *angles = choose_angles(&a, file_angles, nfile, file_total, h, name, nproj);
 	p.angles = angles;
 	p.nangles = nproj;
 	p.center = !isnan(a.center) ? a.center : !isnan(h->center) ? h->center : 0.5 * (double)C;

@@ -2,7 +2,8 @@
  * header: what a stream holds besides its samples: sizes, the tomo_* keys of
  * the NRRD stream (kind, quantity, angles, pixel size, energy, distance,
  * centre) and any other key/value pairs, which tools carry through unchanged.
- * Every format's reader fills one of these; every writer takes one.
+ * Every format's reader fills one of these; every writer takes one. Also
+ * the angle lists that tools read from text files (--angles).
  */
 #ifndef TOMO_HEADER_H
 #define TOMO_HEADER_H
@@ -58,6 +59,25 @@ int tomo_header_copy(struct tomo_header *dst, const struct tomo_header *src);
 
 /* Replace the angle list (copied). n == 0 removes it. */
 int tomo_header_set_angles(struct tomo_header *h, const double *deg, int64_t n);
+
+/* The angle list that --angles names: SPEC is a text file of angles in
+ * degrees, one per line (blank lines and '#' comments skipped), or
+ * FILE:FIRST:END[:STEP] for the angles FIRST, FIRST+STEP, ... before END
+ * of it, counted from 0 over the lines that hold a number, as a Python
+ * slice: a negative bound counts from the end, an empty one is the start
+ * or the end; but a bound past the end is an error, not clamped. *deg
+ * (malloc'd) gets the *n angles selected, *total those of the file.
+ * TOMO_EUSAGE for a step below 1 or no file name; TOMO_ERR for a file that
+ * cannot be read, a line that is not a number, no angles, a bound out of
+ * range or an empty selection. */
+int tomo_angles_read(const char *spec, double **deg, int64_t *n, int64_t *total);
+
+/* TOMO_OK when the n angles read from spec (total in its file) are one
+ * per projection of input (its name in messages), which has want of them;
+ * else TOMO_ERR with a message naming both counts and, for a whole file,
+ * how to select lines of it. */
+int tomo_angles_match(const char *spec, int64_t n, int64_t total, int64_t want,
+                      const char *input);
 
 /* Set (add or replace) a carried key; value NULL removes it. Keys must not
  * contain ":=" nor newlines; the tomo_* keys above are rejected here. */
