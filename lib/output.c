@@ -394,3 +394,77 @@ tomo_pipe_enlarge(int fd)
 	(void)fd;
 #endif
 }
+
+/* The extensions of the formats tomo_output_open writes (io.h), and of
+ * tomo-slice's images. */
+static const char *const stream_exts[] = {".nrrd", ".raw", ".tif", ".tiff", ".h5",
+                                          ".hdf5", ".hdf", ".nxs", ".npy", NULL};
+static const char *const image_exts[] = {".png", ".pgm", NULL};
+
+static int
+has_any_ext(const char *path, const char *const *exts)
+{
+	for (; *exts; exts++)
+		if (has_ext(path, *exts))
+			return 1;
+	return 0;
+}
+
+int
+tomo_output_check(const char *spec, unsigned flags)
+{
+	const int images = flags & TOMO_OUTPUT_IMAGES;
+	char *file = NULL, *dataset = NULL, *dir;
+	enum format f;
+	struct stat st;
+	int rc = TOMO_OK;
+
+	if (!spec || !strcmp(spec, "-"))
+		return isatty(1) ? tomo_error(TOMO_EUSAGE, "refusing to write binary data to a "
+		                                           "terminal (use -o FILE or a pipe)")
+		                 : TOMO_OK;
+	if (images && has_any_ext(spec, image_exts))
+		file = strdup(spec);
+	else if ((rc = classify(spec, &file, &dataset, &f)))
+		goto out;
+	if (!file) {
+		rc = tomo_error(TOMO_ERR, "out of memory");
+		goto out;
+	}
+	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = tomo_error(TOMO_ERR, "'%s' is a directory", file);
+		goto out;
+	}
+	if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* A device or FIFO, written in place whatever its name. */
+		if (access(file, W_OK))
+			rc = tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", file);
+		goto out;
+	}
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	const char *dot = strrchr(base, '.');
+	if (dot && dot != base && !has_any_ext(base, stream_exts) &&
+	    !(images && has_any_ext(base, image_exts))) {
+		rc = tomo_error(TOMO_EUSAGE,
+		                "'%s': '%s' is not a format tomo writes; use .nrrd (or no "
+		                "extension), .raw, .tif, .npy, .h5:/dataset%s",
+		                spec, dot, images ? ", .png or .pgm" : "");
+		goto out;
+	}
+	/* The file is written beside its name and renamed into place. */
+	dir = strdup(file);
+	if (!dir) {
+		rc = tomo_error(TOMO_ERR, "out of memory");
+		goto out;
+	}
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		slash[slash == dir] = 0;
+	if (access(slash ? dir : ".", W_OK | X_OK))
+		rc = tomo_error_sys(TOMO_ERR, errno, "cannot create '%s'", file);
+	free(dir);
+out:
+	free(file);
+	free(dataset);
+	return rc;
+}

@@ -306,3 +306,30 @@ bash_complete() {
 	[ $n -gt 0 ] || skip "no tool takes an INPUT"
 	report
 }
+
+@test "every tool writing binary data checks -o before it reads its input" {
+	make_stream > "$T/in.nrrd"
+	mkdir "$T/out.nrrd"
+	local n=0
+	for t in "${TOOLS[@]}"; do
+		writes_binary "$t" || continue
+		n=$((n + 1))
+		local cmd=("$t" ${STDIN_ARGS[$t]:-}) o want code
+		for o in "$T/missing/v.nrrd" "$T/v.nrd" "$T/out.nrrd" "$T/missing/v.h5:/data"; do
+			case $o in
+			*missing/v.h5*) want="cannot create '$T/missing/v.h5': No such file or directory" code=1 ;;
+			*missing*) want="cannot create '$o': No such file or directory" code=1 ;;
+			*.nrd) want="'$o': '.nrd' is not a format tomo writes; use .nrrd" code=2 ;;
+			*) want="'$o' is a directory" code=1 ;;
+			esac
+			run_slow_input "$T/in.nrrd" "${cmd[@]}" -o "$o"
+			[ "$status" -eq "$code" ] || problem "$t -o $o: exit $status: $output"
+			[[ $output == "$t: error: $want"* ]] || problem "$t -o $o: '$output'"
+			[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ] || problem "$t -o $o: '$output'"
+			[ "$elapsed_ms" -lt 2000 ] || problem "$t -o $o: failed after $elapsed_ms ms"
+		done
+	done
+	[ $n -gt 0 ] || skip "no tool writes binary data yet"
+	[ -z "$(ls "$T/out.nrrd")" ] || problem "files left: $(ls "$T/out.nrrd")"
+	report
+}

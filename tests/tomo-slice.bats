@@ -352,6 +352,30 @@ write_nrrd('out/a.nrrd', v)
 	[ -z "$(ls out)" ]
 }
 
+@test "-o is checked before the input is read: directory, format, one %d for several images" {
+	# Each fails at once, though the input comes 5 s later.
+	local o want code
+	for o in "/nonexistent/dir/x_%04d.png|cannot create '/nonexistent/dir/x_0003.png': No such file or directory|1" \
+		"out/missing/z_%02d.nrrd|cannot create 'out/missing/z_03.nrrd': No such file or directory|1" \
+		"out/x.pnj|'out/x.pnj': '.pnj' is not a format tomo writes|2" \
+		"out/x.png|3 slices cannot go into one image 'out/x.png'|2" \
+		"out/%d_%d.png|-o: 'out/%d_%d.png' is not a file name with at most one %d-style number|2"; do
+		IFS='|' read -r o want code <<<"$o"
+		run_slow_input v.nrrd tomo-slice --range 3:6 -o "$o"
+		[ "$status" -eq "$code" ] || fail "-o $o: exit $status: $output"
+		assert_one_error_line tomo-slice
+		[[ $output == "tomo-slice: error: $want"* ]] || fail "-o $o: $output"
+		[ "$elapsed_ms" -lt 2000 ] || fail "-o $o: failed after $elapsed_ms ms"
+	done
+	# --ortho and one --index: the name itself.
+	run_slow_input v.nrrd tomo-slice --ortho -o /nonexistent/o.png
+	[ "$status" -eq 1 ] && [ "$elapsed_ms" -lt 2000 ] || fail "--ortho: $status, $elapsed_ms ms"
+	run_slow_input v.nrrd tomo-slice --index 4 -o out/d/s_%d.png
+	[[ $output == *"cannot create 'out/d/s_4.png'"* ]] && [ "$elapsed_ms" -lt 2000 ] ||
+		fail "--index: $output, $elapsed_ms ms"
+	[ -z "$(ls out)" ]
+}
+
 @test "every option of --list-options is in the man page" {
 	man=$TOMO_ROOT/man/tomo-slice.1
 	[ -f "$man" ]

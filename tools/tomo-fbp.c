@@ -197,6 +197,9 @@ main(int argc, char **argv)
 	if ((a.oversample || a.kernel_width) && a.method != TOMO_FBP_FOURIER)
 		tomo_usage_error("--oversample and --kernel-width need --method fourier");
 	tomo_usage_done();
+	/* A wrong -o fails now, not after the input has been read. */
+	if ((rc = tomo_output_check(c.output, 0)))
+		tomo_die_lib(rc);
 	/* Whatever can fail without the input fails before it is read. */
 	double *file_angles = NULL;
 	int64_t nfile = 0, file_total = 0;

@@ -169,6 +169,9 @@ main(int argc, char **argv)
 	     (a.scan.flats_after && is_stdin(a.scan.flats_after))))
 		tomo_usage_error("the projections and a side input cannot both come from stdin");
 	tomo_usage_done();
+	/* A wrong -o fails now, not after the input has been read. */
+	if ((rc = tomo_output_check(c.output, 0)))
+		tomo_die_lib(rc);
 	a.scan.shape = c.shape;
 	a.flat.memory = c.memory;
 	if ((rc = tomo_scan_open(c.input, &a.scan, &s)))

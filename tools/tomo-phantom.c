@@ -163,6 +163,10 @@ check(struct args *a, const struct tomo_common *c)
 	if (a->volume && c->output && !strcmp(a->volume, c->output))
 		tomo_usage_error("--volume and -o name the same file '%s'", a->volume);
 	tomo_usage_done();
+	/* Both outputs, before any computing. */
+	int rc = tomo_output_check(c->output, 0);
+	if (rc || (a->volume && (rc = tomo_output_check(a->volume, 0))))
+		tomo_die_lib(rc);
 }
 
 static void

@@ -174,6 +174,9 @@ main(int argc, char **argv)
 			a.o.pad = TOMO_PHASE_PAD_TOMOPY;
 	}
 	tomo_usage_done();
+	/* A wrong -o fails now, not after the input has been read. */
+	if ((rc = tomo_output_check(c.output, 0)))
+		tomo_die_lib(rc);
 
 	if ((rc = tomo_input_open(c.input, &(struct tomo_input_opts){.shape = c.shape},
 	                          &in)))

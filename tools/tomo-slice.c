@@ -226,6 +226,18 @@ name_for(const struct outspec *o, int64_t idx)
 	return s;
 }
 
+/* Exit 2 unless n images fit the output: a pattern, a montage or a TIFF. */
+static void
+several_images(const struct outspec *o, const struct args *a, int64_t n)
+{
+	if (o->image && o->format != TOMO_IMAGE_TIFF && !o->pattern && !a->montage && n > 1)
+		tomo_die(TOMO_EUSAGE,
+		         "%lld slices cannot go into one image '%s': "
+		         "name numbered files with a pattern (like slice_%%04d.png), "
+		         "use --montage, or write a .tif",
+		         (long long)n, o->spec);
+}
+
 /* Cross-option checks (beat 2): everything that needs no input. */
 static void
 check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
@@ -277,6 +289,18 @@ check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
 	if (a->bin < 1)
 		a->bin = 1;
 	tomo_usage_done();
+	if (a->has_range)
+		several_images(o, a, (a->rb - a->ra + a->rstep - 1) / a->rstep);
+	/* Everything about -o that can fail, before the input is read: the
+	 * first file's name (a pattern's later ones share its directory). */
+	char *first = o->spec ? name_for(o, a->has_index ? a->index : a->has_range ? a->ra : 0)
+	                      : NULL;
+	if (o->spec && !first)
+		tomo_die(TOMO_ERR, "out of memory");
+	int rc = tomo_output_check(first, TOMO_OUTPUT_IMAGES);
+	free(first);
+	if (rc)
+		tomo_die_lib(rc);
 }
 
 /* Progress in thousandths of a slice across the chunks of a run. */
@@ -530,27 +554,6 @@ warn_nan(int64_t nan)
 		tomo_warn("%" PRId64 " NaN samples were mapped to 0 (black)", nan);
 }
 
-/* Images are written after the whole selection is read (its window comes
- * first): find a missing or read-only directory before reading. */
-static void
-probe_dir(const struct outspec *o, int64_t first)
-{
-	char *name = name_for(o, first);
-	char *slash = name ? strrchr(name, '/') : NULL;
-
-	if (!name)
-		tomo_die(TOMO_ERR, "out of memory");
-	if (slash)
-		slash[slash == name] = 0;
-	if (access(slash ? name : ".", W_OK | X_OK)) {
-		int e = errno;
-		free(name);
-		name = name_for(o, first);
-		tomo_die(TOMO_ERR, "cannot create '%s': %s", name, strerror(e));
-	}
-	free(name);
-}
-
 /* Grey levels out: one image per slice (pattern), a multi-page TIFF, one
  * image, or a montage; all through one window. */
 static void
@@ -565,17 +568,11 @@ write_images(struct tomo_input *in, const struct tomo_slice_sel *s, const struct
 	int approx;
 	int64_t nan = 0;
 
-	if (o->format != TOMO_IMAGE_TIFF && !o->pattern && !a->montage && n > 1)
-		tomo_die(TOMO_EUSAGE,
-		         "%lld slices cannot go into one image '%s': "
-		         "name numbered files with a pattern (like slice_%%04d.png), "
-		         "use --montage, or write a .tif",
-		         (long long)n, o->spec);
+	several_images(o, a, n);
 	if (a->montage && n > a->mcols * a->mrows)
 		tomo_die(TOMO_EUSAGE, "%lld slices do not fit a %lldx%lld montage", (long long)n,
 		         (long long)a->mcols, (long long)a->mrows);
 	check(tomo_scratch_alloc(&st, n * area, c->memory));
-	probe_dir(o, s->first);
 	if (tomo_input_sequential(in) || !st.mapped) {
 		read_slices(in, s, 0, n, st.data, pr);
 	} else {
@@ -666,7 +663,6 @@ write_ortho(struct tomo_input *in, const struct outspec *o, const struct args *a
 		cw += s[i].width;
 		ch = s[i].height > ch ? s[i].height : ch;
 	}
-	probe_dir(o, 0);
 	check(tomo_scratch_alloc(&st, total, c->memory));
 	for (int i = 0, off = 0; i < 3; off += (int)(s[i].width * s[i].height), i++)
 		r[i] = (struct tomo_slice_req){&s[i], 0, 1, st.data + off};

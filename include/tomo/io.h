@@ -131,6 +131,21 @@ struct tomo_output;
 int tomo_output_open(const char *path, const struct tomo_header *h,
                      struct tomo_output **out);
 
+/* Flags of tomo_output_check. */
+enum {
+	TOMO_OUTPUT_IMAGES = 1 << 0, /* .png and .pgm too (tomo-slice's images) */
+};
+
+/* Say, before any work, whether path can be created as tomo_output_open
+ * (or, with TOMO_OUTPUT_IMAGES, tomo-slice's image writer) would: stdout
+ * not a terminal; else an extension written here (.nrrd or none, .raw,
+ * .tif/.tiff, .npy, .h5/.hdf5/.hdf/.nxs with ":/dataset"), not a directory,
+ * and a directory that exists and can be written into (a device or FIFO
+ * is written in place: it must be writable). Creates nothing. TOMO_EUSAGE
+ * for a terminal or a name of a format not written, TOMO_ERR for a missing
+ * or unwritable directory. Tools call it before opening their input. */
+int tomo_output_check(const char *path, unsigned flags);
+
 /* Write planes z0..z0+nz ([nz][ny][nx] floats). Files take planes in any
  * order; stdout and TIFF need increasing z without gaps. */
 int tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz,
