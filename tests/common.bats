@@ -333,3 +333,38 @@ bash_complete() {
 	[ -z "$(ls "$T/out.nrrd")" ] || problem "files left: $(ls "$T/out.nrrd")"
 	report
 }
+
+@test "scripts/install-deps waits for a held dpkg lock, says so, and tells apt-get to wait" {
+	# Stand-ins for root's tools: every package missing, the lock held
+	# for the first two looks, apt-get and sleep recorded.
+	local bin=$T/bin
+	mkdir "$bin"
+	printf '#!/bin/sh\necho 0\n' > "$bin/id"
+	printf '#!/bin/sh\nexit 1\n' > "$bin/dpkg-query"
+	printf '#!/bin/sh\necho "$DEBIAN_FRONTEND $*" >> "%s"\n' "$T/apt.log" > "$bin/apt-get"
+	printf '#!/bin/sh\necho "sleep $*" >> "%s"\n' "$T/apt.log" > "$bin/sleep"
+	printf '#!/bin/sh\necho x >> "%s"\n[ $(wc -l < "%s") -le 2 ]\n' "$T/fuser.n" "$T/fuser.n" \
+		> "$bin/fuser"
+	chmod +x "$bin"/*
+	PATH=$bin:$PATH run --separate-stderr "$TOMO_ROOT/scripts/install-deps"
+	assert_success
+	[[ ${stderr_lines[0]} == "tomo: installing build-essential "* ]] || fail "$stderr"
+	[ "${stderr_lines[1]}" = "tomo: another apt or dpkg holds the package lock: waiting for it (up to 10 minutes)" ] ||
+		fail "$stderr"
+	[ ${#stderr_lines[@]} -eq 2 ] || fail "$stderr"
+	run cat "$T/apt.log"
+	# Held when asked first and once in the loop: one wait.
+	[ "${lines[0]}" = "sleep 2" ] || fail "$output"
+	[ "${lines[1]}" = "noninteractive -o DPkg::Lock::Timeout=600 update -qq" ] || fail "$output"
+	[[ ${lines[2]} == "noninteractive -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends build-essential "* ]] ||
+		fail "$output"
+	[ ${#lines[@]} -eq 3 ] || fail "$output"
+	# The lock free: no word about it, apt-get still told to wait.
+	rm "$T/apt.log"
+	printf '#!/bin/sh\nexit 1\n' > "$bin/fuser"
+	PATH=$bin:$PATH run --separate-stderr "$TOMO_ROOT/scripts/install-deps"
+	assert_success
+	[ ${#stderr_lines[@]} -eq 1 ] || fail "$stderr"
+	run grep -c "DPkg::Lock::Timeout=600" "$T/apt.log"
+	assert_output 2
+}
