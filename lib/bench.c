@@ -236,15 +236,6 @@ bench_say(const struct bench *b, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-int
-bench_gpu_ready(struct bench *b, struct tomo_bench_row *r)
-{
-	if (b->gpu_ok)
-		return 1;
-	bench_unavailable(r, "no GPU: %s", b->gpu_why);
-	return 0;
-}
-
 static int
 selected(const struct bench *b, enum tomo_bench_stage s)
 {
@@ -303,8 +294,6 @@ bench_lerp(struct bench *b, int gpu)
 		memset(r, 0, sizeof *r);
 	}
 	snprintf(r->size, sizeof r->size, "16 slices, L1");
-	if (gpu && !bench_gpu_ready(b, r))
-		return;
 	bench_say(b, "back-projection arithmetic peak (%s)", gpu ? "gpu" : "cpu");
 	rc = gpu ? tomo_bench_gpu_lerp_peak(c->warmup, c->repeat, t, &updates)
 	         : tomo_bench_lerp_peak(c->warmup, c->repeat, t, &updates);
@@ -360,14 +349,18 @@ tomo_bench_run(const struct tomo_bench_config *c, struct tomo_bench_report *rep)
 	memset(rep, 0, sizeof *rep);
 	tomo_bench_machine_info(&rep->machine);
 	b.gpu_ok = rep->machine.gpu_usable;
-	snprintf(b.gpu_why, sizeof b.gpu_why, "%s", rep->machine.gpu_reason);
 
 	for (int s = 0; s < TOMO_BENCH_NSTAGES; s++) {
 		if (!selected(&b, (enum tomo_bench_stage)s))
 			continue;
-		for (int gpu = 0; gpu < 2; gpu++)
-			if ((gpu ? c->gpu && stages[s].gpu : c->cpu && stages[s].cpu))
+		for (int gpu = 0; gpu < 2; gpu++) {
+			if (!(gpu ? c->gpu && stages[s].gpu : c->cpu && stages[s].cpu))
+				continue;
+			if (gpu && !b.gpu_ok)
+				rep->gpu_skipped |= 1u << s; /* said once, not per row */
+			else
 				stages[s].run(&b, gpu);
+		}
 	}
 	free(b.lint);
 	for (int i = 0; i < rep->nrows; i++)

@@ -134,8 +134,6 @@ bench_fourier(struct bench *b, int gpu)
 	memset(&j, 0, sizeof j);
 	snprintf(r->size, sizeof r->size, "%lld ang x %lld^2 x %lld", (long long)A, (long long)N,
 	         (long long)R);
-	if (gpu && !bench_gpu_ready(b, r))
-		return;
 	if ((rc = bench_line_integrals(b)) || (rc = fourier_job_init(&j, c, b->lint, gpu)))
 		goto done;
 	bench_say(b, "%s (%s)", r->stage, r->device);

@@ -21,8 +21,7 @@ struct bench_fft {
 struct bench {
 	const struct tomo_bench_config *c;
 	struct tomo_bench_report *r;
-	int gpu_ok;        /* the GPU is usable */
-	char gpu_why[256]; /* else why not */
+	int gpu_ok; /* the GPU is usable (else no GPU stage runs) */
 	/* Ceilings measured so far (NAN until measured, 0 when failed). */
 	double mem_copy, mem_triad, mem_read; /* GB/s */
 	double lerp_cpu, lerp_gpu;            /* GUPS */
@@ -49,10 +48,6 @@ void bench_unavailable(struct tomo_bench_row *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Say on stderr with --verbose what runs now. */
 void bench_say(const struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* The GPU row of a stage: 1 when it may run; otherwise it is marked
- * unavailable here ("no GPU: ..."). */
-int bench_gpu_ready(struct bench *b, struct tomo_bench_row *r);
-
 /* Ceilings (lib/bench.c): measured on first use, rows added when their
  * stage was asked for. */
 void bench_memory(struct bench *b);

@@ -2,7 +2,9 @@
  * bench_print: tomo-bench's report as a table for people (one line per
  * row, aligned columns, a header) or as one JSON document for programs
  * (the schema is in tomo-bench(1)). Numbers that do not exist (no ceiling,
- * a stage that did not run) are "-" in the table and null in JSON.
+ * a stage that did not run) are "-" in the table and null in JSON; stages
+ * skipped on a device are not rows but one JSON entry (the tool says so on
+ * stderr).
  */
 #include <math.h>
 #include <stdio.h>
@@ -123,6 +125,19 @@ print_machine(FILE *f, const struct tomo_bench_machine *m)
 	fputs("},\n", f);
 }
 
+/* The names of the stages in mask, as a JSON array. */
+static void
+json_stages(FILE *f, unsigned mask)
+{
+	fputc('[', f);
+	for (int s = 0, n = 0; s < TOMO_BENCH_NSTAGES; s++)
+		if ((mask >> s) & 1u) {
+			fputs(n++ ? ", " : "", f);
+			json_string(f, tomo_bench_stage_names[s]);
+		}
+	fputc(']', f);
+}
+
 static void
 print_config(FILE *f, const struct tomo_bench_config *c)
 {
@@ -133,14 +148,26 @@ print_config(FILE *f, const struct tomo_bench_config *c)
 	        (long long)c->size, (long long)c->angles, (long long)c->rows,
 	        (long long)c->projections, (long long)c->move_bytes, (long long)c->stream_bytes,
 	        c->warmup, c->repeat);
-	fprintf(f, "%s%s%s], \"stages\": [", c->cpu ? "\"cpu\"" : "", c->cpu && c->gpu ? ", " : "",
+	fprintf(f, "%s%s%s], \"stages\": ", c->cpu ? "\"cpu\"" : "", c->cpu && c->gpu ? ", " : "",
 	        c->gpu ? "\"gpu\"" : "");
-	for (int s = 0, n = 0; s < TOMO_BENCH_NSTAGES; s++)
-		if ((c->stages >> s) & 1u) {
-			fputs(n++ ? ", " : "", f);
-			json_string(f, tomo_bench_stage_names[s]);
-		}
-	fputs("]},\n", f);
+	json_stages(f, c->stages);
+	fputs("},\n", f);
+}
+
+/* Stages not run on a device, listed once with the reason instead of a
+ * row each: the GPU's when there is none. */
+static void
+print_skipped(FILE *f, const struct tomo_bench_report *r)
+{
+	fputs("  \"skipped\": [", f);
+	if (r->gpu_skipped) {
+		fputs("{\"device\": \"gpu\", \"reason\": ", f);
+		json_string(f, r->machine.gpu_reason);
+		fputs(", \"stages\": ", f);
+		json_stages(f, r->gpu_skipped);
+		fputc('}', f);
+	}
+	fputs("],\n", f);
 }
 
 static void
@@ -195,6 +222,7 @@ tomo_bench_print_json(FILE *f, const struct tomo_bench_config *c, const struct t
 	fputs(",\n", f);
 	print_machine(f, &r->machine);
 	print_config(f, c);
+	print_skipped(f, r);
 	fputs("  \"rows\": [\n", f);
 	for (int i = 0; i < r->nrows; i++) {
 		print_row(f, &r->rows[i]);

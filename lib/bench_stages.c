@@ -284,8 +284,6 @@ bench_flat(struct bench *b, int gpu)
 	memset(&k, 0, sizeof k);
 	memset(&j, 0, sizeof j);
 	size_text(r, c->size, c->rows, c->angles);
-	if (gpu && !bench_gpu_ready(b, r))
-		return;
 	if ((rc = make_counts(b, &k)))
 		goto done;
 	/* Host memory as tomo-flat has it: malloc'd, pageable. */
@@ -364,8 +362,6 @@ bench_paganin(struct bench *b, int gpu)
 	int rc;
 
 	size_text(r, N, N, K);
-	if (gpu && !bench_gpu_ready(b, r))
-		return;
 	bench_say(b, "paganin (%s): %lld projections of %lld x %lld", r->device, (long long)K,
 	          (long long)N, (long long)N);
 	if ((rc = tomo_phase_padding(&o, N, &px, &lx)) || (rc = project(N, N, K, &lint)))
@@ -565,8 +561,6 @@ fbp_stage(struct bench *b, int gpu, int bp)
 	else
 		snprintf(r->size, sizeof r->size, "%lld lines of %lld", (long long)(A * R),
 		         (long long)N);
-	if (gpu && !bench_gpu_ready(b, r))
-		return;
 	if ((rc = bench_line_integrals(b)) || (rc = fbp_job_init(&j, c, b->lint, gpu)))
 		goto done;
 	bench_say(b, "%s (%s)", r->stage, r->device);
@@ -658,8 +652,6 @@ bench_pipeline(struct bench *b, int gpu)
 	j.gpu = gpu;
 	snprintf(r->size, sizeof r->size, "%lld ang x %lld^2 x %lld", (long long)A, (long long)N,
 	         (long long)R);
-	if (gpu && !bench_gpu_ready(b, r))
-		return;
 	if ((rc = make_counts(b, &k)) || (rc = fbp_job_init(&j.fbp, c, NULL, gpu)) ||
 	    (rc = tomo_phase_create(&o, N, R, A, &j.phase)))
 		goto done;
@@ -773,8 +765,6 @@ bench_processes(struct bench *b, int gpu)
 
 	snprintf(r->size, sizeof r->size, "%lld ang x %lld^2 x %lld", (long long)A, (long long)N,
 	         (long long)R);
-	if (gpu && !bench_gpu_ready(b, r))
-		return;
 	static const char *const tools[] = {"tomo-flat", "tomo-phase", "tomo-fbp"};
 	for (size_t k = 0; k < sizeof tools / sizeof *tools; k++) {
 		snprintf(tool, sizeof tool, "%s/%s", c->bindir, tools[k]);

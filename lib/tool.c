@@ -98,6 +98,18 @@ tomo_warn(const char *fmt, ...)
 }
 
 void
+tomo_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet_flag)
+		return;
+	va_start(ap, fmt);
+	vmessage("note: ", fmt, ap);
+	va_end(ap);
+}
+
+void
 tomo_verbose(const char *fmt, ...)
 {
 	va_list ap;

@@ -20,7 +20,8 @@ copy-h2d-pageable copy-h2d-pinned copy-h2d-mapped copy-d2h-pageable copy-d2h-pin
 copy-d2h-mapped copy-d2d overlap-1-stream overlap-2-streams"
 
 # Check the JSON in $T/out.json: $1 the CPU stages expected, $2 the GPU
-# stages expected (each exactly once), $3 the number of timed runs.
+# stages expected (each exactly once; without a usable GPU, none, and the
+# GPU stages asked for listed once as skipped), $3 the number of timed runs.
 check_json() {
 	"$PY" - "$T/out.json" "$1" "$2" "$3" "${TOMO_REQUIRE_GPU:-0}" <<'EOF'
 import json, math, statistics, sys
@@ -31,6 +32,15 @@ assert m["cpu"] and m["cores"] >= 1 and m["date"].endswith("Z"), m
 assert len(m["load_average"]) == 3, m
 rows = doc["rows"]
 seen = sorted((r["device"], r["stage"]) for r in rows)
+if gpu and not m["gpu_usable"] and not need_gpu:
+    # No GPU here: no GPU row; the stages are skipped once, with the reason.
+    sk = doc["skipped"]
+    assert len(sk) == 1 and sk[0]["device"] == "gpu", sk
+    assert sk[0]["reason"] == m["gpu_reason"] and m["gpu_reason"], (sk, m)
+    assert sk[0]["stages"] and set(sk[0]["stages"]) <= set(doc["config"]["stages"]), sk
+    gpu = []
+else:
+    assert doc["skipped"] == [], doc["skipped"]
 want = sorted([("cpu", s) for s in cpu] + [("gpu", s) for s in gpu])
 assert seen == want, (seen, want)
 for r in rows:
@@ -39,11 +49,6 @@ for r in rows:
               "throughput", "throughput_unit", "ceiling", "ceiling_unit", "ceiling_name",
               "fraction"):
         assert k in r, (where, k)
-    if r["device"] == "gpu" and r["status"] == "unavailable" and not need_gpu:
-        # No GPU here: the reason says so; nothing is made up.
-        assert r["reason"].startswith("no GPU: "), (where, r["reason"])
-        assert r["median_s"] is None and r["times_s"] == [] and r["throughput"] is None, where
-        continue
     assert r["status"] == "ok", (where, r["status"], r["reason"])
     t = r["times_s"]
     assert len(t) == repeat and all(x > 0 for x in t), (where, t)
@@ -109,22 +114,29 @@ assert f['ceiling_name'] == 'fftw-only' and f['params']['grid'] == 512, f
 assert f['params']['kernel_width'] == 4 and f['params']['padded'] >= 512, f"
 }
 
-@test "the table: a header and one line per stage and device" {
+@test "the table: a header and one line per stage and device that ran" {
 	run --separate-stderr tomo-bench --quick --device auto
 	assert_success
 	[[ ${lines[0]} =~ ^stage\ +device\ +size\ +median\ +throughput\ +ceiling\ +fraction$ ]] ||
 		fail "header: ${lines[0]}"
+	# Without a GPU: one note on stderr, no GPU line.
+	local gpu_stages=$GPU_STAGES
+	if [ -n "$stderr" ]; then
+		[[ $stderr =~ ^tomo-bench:\ note:\ no\ GPU:\ .+\;\ GPU\ stages\ skipped$ ]] ||
+			fail "stderr: $stderr"
+		gpu_stages=
+	fi
 	local s n
 	for s in $CPU_STAGES; do
 		n=$(printf '%s\n' "${lines[@]}" | grep -cE "^$s +cpu ")
 		[ "$n" -eq 1 ] || fail "$s cpu: $n lines"
 	done
-	for s in $GPU_STAGES; do
+	for s in $gpu_stages; do
 		n=$(printf '%s\n' "${lines[@]}" | grep -cE "^$s +gpu ")
 		[ "$n" -eq 1 ] || fail "$s gpu: $n lines"
 	done
-	[ ${#lines[@]} -eq $((1 + $(echo $CPU_STAGES $GPU_STAGES | wc -w))) ] ||
-		fail "${#lines[@]} lines"
+	[ ${#lines[@]} -eq $((1 + $(echo $CPU_STAGES $gpu_stages | wc -w))) ] ||
+		fail "${#lines[@]} lines: $output"
 	# A measured CPU row: a time, a throughput with its unit, a fraction.
 	printf '%s\n' "${lines[@]}" |
 		grep -qE '^backprojection +cpu +256 ang x 256\^2 x 16 +[0-9.]+ [mu]?s +[0-9.]+ GUPS +[0-9.]+ \(lerp-peak\) +[0-9.]+$' ||
@@ -167,18 +179,32 @@ assert pg['size'] == '96x96x2' and fl['size'] == '96x3x40', (pg['size'], fl['siz
 	assert_success
 }
 
-@test "no GPU: the GPU rows say why, the run succeeds" {
-	run --separate-stderr tomo-bench --quick --json --device auto --stages overlap,paganin \
+@test "no GPU: one note says why, only the rows that ran, the GPU stages skipped once" {
+	# No device visible: the same as a machine without a GPU.
+	export CUDA_VISIBLE_DEVICES=
+	run --separate-stderr tomo-bench --quick --json --device auto --stages overlap,paganin,copy \
 		--size 64
 	assert_success
 	pyc "
 import json
 d = json.loads(sys.argv[1])
-for r in d['rows']:
-    if r['device'] == 'gpu' and not d['machine']['gpu_usable']:
-        assert r['status'] == 'unavailable', r
-        assert r['reason'] == 'no GPU: ' + d['machine']['gpu_reason'], r
-print(d['machine']['gpu_usable'])" "$output"
+m = d['machine']
+assert not m['gpu_usable'] and m['gpu_reason'], m
+assert [(r['device'], r['stage']) for r in d['rows']] == [('cpu', 'paganin')], d['rows']
+assert d['skipped'] == [{'device': 'gpu', 'reason': m['gpu_reason'],
+                         'stages': ['paganin', 'copy', 'overlap']}], d['skipped']
+assert sys.argv[2] == 'tomo-bench: note: no GPU: %s; GPU stages skipped' % m['gpu_reason'], \
+    sys.argv[2]" "$output" "$stderr"
+	# The table: the CPU row alone; -q keeps the note back.
+	run --separate-stderr tomo-bench -q --quick --device auto --stages overlap,paganin,copy \
+		--size 64
+	assert_success
+	[ -z "$stderr" ] || fail "stderr with -q: $stderr"
+	[ ${#lines[@]} -eq 2 ] && [[ ${lines[1]} == "paganin "*" cpu "* ]] || fail "$output"
+	# --device cpu asks for no GPU stage: nothing to say.
+	run --separate-stderr tomo-bench --quick --device cpu --stages copy,pipe
+	assert_success
+	[ -z "$stderr" ] || fail "stderr with --device cpu: $stderr"
 }
 
 @test "usage errors exit 2 with one error line" {

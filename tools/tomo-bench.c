@@ -140,6 +140,8 @@ main(int argc, char **argv)
 
 	if (tomo_bench_run(&c, &rep))
 		tomo_die_lib(TOMO_ERR);
+	if (rep.gpu_skipped)
+		tomo_note("no GPU: %s; GPU stages skipped", rep.machine.gpu_reason);
 	if (a.json)
 		tomo_bench_print_json(stdout, &c, &rep);
 	else

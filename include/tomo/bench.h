@@ -50,7 +50,8 @@ struct tomo_bench_config {
 	int64_t move_bytes;   /* bytes per run of pipe, mmap and GPU copies */
 	int64_t stream_bytes; /* bytes of each STREAM array */
 	int warmup, repeat;   /* untimed runs, then timed runs (<= MAX_REPEAT) */
-	int cpu, gpu;         /* devices asked for (GPU rows say why not) */
+	int cpu, gpu;         /* devices asked for (without a usable GPU, the
+	                         report lists the GPU stages as skipped) */
 	unsigned stages;      /* mask of 1 << enum tomo_bench_stage */
 	const char *tmpdir;   /* scratch files (mmap, processes) */
 	const char *bindir;   /* the tools for TOMO_BENCH_PROCESSES */
@@ -59,7 +60,7 @@ struct tomo_bench_config {
 
 enum tomo_bench_status {
 	TOMO_BENCH_OK = 0,
-	TOMO_BENCH_UNAVAILABLE, /* not run: reason says why (no GPU, not built) */
+	TOMO_BENCH_UNAVAILABLE, /* not run: reason says why (a tool not built) */
 	TOMO_BENCH_FAILED,      /* ran and failed: reason holds the error */
 };
 
@@ -107,6 +108,9 @@ struct tomo_bench_report {
 	struct tomo_bench_row *rows;
 	int nrows, cap;
 	int failed; /* rows with TOMO_BENCH_FAILED */
+	/* Stages (1 << stage) whose GPU rows were not run because no GPU is
+	 * usable (machine.gpu_reason says why): listed once, not as rows. */
+	unsigned gpu_skipped;
 };
 
 /* The median of t[0..n) (n >= 1; the mean of the middle two when n is
@@ -146,8 +150,9 @@ void tomo_bench_machine_info(struct tomo_bench_machine *m);
 
 /* Run the stages c asks for on the devices it asks for, appending rows to
  * r (initialised here; free with tomo_bench_report_free). A stage that
- * fails becomes a FAILED row and the others still run; only running out
- * of memory for the report itself returns TOMO_ERR. */
+ * fails becomes a FAILED row and the others still run; without a usable
+ * GPU the GPU stages are not run and go into r->gpu_skipped. Only running
+ * out of memory for the report itself returns TOMO_ERR. */
 int tomo_bench_run(const struct tomo_bench_config *c, struct tomo_bench_report *r);
 void tomo_bench_report_free(struct tomo_bench_report *r);
 

@@ -100,6 +100,9 @@ void tomo_die(int code, const char *fmt, ...)
 void tomo_die_lib(int code) __attribute__((noreturn));
 /* A warning, silenced by -q. */
 void tomo_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "tomo-x: note: ...": something the user should know although nothing is
+ * wrong (work left out, and why), silenced by -q. */
+void tomo_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Information, printed only with -v. */
 void tomo_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tomo_is_verbose(void);
