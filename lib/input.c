@@ -1,8 +1,9 @@
 /*
  * input: open any supported input by name and read float32 boxes from it.
  * This file decides the format and checks every request; the back-ends
- * (input_raw.c, input_tiff.c, input_hdf5.c) only move samples. It also
- * turns a pipe into a random-access input on demand (tomo_input_buffer).
+ * (input_raw.c, input_npy.c, input_tiff.c, input_hdf5.c) only move
+ * samples. It also turns a pipe into a random-access input on demand
+ * (tomo_input_buffer).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,8 @@ sniff(const char *path)
 		return "tiff";
 	if (n >= 8 && !memcmp(m, "\211HDF\r\n\032\n", 8))
 		return "hdf5";
+	if (n >= 6 && !memcmp(m, "\223NUMPY", 6))
+		return "npy";
 	return NULL;
 }
 
@@ -133,6 +136,8 @@ open_by_name(struct tomo_input *in, const char *path,
 		return tomo_input_open_tiff(in, path);
 	if (is_hdf5_ext(path))
 		return tomo_input_open_hdf5(in, path, dataset);
+	if (has_ext(path, ".npy"))
+		return tomo_input_open_npy(in, path);
 	if (has_ext(path, ".raw") || (o && o->shape)) {
 		int64_t size[3];
 		if (!o || !o->shape)
@@ -149,9 +154,11 @@ open_by_name(struct tomo_input *in, const char *path,
 		return tomo_input_open_tiff(in, path);
 	if (fmt && !strcmp(fmt, "hdf5"))
 		return tomo_input_open_hdf5(in, path, dataset);
+	if (fmt && !strcmp(fmt, "npy"))
+		return tomo_input_open_npy(in, path);
 	return tomo_error(TOMO_ERR,
 	                  "cannot tell the format of '%s' (expected NRRD, TIFF, "
-	                  "HDF5, or .raw with --shape)", path);
+	                  "HDF5, .npy, or .raw with --shape)", path);
 }
 
 int

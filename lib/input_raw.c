@@ -1,7 +1,7 @@
 /*
  * input_raw: inputs whose samples are a raw array: NRRD with raw encoding
- * (attached or detached header), .raw files with a given shape, and the
- * same on a pipe. Files are memory-mapped, read with pread where a box's
+ * (attached or detached header), .raw files with a given shape, the array
+ * after a .npy header (input_npy.c), and the same on a pipe. Files are memory-mapped, read with pread where a box's
  * rows are whole, and converted on the way out;
  * pipes are read forward only, plane by plane.
  */
@@ -518,8 +518,8 @@ out:
 }
 
 int
-tomo_input_open_raw(struct tomo_input *in, const char *path,
-                    const int64_t size[3])
+tomo_input_open_array(struct tomo_input *in, const char *path, enum tomo_dtype type,
+                      int big_endian, int64_t offset)
 {
 	struct rawsrc *r = calloc(1, sizeof *r);
 	int64_t count;
@@ -527,7 +527,6 @@ tomo_input_open_raw(struct tomo_input *in, const char *path,
 
 	if (!r)
 		return tomo_error(TOMO_ERR, "out of memory");
-	memcpy(in->hdr.size, size, sizeof in->hdr.size);
 	if ((rc = tomo_header_count(&in->hdr, &count))) {
 		free(r);
 		return rc;
@@ -537,13 +536,25 @@ tomo_input_open_raw(struct tomo_input *in, const char *path,
 		free(r);
 		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", path);
 	}
-	set_layout(in, r, TOMO_F32, 0);
-	if ((rc = map_data(in, r, path, 0, count))) {
+	set_layout(in, r, type, big_endian);
+	if ((rc = map_data(in, r, path, offset, count))) {
 		rawsrc_free(r);
 		return rc;
 	}
 	in->impl = r;
 	in->ops = &file_ops;
+	return TOMO_OK;
+}
+
+int
+tomo_input_open_raw(struct tomo_input *in, const char *path,
+                    const int64_t size[3])
+{
+	int rc;
+
+	memcpy(in->hdr.size, size, sizeof in->hdr.size);
+	if ((rc = tomo_input_open_array(in, path, TOMO_F32, 0, 0)))
+		return rc;
 	in->format = "raw";
 	return TOMO_OK;
 }

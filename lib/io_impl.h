@@ -40,6 +40,36 @@ struct tomo_input {
 int tomo_input_open_nrrd(struct tomo_input *in, const char *path);
 int tomo_input_open_raw(struct tomo_input *in, const char *path,
                         const int64_t size[3]);
+/* A file whose samples are a C-order array of in->hdr.size (set by the
+ * caller) of type, big endian or not, offset bytes in: mapped and read as
+ * .raw files are. Sets all but in->format. */
+int tomo_input_open_array(struct tomo_input *in, const char *path, enum tomo_dtype type,
+                          int big_endian, int64_t offset);
+/* A NumPy .npy file (input_npy.c). */
+int tomo_input_open_npy(struct tomo_input *in, const char *path);
+
+/* A .npy header (NumPy's format, versions 1.0, 2.0 and 3.0). */
+struct tomo_npy {
+	enum tomo_dtype type;
+	int big_endian;
+	int rank;            /* 1 to 3 */
+	int64_t shape[3];    /* NumPy's order: the last is the fastest (x) */
+	int64_t data_offset; /* bytes before the samples */
+	char descr[16];      /* the dtype as written, for messages */
+};
+
+/* Parse the first n bytes of a .npy file into h. TOMO_ERR with a message
+ * that does not name the file (callers add it) when the header is cut
+ * short, malformed, Fortran-ordered, of an unsupported dtype (named), or
+ * of a shape other than 1 to 3 positive sizes. */
+int tomo_npy_parse(const void *buf, size_t n, struct tomo_npy *h);
+
+/* The .npy header (version 1.0) of a float32 little-endian C-order array
+ * of sizes (x fastest), shape (z, y, x), padded with spaces so that the
+ * samples start at a multiple of 64 bytes. malloc'd (*len bytes, no NUL
+ * counted); NULL when out of memory. */
+char *tomo_npy_format(const int64_t size[3], size_t *len);
+
 /* fd: a pipe or file positioned at a NRRD header (shape NULL) or at raw
  * float32 samples (shape given). */
 int tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape);
@@ -88,6 +118,10 @@ int tomo_output_temp_commit(char *tmp, const char *path);
 void tomo_output_temp_discard(char *tmp);
 
 int tomo_output_open_nrrd(struct tomo_output *o, int raw);
+/* The samples as float32 little endian after head (len bytes): written at
+ * their planes' offsets in a file, in order on a pipe (output_raw.c). */
+int tomo_output_open_array(struct tomo_output *o, const char *head, size_t len);
+int tomo_output_open_npy(struct tomo_output *o);
 int tomo_output_open_tiff(struct tomo_output *o);
 int tomo_output_open_hdf5(struct tomo_output *o);
 

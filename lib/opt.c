@@ -32,7 +32,7 @@ enum {
 };
 
 static const struct tomo_opt common_opts[] = {
-	{"output", 'o', "PATH", "write to PATH (.nrrd, .raw, .tif, .h5:/dataset; default stdout)", K_OUTPUT},
+	{"output", 'o', "PATH", "write to PATH (.nrrd, .raw, .tif, .npy, .h5:/dataset; default stdout)", K_OUTPUT},
 	{"device", 0, "auto|cpu|gpu", "where the heavy step runs (default auto, or TOMO_DEVICE)", K_DEVICE},
 	{"threads", 0, "N", "CPU threads (default all cores, or TOMO_THREADS)", K_THREADS},
 	{"memory", 0, "SIZE", "memory to use for buffers, e.g. 512M, 4G (default a quarter of RAM, or TOMO_MEMORY)", K_MEMORY},

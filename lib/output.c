@@ -64,7 +64,7 @@ tomo_output_name(const struct tomo_output *o)
 	return o->path ? o->path : "<stdout>";
 }
 
-enum format { F_NRRD, F_RAW, F_TIFF, F_HDF5 };
+enum format { F_NRRD, F_RAW, F_TIFF, F_HDF5, F_NPY };
 
 /* Split "out.h5:/group/data" into the file name and the dataset. */
 static int
@@ -92,6 +92,8 @@ classify(const char *spec, char **file, char **dataset, enum format *f)
 	}
 	if (has_ext(*file, ".raw"))
 		*f = F_RAW;
+	else if (has_ext(*file, ".npy"))
+		*f = F_NPY;
 	else if (has_ext(*file, ".tif") || has_ext(*file, ".tiff"))
 		*f = F_TIFF;
 	else if (has_ext(*file, ".nhdr"))
@@ -102,7 +104,7 @@ classify(const char *spec, char **file, char **dataset, enum format *f)
 	         has_ext(*file, ".jpg"))
 		return tomo_error(TOMO_EUSAGE,
 		                  "'%s': images are written by tomo-slice; use .nrrd, "
-		                  ".raw, .tif or .h5", *file);
+		                  ".raw, .tif, .npy or .h5", *file);
 	else
 		*f = F_NRRD;
 	return TOMO_OK;
@@ -239,6 +241,7 @@ tomo_output_open(const char *spec, const struct tomo_header *h,
 	case F_RAW: rc = tomo_output_open_nrrd(o, 1); break;
 	case F_TIFF: rc = tomo_output_open_tiff(o); break;
 	case F_HDF5: rc = tomo_output_open_hdf5(o); break;
+	case F_NPY: rc = tomo_output_open_npy(o); break;
 	}
 	if (rc)
 		goto fail;

@@ -1,7 +1,8 @@
 /*
- * output_raw: the stream format (NRRD float32 LE raw, header padded to 4096)
- * and headerless .raw. Into a file, each plane goes to its own offset
- * (pwrite), so slabs may come in any order; into a pipe, in order.
+ * output_raw: the stream format (NRRD float32 LE raw, header padded to 4096),
+ * headerless .raw, and the samples after another header (.npy). Into a
+ * file, each plane goes to its own offset (pwrite), so slabs may come in
+ * any order; into a pipe, in order.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -71,26 +72,19 @@ raw_discard(struct tomo_output *o)
 static const struct tomo_output_ops raw_ops = {raw_write, raw_finish, raw_discard};
 
 int
-tomo_output_open_nrrd(struct tomo_output *o, int raw)
+tomo_output_open_array(struct tomo_output *o, const char *head, size_t len)
 {
 	struct rawout *r = calloc(1, sizeof *r);
-	char *text = NULL;
-	size_t len = 0;
 	int64_t count;
 	int rc;
 
 	if (!r)
 		return tomo_error(TOMO_ERR, "out of memory");
-	if (!raw && (rc = tomo_nrrd_format(&o->hdr, &text, &len))) {
-		free(r);
-		return rc;
-	}
 	tomo_header_count(&o->hdr, &count);
 	r->data_offset = (int64_t)len;
-	rc = len ? tomo_write_full(o->fd, text, len, o->sequential ? -1 : 0,
+	rc = len ? tomo_write_full(o->fd, head, len, o->sequential ? -1 : 0,
 	                           tomo_output_name(o))
 	         : TOMO_OK;
-	free(text);
 	/* Size the file now: planes may then arrive in any order, and readers
 	 * of a half-done file see its final size. */
 	if (rc == TOMO_OK && !o->sequential &&
@@ -103,4 +97,18 @@ tomo_output_open_nrrd(struct tomo_output *o, int raw)
 	o->impl = r;
 	o->ops = &raw_ops;
 	return TOMO_OK;
+}
+
+int
+tomo_output_open_nrrd(struct tomo_output *o, int raw)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (!raw && (rc = tomo_nrrd_format(&o->hdr, &text, &len)))
+		return rc;
+	rc = tomo_output_open_array(o, text, len);
+	free(text);
+	return rc;
 }

@@ -156,13 +156,7 @@ with h5py.File("bad.h5", "w") as f:
 EOF
 	truncate -s 5000 cut.tif
 	head -c 1200 bad.h5 > cut.h5
-	while read -r input expect; do
-		run tomo-info --stats "$input"
-		[ "$status" -eq 1 ] || fail "$input: exit $status: $output"
-		assert_one_error_line tomo-info
-		assert_output --partial "${input%%:*}"
-		assert_output --partial "$expect"
-	done <<'EOF'
+	assert_inputs_refused <<'EOF'
 rgb.tif samples per pixel
 sizes is 160x134, the first page is 160x135
 empty no .tif or .tiff files

@@ -70,6 +70,20 @@ assert_one_error_line() {
 		fail "expected one line of diagnostics, got: $output"
 }
 
+# Lines "INPUT EXPECTED..." on stdin: tomo-info --stats INPUT must exit 1
+# with one error line naming INPUT (its file, before any ":/dataset") and
+# holding EXPECTED.
+assert_inputs_refused() {
+	local input expect
+	while read -r input expect; do
+		run tomo-info --stats "$input"
+		[ "$status" -eq 1 ] || fail "$input: exit $status: $output"
+		assert_one_error_line tomo-info
+		assert_output --partial "${input%%:*}"
+		assert_output --partial "$expect"
+	done
+}
+
 # a <= b for decimal numbers
 assert_le() {
 	awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 <= b + 0) }' ||
