@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fbp_gpu.h"
 #include "fbp_impl.h"
@@ -250,22 +251,33 @@ write_slab(struct tomo_output *out, const struct tomo_fbp_params *p, int64_t r0,
 void *
 fbp_alloc_floats(int64_t n)
 {
+	const size_t huge = (size_t)2 << 20;
 	size_t bytes = ((size_t)n * sizeof(float) + 63) & ~(size_t)63;
-	return aligned_alloc(64, bytes ? bytes : 64);
+
+	if (bytes < 4 * huge)
+		return aligned_alloc(64, bytes ? bytes : 64);
+	/* Large tables are read at strides of a few KiB (a filtered line per
+	 * angle): in 4 KiB pages each line is a TLB miss. Ask for huge pages
+	 * (a hint: where transparent huge pages are off, nothing changes). */
+	bytes = (bytes + huge - 1) & ~(huge - 1);
+	void *p = aligned_alloc(huge, bytes);
+	if (p)
+		madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
 }
 
 /* Rows per slab and angles per read for the CPU path within the budget:
- * the interleaved slab (whole groups of lanes), the slices and a raw chunk
- * of at most an eighth of the budget (all angles for a forward-only input,
- * which cannot be read twice). Slabs stay under about 1 GiB (16 rows at
- * least) even with a larger budget, so that a reader downstream gets the
- * first slices early: more slabs cost nothing but their reads. */
+ * the filtered slab, the slices and a raw chunk of at most an eighth of
+ * the budget (all angles for a forward-only input, which cannot be read
+ * twice). Slabs stay under about 1 GiB even with a larger budget, so that
+ * a reader downstream gets the first slices early: more slabs cost
+ * nothing but their reads. */
 static void
 cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequential, int64_t *rows,
          int64_t *angles, int64_t *bytes)
 {
 	const int64_t total = p->row1 - p->row0;
-	const int64_t lane = g->A * g->cs * 4, slice = g->N * g->N * 4;
+	const int64_t row = g->A * fbp_cpu_line_floats(g) * 4, slice = g->N * g->N * 4;
 	const int64_t raw_row = g->A * g->C * 4;
 	const int64_t cap = ((int64_t)8 << 30) / 7;
 	const int64_t budget = p->memory < cap ? p->memory : cap;
@@ -273,15 +285,11 @@ cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequenti
 	int64_t best = 1;
 
 	for (int64_t r = 1; r <= total; r++) {
-		int64_t lanes = (r + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES * TOMO_FBP_LANES;
-		int64_t need = lanes * lane + r * slice + (sequential ? r * raw_row : 0) + reserve;
-		if (need > p->memory || (need > budget && r > TOMO_FBP_LANES))
+		int64_t need = r * (row + slice + (sequential ? raw_row : 0)) + reserve;
+		if (need > p->memory || (need > budget && r > 1))
 			break;
 		best = r;
 	}
-	/* Whole groups of lanes when there is more than one group. */
-	if (best > TOMO_FBP_LANES && best < total)
-		best -= best % TOMO_FBP_LANES;
 	*rows = best;
 	if (sequential) {
 		*angles = g->A;
@@ -289,8 +297,7 @@ cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequenti
 		int64_t na = reserve / (best * g->C * 4);
 		*angles = na < 1 ? 1 : na > g->A ? g->A : na;
 	}
-	*bytes = (best + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES * TOMO_FBP_LANES * lane +
-	         best * slice + best * *angles * g->C * 4;
+	*bytes = best * (row + slice) + best * *angles * g->C * 4;
 }
 
 static int

@@ -1,32 +1,33 @@
 /*
  * fbp_cpu: the CPU path of filtered back-projection. Filtering: batches of
- * TOMO_FBP_LANES lines through FFTW many-transform plans made once, one
- * batch per OpenMP task. Back-projection: one detector-index computation
- * per (pixel, angle) serves 16 interleaved slices with one vector lerp
- * (gcc vector extensions: one AVX-512 or two AVX2 registers), the
- * accumulators of a block of pixels staying in registers over all angles.
- * The arithmetic is kernels/fbp_math.h's, rounding for rounding.
+ * FB lines (any rows and angles of the slab) through FFTW many-transform
+ * plans made once, one batch per OpenMP task. Back-projection: vectors of
+ * consecutive pixels (lib/simd.h's width for the target), a few slices
+ * sharing each index computation, the accumulators staying in registers
+ * over all angles. The arithmetic is kernels/fbp_math.h's, rounding for
+ * rounding; the work is proportional to the slices asked for.
  */
 #include <fftw3.h>
+#include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fbp_impl.h"
 #include "fbp_math.h"
+#include "simd.h"
 #include "tomo/err.h"
 #include "tomo/fft.h"
 
-#define L TOMO_FBP_LANES
-
-typedef float v16f __attribute__((vector_size(L * sizeof(float))));
+/* Lines per FFTW batch. */
+#define FB 16
 
 struct fbp_cpu {
 	const struct fbp_geom *g;
 	fftwf_plan r2c, c2r;
 	int nthreads;
-	float **line;         /* per thread: L lines of P floats */
-	fftwf_complex **spec; /* per thread: L spectra of nbins */
+	float **line;         /* per thread: FB lines of P floats */
+	fftwf_complex **spec; /* per thread: FB spectra of nbins */
 };
 
 void
@@ -66,17 +67,17 @@ fbp_cpu_create(const struct fbp_geom *g, struct fbp_cpu **out)
 	if (!c->line || !c->spec)
 		goto oom;
 	for (int t = 0; t < c->nthreads; t++) {
-		c->line[t] = fftwf_malloc(sizeof(float) * (size_t)(L * g->P));
-		c->spec[t] = fftwf_malloc(sizeof(fftwf_complex) * (size_t)(L * g->nbins));
+		c->line[t] = fftwf_malloc(sizeof(float) * (size_t)(FB * g->P));
+		c->spec[t] = fftwf_malloc(sizeof(fftwf_complex) * (size_t)(FB * g->nbins));
 		if (!c->line[t] || !c->spec[t])
 			goto oom;
 	}
 	/* Our threads each run their own batches: one-thread plans. */
 	tomo_fft_init(1);
 	tomo_fft_lock();
-	c->r2c = fftwf_plan_many_dft_r2c(1, &n, L, c->line[0], NULL, 1, n, c->spec[0], NULL, 1, nb,
+	c->r2c = fftwf_plan_many_dft_r2c(1, &n, FB, c->line[0], NULL, 1, n, c->spec[0], NULL, 1, nb,
 	                                 tomo_fft_flags());
-	c->c2r = fftwf_plan_many_dft_c2r(1, &n, L, c->spec[0], NULL, 1, nb, c->line[0], NULL, 1, n,
+	c->c2r = fftwf_plan_many_dft_c2r(1, &n, FB, c->spec[0], NULL, 1, nb, c->line[0], NULL, 1, n,
 	                                 tomo_fft_flags());
 	tomo_fft_unlock();
 	if (!c->r2c || !c->c2r) {
@@ -91,23 +92,25 @@ oom:
 	return tomo_error(TOMO_ERR, "out of memory for FFT buffers");
 }
 
-/* Filter group grp's lanes at angle a0 + k into F. */
+/* Filter FB consecutive lines of the slab (line t = row t / na, angle
+ * a0 + t % na) into F; lines past the last are zeros. */
 static int64_t
 filter_batch(struct fbp_cpu *c, float *line, fftwf_complex *spec, const float *raw, int64_t rs,
-             int64_t as, int64_t rows, int64_t grp, int64_t a0, int64_t k, float *F)
+             int64_t as, int64_t rows, int64_t batch, int64_t a0, int64_t na, float *F)
 {
 	const struct fbp_geom *g = c->g;
-	const int64_t C = g->C, P = g->P, nb = g->nbins, a = a0 + k;
+	const int64_t C = g->C, P = g->P, nb = g->nbins, ls = fbp_cpu_line_floats(g);
+	const int64_t t0 = batch * FB, lines = rows * na;
 	int64_t clamped = 0;
 
-	for (int l = 0; l < L; l++) {
+	for (int l = 0; l < FB; l++) {
 		float *d = line + l * P;
-		int64_t r = grp * L + l;
-		if (r >= rows) {
+		const int64_t t = t0 + l;
+		if (t >= lines) {
 			memset(d, 0, sizeof(float) * (size_t)P);
 			continue;
 		}
-		const float *s = raw + r * rs + k * as;
+		const float *s = raw + (t / na) * rs + (t % na) * as;
 		if (g->transmission) {
 			for (int64_t x = 0; x < C; x++) {
 				int cl = 0;
@@ -128,7 +131,7 @@ filter_batch(struct fbp_cpu *c, float *line, fftwf_complex *spec, const float *r
 		}
 	}
 	fftwf_execute_dft_r2c(c->r2c, line, spec);
-	for (int l = 0; l < L; l++) {
+	for (int l = 0; l < FB; l++) {
 		fftwf_complex *z = spec + l * nb;
 		for (int64_t f = 0; f < nb; f++) {
 			z[f][0] *= g->filter[f];
@@ -137,15 +140,20 @@ filter_batch(struct fbp_cpu *c, float *line, fftwf_complex *spec, const float *r
 	}
 	fftwf_execute_dft_c2r(c->c2r, spec, line);
 
-	/* Transpose into the interleaved layout, weighted, guards zero. */
-	const float w = g->weight[a];
-	float *o = F + (grp * g->A + a) * g->cs * L;
-	memset(o, 0, sizeof(float) * L * FBP_GUARD_LEFT);
-	for (int64_t x = 0; x < C; x++)
-		for (int l = 0; l < L; l++)
-			o[(x + FBP_GUARD_LEFT) * L + l] = w * line[l * P + x];
-	memset(o + (C + FBP_GUARD_LEFT) * L, 0,
-	       sizeof(float) * L * (size_t)(g->cs - C - FBP_GUARD_LEFT));
+	/* Weighted into the stored lines, guards zero. */
+	for (int l = 0; l < FB && t0 + l < lines; l++) {
+		const int64_t t = t0 + l, a = a0 + t % na;
+		const float w = g->weight[a], *d = line + l * P;
+		int64_t step;
+		float *o = fbp_cpu_line(g, F, rows, t / na, a, &step);
+		const int64_t end = step == 1 ? ls : g->cs;
+		for (int64_t q = 0; q < FBP_GUARD_LEFT; q++)
+			o[q * step] = 0;
+		for (int64_t x = 0; x < C; x++)
+			o[(x + FBP_GUARD_LEFT) * step] = w * d[x];
+		for (int64_t q = C + FBP_GUARD_LEFT; q < end; q++)
+			o[q * step] = 0;
+	}
 	return clamped;
 }
 
@@ -153,84 +161,200 @@ int64_t
 fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t rows,
                int64_t a0, int64_t na, float *F)
 {
-	const int64_t groups = (rows + L - 1) / L, tasks = groups * na;
+	const int64_t batches = (rows * na + FB - 1) / FB;
 	int64_t clamped = 0;
 
 #pragma omp parallel for schedule(dynamic, 4) reduction(+ : clamped)
-	for (int64_t t = 0; t < tasks; t++) {
+	for (int64_t b = 0; b < batches; b++) {
 		int id = omp_get_thread_num();
-		clamped += filter_batch(c, c->line[id], c->spec[id], raw, rs, as, rows, t / na, a0,
-		                        t % na, F);
+		clamped += filter_batch(c, c->line[id], c->spec[id], raw, rs, as, rows, b, a0, na,
+		                        F);
 	}
 	return clamped;
 }
 
 /*
- * Back-projection. A block is JB = 16 consecutive pixels of one row: their
- * detector coordinates for an angle are one vector computation (fbp_u,
- * fbp_clamp_u on 16 lanes), then each pixel adds one 16-slice vector lerp
- * to its accumulator, which stays in a register over all angles. A task is
- * a strip of one block x TI rows: successive rows touch nearly the same
- * detector columns, so a strip's working set stays in L2.
+ * Back-projection, by two kernels (the layouts of fbp_impl.h):
+ * - groups of V = TOMO_VLEN slices (V = the target's vector width): the
+ *   lanes are the slices, interleaved in the filtered lines, so that one
+ *   detector-index computation per (pixel, angle) serves V slices with
+ *   one vector lerp; a block of V pixels of a row keeps V accumulators in
+ *   registers over all angles (bp_group);
+ * - the rows left over (fewer than V): the lanes are V consecutive pixels
+ *   of a row, whose columns lie within V + 1 of the smallest, so that one
+ *   window of the line serves them through permutes (tomo_vf_pick2); up
+ *   to SG slices share the index computation (bp_pixels).
+ * So the work is proportional to the slices asked for: one slice costs
+ * one slice, not V. A task is a strip of TI rows of one block of V pixel
+ * columns (of one group, or of SG leftover slices): successive rows
+ * touch nearly the same detector columns, so its working set stays in L2.
  */
-#define JB 16
-#define TI 32
-
-typedef int v16i __attribute__((vector_size(L * sizeof(int))));
+#define V  TOMO_VLEN
+#define KV 4  /* rows of pixels per pass of bp_pixels */
+#define SG 4  /* leftover slices per pass of bp_pixels */
+#define TI 32 /* rows per task */
 
 static void
-bp_block(const struct fbp_geom *g, const float *restrict Fg, float x0, float y, v16f *restrict res)
+bp_group(const struct fbp_geom *g, const float *restrict Fg, float x0, float y,
+         tomo_vf *restrict res)
 {
-	const int64_t stride = g->cs * L;
+	const int64_t stride = g->cs * V;
 	const float *restrict cosv = g->cosv, *restrict sinv = g->sinv;
-	const v16f lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-	const v16f zero = {0}, x = x0 + lane, hi = zero + g->hi;
-	v16f acc[JB];
+	const tomo_vf zero = {0}, x = x0 + tomo_vf_iota(), hi = zero + g->hi;
+	tomo_vf acc[V];
 
-	for (int p = 0; p < JB; p++)
+	for (int p = 0; p < V; p++)
 		acc[p] = zero;
 	for (int64_t a = 0; a < g->A; a++) {
 		const float *Fa = Fg + a * stride;
-		/* fbp_u with y*s hoisted out of the lanes, then fbp_clamp_u as
-		 * masks (gcc's vector extension has no ?: in C). */
-		v16f u = FBP_ADD(FBP_ADD(FBP_MUL(x, cosv[a]), FBP_MUL(y, sinv[a])), g->off);
-		u = (v16f)((v16i)u & (u > zero));
-		v16i in = u < hi;
-		u = (v16f)(((v16i)u & in) | ((v16i)hi & ~in));
-		v16i q = __builtin_convertvector(u, v16i);
-		v16f f = FBP_SUB(u, __builtin_convertvector(q, v16f));
-		q *= L;
-		for (int p = 0; p < JB; p++) {
-			const v16f *s = (const v16f *)(Fa + q[p]);
+		const tomo_vf u = tomo_vf_clamp(FBP_ADD(FBP_ADD(FBP_MUL(x, cosv[a]),
+		                                                FBP_MUL(y, sinv[a])),
+		                                        g->off),
+		                                hi);
+		tomo_vi q = __builtin_convertvector(u, tomo_vi);
+		const tomo_vf f = FBP_SUB(u, __builtin_convertvector(q, tomo_vf));
+		q *= V;
+#pragma GCC unroll 16
+		for (int p = 0; p < V; p++) {
+			const tomo_vf *s = (const tomo_vf *)(Fa + q[p]);
 			acc[p] = FBP_ADD(acc[p], FBP_LERP(s[0], s[1], f[p]));
 		}
 	}
-	for (int p = 0; p < JB; p++)
+	for (int p = 0; p < V; p++)
 		res[p] = acc[p];
+}
+
+static inline __attribute__((always_inline)) void
+bp_pixels(const struct fbp_geom *g, const float *restrict F, int64_t ls, const int ns,
+          const int clamp, float x0, const float *yk, tomo_vf res[KV][SG])
+{
+	const float *restrict cosv = g->cosv, *restrict sinv = g->sinv;
+	const float off = g->off;
+	const int64_t A = g->A;
+	const tomo_vf zero = {0}, x = x0 + tomo_vf_iota(), hiv = zero + g->hi;
+	tomo_vf acc[KV][SG];
+
+	for (int k = 0; k < KV; k++)
+		for (int s = 0; s < ns; s++)
+			acc[k][s] = zero;
+	for (int64_t a = 0; a < A; a++) {
+		const float sn = sinv[a];
+		const tomo_vf xc = FBP_MUL(x, cosv[a]);
+		const float *Fa = F + a * ls;
+#pragma GCC unroll 8
+		for (int k = 0; k < KV; k++) {
+			tomo_vf u = FBP_ADD(FBP_ADD(xc, FBP_MUL(yk[k], sn)), off);
+			if (clamp)
+				u = tomo_vf_clamp(u, hiv);
+			const tomo_vi q = __builtin_convertvector(u, tomo_vi);
+			const tomo_vf f = FBP_SUB(u, __builtin_convertvector(q, tomo_vf));
+			/* u rises or falls monotonically over the lanes */
+			const int qe = q[0] < q[V - 1] ? q[0] : q[V - 1];
+			const tomo_vi idx = q - qe;
+#pragma GCC unroll 8
+			for (int s = 0; s < ns; s++) {
+				tomo_vf a0, a1;
+				tomo_vf_pick2(Fa + s * A * ls + qe, idx, &a0, &a1);
+				acc[k][s] = FBP_ADD(acc[k][s], FBP_LERP(a0, a1, f));
+			}
+		}
+	}
+	for (int k = 0; k < KV; k++)
+		for (int s = 0; s < ns; s++)
+			res[k][s] = acc[k][s];
+}
+
+/* Whether every pixel of the rectangle x0..x1, y0..y1 (pixel centres)
+ * projects inside the stored columns at every angle with a column to
+ * spare, so that fbp_clamp_u changes nothing there: its distance from the
+ * axis (the largest at a corner) leaves that margin on both sides. */
+static int
+bp_inside(const struct fbp_geom *g, float x0, float x1, float y0, float y1)
+{
+	const double ax = fmax(fabs(x0), fabs(x1)), ay = fmax(fabs(y0), fabs(y1));
+	const double r = sqrt(ax * ax + ay * ay) + 1.0;
+	return g->off - r >= 1.0 && g->off + r <= g->hi - 1.0;
+}
+
+/* Rows i0..i1-1 of the ns (1..SG) leftover slices whose lines start at F,
+ * pixel columns j0..j0+V-1 (those inside the slice stored). */
+static void
+bp_pixels_task(const struct fbp_geom *g, const float *F, int ns, int64_t i0, int64_t i1,
+               int64_t j0, float *out)
+{
+	const int64_t N = g->N, plane = N * N, ls = fbp_cpu_line_floats(g);
+	const float x0 = fbp_pixel_x(j0, N);
+	const int clamp = !bp_inside(g, x0, x0 + (float)(V - 1), fbp_pixel_y(i0, N),
+	                             fbp_pixel_y(i1 - 1 + KV, N));
+	tomo_vf res[KV][SG];
+
+	for (int64_t i = i0; i < i1; i += KV) {
+		float yk[KV];
+		for (int k = 0; k < KV; k++)
+			yk[k] = fbp_pixel_y(i + k < N ? i + k : N - 1, N);
+		/* constant slice counts and clamping, so each case unrolls */
+		if (clamp) {
+			switch (ns) {
+			case 1: bp_pixels(g, F, ls, 1, 1, x0, yk, res); break;
+			case 2: bp_pixels(g, F, ls, 2, 1, x0, yk, res); break;
+			case 3: bp_pixels(g, F, ls, 3, 1, x0, yk, res); break;
+			default: bp_pixels(g, F, ls, SG, 1, x0, yk, res); break;
+			}
+		} else {
+			switch (ns) {
+			case 1: bp_pixels(g, F, ls, 1, 0, x0, yk, res); break;
+			case 2: bp_pixels(g, F, ls, 2, 0, x0, yk, res); break;
+			case 3: bp_pixels(g, F, ls, 3, 0, x0, yk, res); break;
+			default: bp_pixels(g, F, ls, SG, 0, x0, yk, res); break;
+			}
+		}
+		for (int k = 0; k < KV && i + k < i1; k++)
+			for (int s = 0; s < ns; s++)
+				for (int l = 0; l < V && j0 + l < N; l++)
+					out[s * plane + (i + k) * N + j0 + l] = res[k][s][l];
+	}
+}
+
+/* Rows i0..i1-1 of the V slices of group grp, pixel columns j0..j0+V-1. */
+static void
+bp_group_task(const struct fbp_geom *g, const float *F, int64_t grp, int64_t i0, int64_t i1,
+              int64_t j0, float *out)
+{
+	const int64_t N = g->N, plane = N * N;
+	const float *Fg = F + grp * g->A * g->cs * V;
+	tomo_vf res[V];
+
+	for (int64_t i = i0; i < i1; i++) {
+		bp_group(g, Fg, fbp_pixel_x(j0, N), fbp_pixel_y(i, N), res);
+		for (int p = 0; p < V && j0 + p < N; p++)
+			for (int64_t l = 0; l < V; l++)
+				out[(grp * V + l) * plane + i * N + j0 + p] = res[p][l];
+	}
 }
 
 void
 fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, float *out)
 {
-	const int64_t N = g->N, plane = N * N;
-	const int64_t groups = (rows + L - 1) / L;
-	const int64_t nbj = (N + JB - 1) / JB, nti = (N + TI - 1) / TI;
-	const int64_t tasks = groups * nti * nbj;
+	const int64_t N = g->N, plane = N * N, ls = fbp_cpu_line_floats(g);
+	const int64_t grouped = fbp_cpu_grouped(rows), left = rows - grouped;
+	/* units: the groups of V slices, then the leftover slices by SG */
+	const int64_t units = grouped / V + (left + SG - 1) / SG;
+	const int64_t nbj = (N + V - 1) / V, nti = (N + TI - 1) / TI;
+	const int64_t tasks = units * nbj * nti;
+	const float *Fleft = F + grouped * g->A * g->cs;
 
 #pragma omp parallel for schedule(dynamic, 1)
 	for (int64_t t = 0; t < tasks; t++) {
-		const int64_t grp = t / (nti * nbj), rest = t % (nti * nbj);
+		const int64_t unit = t / (nbj * nti), rest = t % (nbj * nti);
 		const int64_t jb = rest / nti, ti = rest % nti;
-		const float *Fg = F + grp * g->A * g->cs * L;
-		const int64_t lanes = rows - grp * L < L ? rows - grp * L : L;
-		const int64_t j0 = jb * JB;
-		v16f res[JB];
-
-		for (int64_t i = ti * TI; i < N && i < (ti + 1) * TI; i++) {
-			bp_block(g, Fg, fbp_pixel_x(j0, N), fbp_pixel_y(i, N), res);
-			for (int p = 0; p < JB && j0 + p < N; p++)
-				for (int64_t l = 0; l < lanes; l++)
-					out[(grp * L + l) * plane + i * N + j0 + p] = res[p][l];
+		const int64_t i0 = ti * TI, i1 = i0 + TI < N ? i0 + TI : N;
+		if (unit < grouped / V) {
+			bp_group_task(g, F, unit, i0, i1, jb * V, out);
+		} else {
+			const int64_t r0 = (unit - grouped / V) * SG;
+			const int64_t ns = left - r0 < SG ? left - r0 : SG;
+			bp_pixels_task(g, Fleft + r0 * g->A * ls, (int)ns, i0, i1, jb * V,
+			               out + (grouped + r0) * plane);
 		}
 	}
 }

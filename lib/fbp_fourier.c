@@ -18,6 +18,7 @@
 #include "fbp_impl.h"
 #include "fbp_math.h"
 #include "fourier_math.h"
+#include "simd.h"
 #include "tomo/err.h"
 #include "tomo/fft.h"
 
@@ -311,10 +312,10 @@ spectrum(struct fourier_cpu *c, fftwf_complex *z, const float *r1, const float *
  * Horner's rule is a chain of dependent steps, fast only when many
  * samples run side by side), then each sample is added to its W x W
  * cells. */
-#define VS 16
+#define VS TOMO_VLEN
 
-typedef float vsf __attribute__((vector_size(VS * sizeof(float))));
-typedef int vsi __attribute__((vector_size(VS * sizeof(int))));
+typedef tomo_vf vsf;
+typedef tomo_vi vsi;
 
 /* fourier_first for VS samples: floor by truncation of a positive number
  * (a >= -W/2 - 1 here), so exact integers give z = 1 as floorf does. */
@@ -332,7 +333,7 @@ spread(const struct fourier_cpu *c, float *band, int64_t lo, int64_t hi, const i
 	const struct fbp_geom *g = c->g;
 	const int64_t J2 = g->P / 2, M = g->M, MS = c->MS, OFF = c->OFF;
 	const float *coef = g->coef;
-	const vsf lane = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+	const vsf lane = tomo_vf_iota();
 	const float half_m = 0.5f * (float)M, half_w = 0.5f * (float)W;
 	vsf wu[FOURIER_MAX_W], wv[FOURIER_MAX_W];
 	float cw[2 * FOURIER_MAX_W];

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 
+#include "simd.h"
 #include "tomo/fbp.h"
 
 /* The geometry and the host tables of one reconstruction. */
@@ -36,14 +37,51 @@ struct fbp_geom {
 int fbp_geom_init(struct fbp_geom *g, int64_t ncols, const struct tomo_fbp_params *p);
 void fbp_geom_free(struct fbp_geom *g);
 
-/* Filtered lines of a slab, interleaved for the back-projection: group g
- * of TOMO_FBP_LANES rows, angle a, stored column q, lane l at
- * ((g * A + a) * cs + q) * TOMO_FBP_LANES + l. */
+/*
+ * The CPU path's filtered slab of rows rows (fbp_slab_floats floats), in
+ * the two layouts of its two back-projection kernels (lib/fbp_cpu.c):
+ * - the first fbp_cpu_grouped(rows) rows in groups of TOMO_VLEN rows,
+ *   interleaved: group k, angle a, stored column q, lane l at
+ *   ((k * A + a) * g->cs + q) * TOMO_VLEN + l;
+ * - the other rows (fewer than TOMO_VLEN) line by line after them: row r,
+ *   angle a, stored column q at ((r - grouped) * A + a) * ls + q, ls =
+ *   fbp_cpu_line_floats(g), a line having room after its stored columns
+ *   for the window of 32 floats that the back-projection reads from any
+ *   column up to g->hi.
+ * Guard columns are zero in both.
+ */
+static inline int64_t
+fbp_cpu_grouped(int64_t rows)
+{
+	return rows / TOMO_VLEN * TOMO_VLEN;
+}
+
+static inline int64_t
+fbp_cpu_line_floats(const struct fbp_geom *g)
+{
+	return (g->cs + 32 + 15) / 16 * 16;
+}
+
 static inline int64_t
 fbp_slab_floats(const struct fbp_geom *g, int64_t rows)
 {
-	int64_t groups = (rows + TOMO_FBP_LANES - 1) / TOMO_FBP_LANES;
-	return groups * g->A * g->cs * TOMO_FBP_LANES;
+	const int64_t grouped = fbp_cpu_grouped(rows);
+	return g->A * (grouped * g->cs + (rows - grouped) * fbp_cpu_line_floats(g));
+}
+
+/* Where row r, angle a, stored column 0 of the slab lies, and the step
+ * between stored columns. */
+static inline float *
+fbp_cpu_line(const struct fbp_geom *g, float *F, int64_t rows, int64_t r, int64_t a,
+             int64_t *step)
+{
+	const int64_t grouped = fbp_cpu_grouped(rows);
+	if (r < grouped) {
+		*step = TOMO_VLEN;
+		return F + ((r / TOMO_VLEN * g->A + a) * g->cs) * TOMO_VLEN + r % TOMO_VLEN;
+	}
+	*step = 1;
+	return F + grouped * g->A * g->cs + ((r - grouped) * g->A + a) * fbp_cpu_line_floats(g);
 }
 
 /* Read rows r0..r0+nr-1 at angles a0..a0+na-1 into buf; sets the strides
@@ -97,12 +135,13 @@ int fbp_cpu_create(const struct fbp_geom *g, struct fbp_cpu **c);
 void fbp_cpu_destroy(struct fbp_cpu *c);
 
 /* Filter angles a0..a0+na-1 of rows 0..rows-1 of a raw chunk (the line of
- * row r, angle a0 + k at raw + r*rs + k*as) into the interleaved slab F.
+ * row r, angle a0 + k at raw + r*rs + k*as) into the slab F
+ * (fbp_slab_floats).
  * Returns the number of clamped transmission samples. */
 int64_t fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t rows,
                        int64_t a0, int64_t na, float *F);
 
-/* Back-project the interleaved slab F of rows rows into out
+/* Back-project the filtered slab F of rows rows into out
  * ([rows][N][N] floats). */
 void fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, float *out);
 
