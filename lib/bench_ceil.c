@@ -13,15 +13,17 @@
 
 #include "bench_impl.h"
 #include "fbp_math.h"
+#include "simd.h"
 #include "tomo/bench.h"
 #include "tomo/err.h"
 #include "tomo/fbp.h"
 #include "tomo/fft.h"
 #include "tomo/tool.h"
 
-#define L TOMO_FBP_LANES
+/* lib/fbp_cpu.c's vectors (lanes over slices in its grouped kernel). */
+#define L TOMO_VLEN
 
-typedef float v16f __attribute__((vector_size(L * sizeof(float))));
+typedef tomo_vf v16f;
 
 /* Results go here so that no kernel's work can be optimised away. */
 static volatile float sink;
@@ -118,13 +120,13 @@ done:
 }
 
 /*
- * The lerp peak. Each thread owns a few 16-slice filtered lines of COLS
+ * The lerp peak. Each thread owns a few L-slice filtered lines of COLS
  * stored columns (16 KiB: L1), and for each of ANGLES steps does what
- * bp_block does for a block of JB pixels: per pixel, two vector loads at
+ * bp_group does for a block of JB pixels: per pixel, two vector loads at
  * its column and one FBP_LERP added to its accumulator; the columns and
  * fractions come from a small table instead of fbp_u.
  */
-#define JB     16
+#define JB     TOMO_VLEN
 #define COLS   64
 #define LINES  4
 #define STEPS  64 /* distinct (column, fraction) rows of the table */

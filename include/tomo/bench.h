@@ -132,7 +132,7 @@ int tomo_bench_stream(int64_t bytes, int warmup, int repeat, double *copy, doubl
                       double *read);
 
 /* The back-projection's arithmetic peak: the lerp and accumulation of
- * TOMO_FBP_LANES slices per (pixel, angle), as lib/fbp_cpu.c rounds it,
+ * a vector of slices per (pixel, angle), as lib/fbp_cpu.c rounds it,
  * with the filtered lines in L1 cache and no detector index to compute, on
  * every thread. Seconds of each timed run into t; *updates gets the
  * updates (pixel x angle x slice) done in one run. */

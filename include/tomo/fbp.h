@@ -45,8 +45,9 @@ enum tomo_fbp_pad {
 /* Transmission at or below zero (or NaN) is clamped to this before -ln. */
 #define TOMO_FBP_MIN_TRANSMISSION 1e-6f
 
-/* Interleaved slices: the back-projection serves this many detector rows
- * per detector-index computation (one AVX-512 vector, 16 GPU registers). */
+/* Interleaved slices of the GPU back-projection: it serves this many
+ * detector rows per detector-index computation (16 GPU registers). The
+ * CPU path chooses its own per instruction set (lib/simd.h). */
 #define TOMO_FBP_LANES 16
 
 struct tomo_fbp_params {
