@@ -198,7 +198,7 @@ tomo_angles_read(const char *spec, double **deg, int64_t *n, int64_t *total)
 	int64_t v[3];
 	int given[3];
 	const size_t len = parse_selection(spec, v, given);
-	const int select = len < strlen(spec);
+	const int selection = len < strlen(spec);
 	char *path = strndup(spec, len);
 	double *all = NULL;
 	int rc;
@@ -220,7 +220,7 @@ tomo_angles_read(const char *spec, double **deg, int64_t *n, int64_t *total)
 	FILE *f = fopen(path, "r");
 	if (!f) {
 		rc = tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'%s", path,
-		                    !select && strchr(path, ':')
+		                    !selection && strchr(path, ':')
 		                            ? " (a selection of lines is FILE:FIRST:END[:STEP])"
 		                            : "");
 		free(path);
