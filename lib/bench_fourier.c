@@ -84,7 +84,7 @@ fourier_cpu_run(void *ctx)
 	struct fourier_job *j = ctx;
 	const int64_t N = j->g.N;
 
-	fbp_fourier_cpu_slab(j->cpu, j->raw, N, j->rows * N, j->rows, j->slices);
+	fbp_fourier_cpu_slab(j->cpu, j->raw, N, j->rows * N, j->rows, j->slices, NULL);
 	return TOMO_OK;
 }
 

@@ -539,7 +539,7 @@ static int
 fbp_bp_run(void *ctx)
 {
 	struct fbp_job *j = ctx;
-	fbp_cpu_backproject(&j->g, j->F, j->rows, j->slices);
+	fbp_cpu_backproject(&j->g, j->F, j->rows, j->slices, NULL);
 	return TOMO_OK;
 }
 

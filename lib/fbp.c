@@ -15,7 +15,6 @@
 #include "fbp_math.h"
 #include "tomo/err.h"
 #include "tomo/fft.h"
-#include "tomo/tool.h"
 
 const char *const tomo_fbp_filter_names[] = {
 	"ramp", "shepp-logan", "cosine", "hamming", "hann", "parzen", NULL,
@@ -302,7 +301,7 @@ cpu_plan(const struct fbp_geom *g, const struct tomo_fbp_params *p, int sequenti
 
 static int
 run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
-        struct tomo_output *out, struct tomo_fbp_stats *st)
+        struct tomo_output *out, struct tomo_fbp_stats *st, struct fbp_report *rep)
 {
 	const int sequential = tomo_input_sequential(in);
 	int64_t R, Ac, bytes;
@@ -330,12 +329,10 @@ run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 				goto done;
 			st->clamped += fbp_cpu_filter(cpu, raw, rs, as, nr, a0, na, F);
 		}
-		fbp_cpu_backproject(g, F, nr, slices);
+		fbp_cpu_backproject(g, F, nr, slices, rep);
 		if ((rc = write_slab(out, p, r0, nr, slices)))
 			goto done;
 		st->slabs++;
-		if (p->progress)
-			p->progress(p->progress_ctx, r0 + nr - p->row0);
 	}
 done:
 	free(F);
@@ -472,7 +469,7 @@ fbp_gpu_desc(struct tomo_fbp_gpu_desc *d, const struct fbp_geom *g,
  * k the host writes slab k-1's slices and reads slab k+1's rows. */
 static int
 run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp_geom *g,
-        struct tomo_output *out, struct tomo_fbp_stats *st)
+        struct tomo_output *out, struct tomo_fbp_stats *st, struct fbp_report *rep)
 {
 	const struct gpu_ops *ops = g->M ? &fourier_ops : &direct_ops;
 	struct tomo_fbp_gpu_desc d;
@@ -517,9 +514,8 @@ run_gpu(struct tomo_input *in, const struct tomo_fbp_params *p, const struct fbp
 				goto done;
 			st->write_s += tomo_now() - t;
 			st->slabs++;
-			if (p->progress)
-				p->progress(p->progress_ctx,
-				            pending_r0[k] + pending_nr[k] - p->row0);
+			rep->done += pending_nr[k] * g->A * g->N * g->N;
+			tomo_progress_report(rep->cb, rep->done, rep->total);
 			pending_r0[k] = -1;
 		}
 		if (r0 >= p->row1) {
@@ -558,6 +554,7 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo
 	if ((rc = tomo_fbp_check(in, p)) ||
 	    (rc = fbp_geom_init(&g, tomo_input_header(in)->size[0], p)))
 		return rc;
+	struct fbp_report rep = {&p->progress, 0, g.A * g.N * g.N * (p->row1 - p->row0)};
 	if (p->method == TOMO_FBP_FOURIER) {
 		if ((rc = fbp_fourier_init(&g, p))) {
 			fbp_geom_free(&g);
@@ -565,11 +562,12 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo
 		}
 		stats->padded = g.P;
 		stats->grid = g.M;
-		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats)
-		                : fbp_fourier_run_cpu(in, p, &g, out, stats);
+		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats, &rep)
+		                : fbp_fourier_run_cpu(in, p, &g, out, stats, &rep);
 	} else {
 		stats->padded = g.P;
-		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats) : run_cpu(in, p, &g, out, stats);
+		rc = p->use_gpu ? run_gpu(in, p, &g, out, stats, &rep)
+		                : run_cpu(in, p, &g, out, stats, &rep);
 	}
 	stats->updates = (double)g.A * (double)(g.N * g.N) * (double)(p->row1 - p->row0);
 	stats->seconds = tomo_now() - t0;

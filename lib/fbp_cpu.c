@@ -333,7 +333,8 @@ bp_group_task(const struct fbp_geom *g, const float *F, int64_t grp, int64_t i0,
 }
 
 void
-fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, float *out)
+fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, float *out,
+                    struct fbp_report *rep)
 {
 	const int64_t N = g->N, plane = N * N, ls = fbp_cpu_line_floats(g);
 	const int64_t grouped = fbp_cpu_grouped(rows), left = rows - grouped;
@@ -342,19 +343,32 @@ fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, floa
 	const int64_t nbj = (N + V - 1) / V, nti = (N + TI - 1) / TI;
 	const int64_t tasks = units * nbj * nti;
 	const float *Fleft = F + grouped * g->A * g->cs;
+	int64_t finished = 0; /* pixel updates of the tasks done */
 
 #pragma omp parallel for schedule(dynamic, 1)
 	for (int64_t t = 0; t < tasks; t++) {
 		const int64_t unit = t / (nbj * nti), rest = t % (nbj * nti);
 		const int64_t jb = rest / nti, ti = rest % nti;
 		const int64_t i0 = ti * TI, i1 = i0 + TI < N ? i0 + TI : N;
+		int64_t ns = V;
 		if (unit < grouped / V) {
 			bp_group_task(g, F, unit, i0, i1, jb * V, out);
 		} else {
 			const int64_t r0 = (unit - grouped / V) * SG;
-			const int64_t ns = left - r0 < SG ? left - r0 : SG;
+			ns = left - r0 < SG ? left - r0 : SG;
 			bp_pixels_task(g, Fleft + r0 * g->A * ls, (int)ns, i0, i1, jb * V,
 			               out + (grouped + r0) * plane);
 		}
+		if (rep) {
+			const int64_t cols = N - jb * V < V ? N - jb * V : V;
+			int64_t now;
+#pragma omp atomic capture
+			now = finished += ns * (i1 - i0) * cols * g->A;
+			/* reports come from the calling thread only */
+			if (omp_get_thread_num() == 0)
+				tomo_progress_report(rep->cb, rep->done + now, rep->total);
+		}
 	}
+	if (rep)
+		rep->done += finished;
 }

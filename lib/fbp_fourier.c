@@ -498,20 +498,26 @@ fbp_fourier_cpu_bytes(const struct fourier_cpu *c)
 
 int64_t
 fbp_fourier_cpu_slab(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as, int64_t nr,
-                     float *slices)
+                     float *slices, struct fbp_report *rep)
 {
 	const int64_t n2 = c->g->N * c->g->N;
 	int64_t clamped = 0;
 
-	for (int64_t r = 0; r < nr; r += 2)
-		clamped += do_pair(c, raw, rs, as, r, r + 1 < nr, slices + r * n2,
-		                   slices + (r + 1) * n2);
+	for (int64_t r = 0; r < nr; r += 2) {
+		const int two = r + 1 < nr;
+		clamped += do_pair(c, raw, rs, as, r, two, slices + r * n2, slices + (r + 1) * n2);
+		if (rep) {
+			rep->done += (1 + two) * c->g->A * n2;
+			tomo_progress_report(rep->cb, rep->done, rep->total);
+		}
+	}
 	return clamped;
 }
 
 int
 fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
-                    const struct fbp_geom *g, struct tomo_output *out, struct tomo_fbp_stats *st)
+                    const struct fbp_geom *g, struct tomo_output *out, struct tomo_fbp_stats *st,
+                    struct fbp_report *rep)
 {
 	struct fourier_cpu *c = NULL;
 	float *raw = NULL, *slices = NULL;
@@ -547,12 +553,10 @@ fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
 		int64_t nr = r0 + R > p->row1 ? p->row1 - r0 : R, rs, as;
 		if ((rc = fbp_read_chunk(in, p, g->C, r0, nr, 0, g->A, raw, &rs, &as)))
 			goto done;
-		st->clamped += fbp_fourier_cpu_slab(c, raw, rs, as, nr, slices);
+		st->clamped += fbp_fourier_cpu_slab(c, raw, rs, as, nr, slices, rep);
 		if ((rc = tomo_output_write(out, r0 - p->row0, nr, slices)))
 			goto done;
 		st->slabs++;
-		if (p->progress)
-			p->progress(p->progress_ctx, r0 + nr - p->row0);
 	}
 done:
 	free(raw);

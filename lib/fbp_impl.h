@@ -102,6 +102,14 @@ int fbp_fourier_init(struct fbp_geom *g, const struct tomo_fbp_params *p);
  * fourier_weights) to the Kaiser-Bessel kernel of shape beta. */
 void fbp_fourier_fit(int W, int deg, double beta, float *coef);
 
+/* Progress of a reconstruction in pixel updates: done so far out of total
+ * (the kernels add theirs to done as they go, reporting through cb from
+ * the calling thread). */
+struct fbp_report {
+	const struct tomo_progress_cb *cb;
+	int64_t done, total;
+};
+
 /* The GPU back-ends' description of a problem (kernels/fbp_gpu.h): g's
  * tables (not copied: g must outlive the back-end's creation), p's layout
  * and memory, slab_rows rows per slab. */
@@ -117,16 +125,16 @@ int64_t fbp_fourier_cpu_bytes(const struct fourier_cpu *c);
 void fbp_fourier_cpu_destroy(struct fourier_cpu *c);
 
 /* Rows 0..nr-1 of a raw slab (row r, angle a at raw + r rs + a as) into nr
- * slices of N x N, two rows at a time on all threads. Returns the count of
- * clamped samples. */
+ * slices of N x N, two rows at a time on all threads, reporting to rep
+ * (may be NULL) after each pair. Returns the count of clamped samples. */
 int64_t fbp_fourier_cpu_slab(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as,
-                             int64_t nr, float *slices);
+                             int64_t nr, float *slices, struct fbp_report *rep);
 
 /* The Fourier method on the CPU, slab by slab (the driver of lib/fbp.c's
  * shape: read, reconstruct, write). */
 int fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
                         const struct fbp_geom *g, struct tomo_output *out,
-                        struct tomo_fbp_stats *st);
+                        struct tomo_fbp_stats *st, struct fbp_report *rep);
 
 struct fbp_cpu;
 
@@ -142,7 +150,9 @@ int64_t fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t 
                        int64_t a0, int64_t na, float *F);
 
 /* Back-project the filtered slab F of rows rows into out
- * ([rows][N][N] floats). */
-void fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, float *out);
+ * ([rows][N][N] floats), reporting to rep (may be NULL) as blocks of
+ * pixels are done. */
+void fbp_cpu_backproject(const struct fbp_geom *g, const float *F, int64_t rows, float *out,
+                         struct fbp_report *rep);
 
 #endif

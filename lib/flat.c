@@ -673,7 +673,7 @@ writer_start(struct writer *w, struct tomo_output *out, int64_t z0, int64_t nz, 
 }
 
 static int
-run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr)
+run_projections(struct ctx *c, struct tomo_output *out, const struct tomo_progress_cb *pr)
 {
 	const struct tomo_scan_input *s = c->s;
 	const int64_t plane = c->onx * c->ony;
@@ -724,8 +724,7 @@ run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr
 		    (rc = writer_start(&wr, out, k0, ns, buf, threaded)))
 			break;
 		c->c->pixels += ns * plane;
-		if (pr)
-			tomo_progress_add(pr, ns);
+		tomo_progress_report(pr, k0 + ns, n);
 	}
 	rc2 = writer_join(&wr);
 	if (!rc)
@@ -743,7 +742,7 @@ run_projections(struct ctx *c, struct tomo_output *out, struct tomo_progress *pr
 int
 tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
               struct tomo_output *out, struct tomo_flat_counts *counts,
-              struct tomo_progress *progress)
+              const struct tomo_progress_cb *progress)
 {
 	struct tomo_flat_counts local;
 	struct ctx c = {.s = s, .o = o, .c = counts ? counts : &local};

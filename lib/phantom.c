@@ -620,7 +620,7 @@ write_slab(void *arg)
  * half the memory budget). */
 static int
 stream_planes(int64_t plane, int64_t total, fill_fn fill, const void *ctx, struct tomo_output *out,
-              int64_t memory, struct tomo_progress *progress)
+              int64_t memory, const struct tomo_progress_cb *progress)
 {
 	int64_t slab = slab_planes(plane * 4, memory / 2, total);
 	size_t bytes = (size_t)(slab * plane) * sizeof(float);
@@ -651,8 +651,7 @@ stream_planes(int64_t plane, int64_t total, fill_fn fill, const void *ctx, struc
 			writing = 1;
 		else if ((rc = tomo_output_write(out, z, m, buf[cur])))
 			break;
-		if (progress)
-			tomo_progress_add(progress, m);
+		tomo_progress_report(progress, z + m, total);
 	}
 	if (writing) {
 		pthread_join(writer, NULL);
@@ -688,7 +687,7 @@ fill_volume(const void *ctx, int64_t z0, int64_t nz, float *buf)
 int
 tomo_phantom_write_projections(const struct tomo_phantom *p, const struct tomo_detector *d,
                                const double *deg, int64_t na, struct tomo_output *out,
-                               int64_t memory, struct tomo_progress *progress)
+                               int64_t memory, const struct tomo_progress_cb *progress)
 {
 	struct fill_ctx c = {.p = p, .d = d, .deg = deg};
 	return stream_planes(d->ncols * d->nrows, na, fill_projections, &c, out, memory, progress);
@@ -696,7 +695,7 @@ tomo_phantom_write_projections(const struct tomo_phantom *p, const struct tomo_d
 
 int
 tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t rows,
-                          struct tomo_output *out, int64_t memory, struct tomo_progress *progress)
+                          struct tomo_output *out, int64_t memory, const struct tomo_progress_cb *progress)
 {
 	struct fill_ctx c = {.p = p, .n = n, .rows = rows};
 	return stream_planes(n * n, rows, fill_volume, &c, out, memory, progress);

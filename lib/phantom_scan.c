@@ -64,7 +64,8 @@ struct scan {
 	float *li;        /* line integrals of a slab of projections */
 	uint16_t *buf;    /* a slab of frames */
 	const char *path; /* for messages */
-	struct tomo_progress *progress;
+	const struct tomo_progress_cb *progress;
+	int64_t done, total; /* frames written, of all */
 };
 
 static int
@@ -299,8 +300,8 @@ write_frames(struct scan *c, hid_t ds, int64_t at, int kind, int64_t index0, int
 		make_frames(c, kind, index0 + i, m);
 		if (write_slab(c, ds, at + i, m) < 0)
 			return -1;
-		if (c->progress)
-			tomo_progress_add(c->progress, m);
+		c->done += m;
+		tomo_progress_report(c->progress, c->done, c->total);
 	}
 	return 0;
 }
@@ -461,7 +462,7 @@ done:
 int
 tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
                         const double *deg, int64_t na, const struct tomo_scan *s, const char *path,
-                        int64_t memory, struct tomo_progress *progress)
+                        int64_t memory, const struct tomo_progress_cb *progress)
 {
 	struct scan c = {
 		.p = p, .d = d, .s = s, .deg = deg, .na = na, .path = path, .progress = progress};
@@ -473,6 +474,7 @@ tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector
 	if (na < 1)
 		return tomo_error(TOMO_ERR, "a scan needs at least one angle");
 	c.plane = d->ncols * d->nrows;
+	c.total = na + s->flats + s->darks;
 	/* The fixed per-pixel tables (P b, D, hot) come off the budget. */
 	budget -= c.plane * 20;
 	c.slab = tomo_slab_planes(c.plane * 6, budget, na);

@@ -34,14 +34,6 @@ struct tomo_phase {
 
 static const char *const method_names[] = {"paganin", "gpaganin", "tomopy"};
 
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int
 tomo_phase_check(const struct tomo_phase_opts *o)
 {
@@ -315,12 +307,12 @@ read_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
 static int
 filter_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
 {
-	double t0 = now();
+	double t0 = tomo_now();
 	int rc = tomo_phase_apply(pl->phase, buf, n);
 
-	pl->filter_seconds += now() - t0;
-	if (!rc && pl->o->progress)
-		pl->o->progress(pl->o->progress_ctx, n);
+	pl->filter_seconds += tomo_now() - t0;
+	if (!rc)
+		tomo_progress_report(&pl->o->progress, z0 + n, pl->nz);
 	return rc;
 }
 

@@ -353,6 +353,27 @@ open(sys.argv[2], 'w').write(''.join('%r\n' % float(x) for x in a))" \
 	assert_le "$(rel_diff "$D/q.nrrd" "$D/f.nrrd")" 1e-6 "difference"
 }
 
+@test "progress moves within a slab: lines at each tenth into a file, a bar on a terminal" {
+	# one slab of 20 rows: the progress used to move once per slab
+	tomo-phantom --size 256 --rows 20 --angles 64 -o "$D/p.nrrd"
+	for m in fbp fourier; do
+		tomo-fbp --method $m --progress "$D/p.nrrd" -o "$D/v.nrrd" 2> "$D/err"
+		cat "$D/err"
+		[ "$(grep -c '^tomo-fbp: reconstructing [0-9]*% ' "$D/err")" -ge 4 ] ||
+			fail "$m: fewer than 4 progress lines within one slab"
+		grep -q 'slices/s' "$D/err"
+		grep -q '^tomo-fbp: reconstructing done in ' "$D/err"
+		! grep -q $'\r' "$D/err" || fail "carriage returns into a file"
+	done
+	# without --progress nothing goes into a file or a pipe
+	tomo-fbp "$F/proj.nrrd" -o "$D/v.nrrd" 2> "$D/err"
+	[ ! -s "$D/err" ]
+	command -v script > /dev/null || skip "no script(1) for a terminal"
+	script -qec "tomo-fbp '$F/proj.nrrd' -o '$D/v.nrrd'" /dev/null > "$D/tty"
+	grep -q $'\rtomo-fbp: reconstructing \[' "$D/tty"
+	grep -q 'reconstructing done in' "$D/tty"
+}
+
 @test "a projection file larger than --memory: peak RSS stays near --memory" {
 	# 300 MB of projections (the io layer releases the pages it has read
 	# of maps past 256 MB); small slices keep the test quick.

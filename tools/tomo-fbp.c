@@ -170,13 +170,6 @@ choose_angles(const struct args *a, double *file, int64_t n, int64_t total,
 	return ang;
 }
 
-static void
-progress_cb(void *ctx, int64_t rows)
-{
-	struct tomo_progress *pr = ctx;
-	tomo_progress_add(pr, rows - pr->done);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -286,9 +279,8 @@ main(int argc, char **argv)
 		p.center, tomo_fbp_filter_names[p.filter], p.cutoff,
 		p.pad == TOMO_FBP_PAD_ZERO ? "zero" : "edge",
 		p.use_gpu ? tomo_gpu_name() : "the CPU");
-	tomo_progress_start(&pr, &c, "reconstructing", p.row1 - p.row0);
-	p.progress = progress_cb;
-	p.progress_ctx = &pr;
+	tomo_progress_start(&pr, &c, "reconstructing", "slices", p.row1 - p.row0);
+	p.progress = tomo_progress_cb_of(&pr);
 	rc = tomo_fbp_run(in, &p, out, &st);
 	tomo_progress_end(&pr);
 	if (rc)

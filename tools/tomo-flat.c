@@ -184,8 +184,9 @@ main(int argc, char **argv)
 	a.flat.use_gpu = tomo_tool_use_gpu(&c);
 	if ((rc = tomo_output_open(c.output, &h, &out)))
 		tomo_die_lib(rc);
-	tomo_progress_start(&pr, &c, "flat", h.size[2]);
-	if ((rc = tomo_flat_run(s, &a.flat, out, &n, &pr))) {
+	tomo_progress_start(&pr, &c, "flat", "projections", h.size[2]);
+	const struct tomo_progress_cb cb = tomo_progress_cb_of(&pr);
+	if ((rc = tomo_flat_run(s, &a.flat, out, &n, &cb))) {
 		tomo_output_abort(out);
 		tomo_die_lib(rc);
 	}

@@ -105,7 +105,7 @@ compute_stats(struct tomo_input *in, const struct tomo_common *c,
 		return tomo_error(TOMO_ERR, "out of memory for a slab of %lld planes",
 		                  (long long)slab);
 	tomo_stats_init(st);
-	tomo_progress_start(&pr, c, "statistics", h->size[2]);
+	tomo_progress_start(&pr, c, "statistics", "planes", h->size[2]);
 	for (int64_t z = 0; z < h->size[2]; z += slab) {
 		int64_t n = z + slab > h->size[2] ? h->size[2] - z : slab;
 		if (tomo_input_read_planes(in, z, n, buf)) {

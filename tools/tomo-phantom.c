@@ -268,22 +268,24 @@ main(int argc, char **argv)
 	             "degrees, center %g",
 	             name, (long long)a.size, (long long)a.rows, (long long)a.angles, a.start,
 	             a.stop, a.center);
-	tomo_progress_start(&pr, &c, "phantom",
-	                    a.angles + (a.scan ? a.s.flats + a.s.darks : 0) +
-	                            (a.volume ? a.rows : 0));
+	const int64_t frames = a.angles + (a.scan ? a.s.flats + a.s.darks : 0);
+	tomo_progress_start(&pr, &c, "phantom", "planes", frames + (a.volume ? a.rows : 0));
+	struct tomo_progress_cb cb = tomo_progress_cb_of(&pr);
+	tomo_progress_part(&pr, 0, frames);
 	if (a.scan) {
 		tomo_verbose("simulated %s scan: %lld flats, %lld darks, %g photons, "
 		             "mu %g, seed %llu",
 		             a.nexus ? "NXtomo" : "DXchange", (long long)a.s.flats,
 		             (long long)a.s.darks, a.s.photons, a.s.mu,
 		             (unsigned long long)a.s.seed);
-		rc = tomo_phantom_scan_write(p, &det, deg, a.angles, &a.s, c.output, c.memory, &pr);
+		rc = tomo_phantom_scan_write(p, &det, deg, a.angles, &a.s, c.output, c.memory, &cb);
 	} else {
-		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, c.memory, &pr);
+		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, c.memory, &cb);
 	}
 	if (rc)
 		tomo_die_lib(rc);
-	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout, c.memory, &pr)))
+	tomo_progress_part(&pr, frames, a.rows);
+	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout, c.memory, &cb)))
 		tomo_die_lib(rc);
 	tomo_progress_end(&pr);
 	if (vout && (rc = tomo_output_close(vout)))

@@ -142,12 +142,6 @@ check_input(const struct tomo_input *in, const struct args *a)
 	}
 }
 
-static void
-on_progress(void *ctx, int64_t n)
-{
-	tomo_progress_add(ctx, n);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -219,9 +213,8 @@ main(int argc, char **argv)
 		tomo_verbose("%s filter, delta/beta %g; wavelength %g m",
 		             tomo_phase_method_name(a.o.method), a.o.delta_beta,
 		             1.23984198e-9 / a.o.energy);
-	tomo_progress_start(&pr, &c, "phase retrieval", h->size[2]);
-	a.o.progress = on_progress;
-	a.o.progress_ctx = &pr;
+	tomo_progress_start(&pr, &c, "phase retrieval", "projections", h->size[2]);
+	a.o.progress = tomo_progress_cb_of(&pr);
 	double t0 = tomo_now();
 	if ((rc = tomo_phase_run(in, out, &a.o, &r)))
 		tomo_die_lib(rc);

@@ -715,7 +715,7 @@ main(int argc, char **argv)
 	struct tomo_input_opts io = {.shape = c.shape, .chunk_cache = once ? 1 : c.memory / 2};
 	check(tomo_input_open(c.input, &io, &in));
 	if (a.ortho) {
-		tomo_progress_start(&pr.bar, &c, "slicing", 1000);
+		tomo_progress_start(&pr.bar, &c, "slicing", NULL, 1000);
 		write_ortho(in, &o, &a, &c, &pr);
 	} else {
 		struct tomo_slice_sel s = {
@@ -742,7 +742,7 @@ main(int argc, char **argv)
 		tomo_verbose("%lld slice(s) along %c of %lld x %lld%s", (long long)s.count,
 		             "xyz"[s.axis], (long long)s.width, (long long)s.height,
 		             a.bin > 1 ? " after binning" : "");
-		tomo_progress_start(&pr.bar, &c, "slicing", 1000 * s.count);
+		tomo_progress_start(&pr.bar, &c, "slicing", NULL, 1000 * s.count);
 		if (o.image)
 			write_images(in, &s, &o, &a, &c, &pr);
 		else

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "tomo/io.h"
+#include "tomo/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -68,9 +69,9 @@ struct tomo_fbp_params {
 	double oversample; /* Fourier grid / output size, 1.25..4; 0: default */
 	int kernel_width;  /* Fourier kernel width, 3..8 cells; 0: default */
 	int64_t memory;    /* bytes of host buffers to aim for */
-	/* Called after each slab with the rows done so far (may be NULL). */
-	void (*progress)(void *ctx, int64_t rows_done);
-	void *progress_ctx;
+	/* Reports in pixel updates (angles x size^2 per slice) as the work
+	 * goes (tomo/progress.h); fn may be NULL. */
+	struct tomo_progress_cb progress;
 };
 
 struct tomo_fbp_stats {

@@ -14,7 +14,7 @@
 #include "tomo/header.h"
 #include "tomo/io.h"
 #include "tomo/scan.h"
-#include "tomo/tool.h"
+#include "tomo/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,10 +67,11 @@ int tomo_flat_plan(const struct tomo_scan_input *s, const struct tomo_flat_opts 
  * and darks averaged first, then the projections slab by slab, each slab
  * written as soon as it is done. Reads only the rows, columns and frames
  * o selects (one extra row and column around them with outliers, for the
- * 3x3 neighbourhood). counts may be NULL; progress may be NULL. */
+ * 3x3 neighbourhood). counts may be NULL; progress (may be NULL) is reported
+ * in projections. */
 int tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
                   struct tomo_output *out, struct tomo_flat_counts *counts,
-                  struct tomo_progress *progress);
+                  const struct tomo_progress_cb *progress);
 
 /* Pieces, exposed for the tests and tomo-bench. */
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "tomo/io.h"
-#include "tomo/tool.h"
+#include "tomo/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,10 +89,10 @@ int tomo_phantom_sample(const struct tomo_phantom *p, int64_t n, int64_t rows, i
  * planes at a time within memory bytes. progress may be NULL. */
 int tomo_phantom_write_projections(const struct tomo_phantom *p, const struct tomo_detector *d,
                                    const double *deg, int64_t na, struct tomo_output *out,
-                                   int64_t memory, struct tomo_progress *progress);
+                                   int64_t memory, const struct tomo_progress_cb *progress);
 int tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t rows,
                               struct tomo_output *out, int64_t memory,
-                              struct tomo_progress *progress);
+                              const struct tomo_progress_cb *progress);
 
 /* Default attenuation scale of a simulated scan of width ncols, 8/ncols:
  * the thickest Shepp-Logan path (0.54 ncols/2 pixels of value 1) then
@@ -125,7 +125,7 @@ struct tomo_scan {
  * flats, projections, the other half of the flats; linked from /entry/data. */
 int tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
                             const double *deg, int64_t na, const struct tomo_scan *s,
-                            const char *path, int64_t memory, struct tomo_progress *progress);
+                            const char *path, int64_t memory, const struct tomo_progress_cb *progress);
 
 /* The scan model's pieces, for tests: beam profile and dark level of a
  * pixel, and the counter-based generator. */

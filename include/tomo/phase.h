@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "tomo/io.h"
+#include "tomo/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,10 +51,9 @@ struct tomo_phase_opts {
 	int use_gpu;       /* run on the GPU (tomo_device_select said it may) */
 	int64_t memory;    /* bytes of host buffers to use (at least one slab
 	                      of one projection is used whatever this says) */
-	/* Called on the calling thread after each slab with the number of
-	 * projections finished; may be NULL. */
-	void (*progress)(void *ctx, int64_t nproj);
-	void *progress_ctx;
+	/* Reports in projections filtered, from the calling thread after
+	 * each slab (tomo/progress.h); fn may be NULL. */
+	struct tomo_progress_cb progress;
 };
 
 /* What a run did, for messages. */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "tomo/dev.h"
+#include "tomo/progress.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -111,21 +112,32 @@ int tomo_is_verbose(void);
  * demanded and is unusable; with auto, falls back to the CPU (noted with -v). */
 int tomo_tool_use_gpu(const struct tomo_common *c);
 
-/* A progress bar on stderr, drawn only when c->progress. */
+/*
+ * A progress bar on stderr when c->progress: on a terminal, one line
+ * redrawn in place (at least once a second while the work advances) with
+ * the percentage, the rate in the bar's unit and the time left; into a
+ * pipe or a file (--progress), a plain line at each tenth of the work,
+ * never carriage returns. unit names what total counts ("slices"), or
+ * NULL for no rate.
+ */
 struct tomo_progress {
-	int on;
+	int on, tty;
 	int64_t total, done;
-	double start;
+	int64_t part0, part_n; /* where reports land (tomo_progress_part) */
+	double start, drawn;
 	int last_pct;
-	const char *label;
+	const char *label, *unit;
 };
 void tomo_progress_start(struct tomo_progress *p, const struct tomo_common *c,
-                         const char *label, int64_t total);
+                         const char *label, const char *unit, int64_t total);
 void tomo_progress_add(struct tomo_progress *p, int64_t n);
+void tomo_progress_set(struct tomo_progress *p, int64_t done);
 void tomo_progress_end(struct tomo_progress *p);
-
-/* Seconds on a monotonic clock. */
-double tomo_now(void);
+/* Reports of a library function (done of total in its units) moving the
+ * bar p over its current part: all of it, unless tomo_progress_part said
+ * that the next reports cover n of its units from first. */
+struct tomo_progress_cb tomo_progress_cb_of(struct tomo_progress *p);
+void tomo_progress_part(struct tomo_progress *p, int64_t first, int64_t n);
 
 #ifdef __cplusplus
 }

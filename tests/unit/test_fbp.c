@@ -357,7 +357,7 @@ check_backproject(const int C, const int N, double center)
 					o[(x + FBP_GUARD_LEFT) * step] =
 						(float)cos(0.37 * x + 0.1 * a + 1.7 * r);
 			}
-		fbp_cpu_backproject(&g, F, R, out);
+		fbp_cpu_backproject(&g, F, R, out, NULL);
 		int64_t differ = 0;
 		for (int r = 0; r < R; r++) {
 			for (int a = 0; a < A; a++) {
