@@ -276,4 +276,5 @@ bench: all
 	@BUILD=$(BUILD) bench/run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-golden
+	-git worktree prune 2>/dev/null
