@@ -182,17 +182,18 @@ fbp_cpu_filter(struct fbp_cpu *c, const float *raw, int64_t rs, int64_t as, int6
  *   registers over all angles (bp_group);
  * - the rows left over (fewer than V): the lanes are V consecutive pixels
  *   of a row, whose columns lie within V + 1 of the smallest, so that one
- *   window of the line serves them through permutes (tomo_vf_pick2); up
- *   to SG slices share the index computation (bp_pixels).
+ *   window of the line serves them through permutes; with AVX-512 one
+ *   window of 2 V floats serves a block of KV rows (bp_pixels); up to SG
+ *   slices share the index computation.
  * So the work is proportional to the slices asked for: one slice costs
  * one slice, not V. A task is a strip of TI rows of one block of V pixel
  * columns (of one group, or of SG leftover slices): successive rows
  * touch nearly the same detector columns, so its working set stays in L2.
  */
 #define V  TOMO_VLEN
-#define KV 4  /* rows of pixels per pass of bp_pixels */
+#define KV 8  /* rows of pixels per pass of bp_pixels */
 #define SG 4  /* leftover slices per pass of bp_pixels */
-#define TI 32 /* rows per task */
+#define TI 32 /* rows per task (a multiple of KV) */
 
 static void
 bp_group(const struct fbp_geom *g, const float *restrict Fg, float x0, float y,
@@ -211,8 +212,8 @@ bp_group(const struct fbp_geom *g, const float *restrict Fg, float x0, float y,
 		                                                FBP_MUL(y, sinv[a])),
 		                                        g->off),
 		                                hi);
-		tomo_vi q = __builtin_convertvector(u, tomo_vi);
-		const tomo_vf f = FBP_SUB(u, __builtin_convertvector(q, tomo_vf));
+		tomo_vi q;
+		const tomo_vf f = tomo_vf_split(u, &q);
 		q *= V;
 #pragma GCC unroll 16
 		for (int p = 0; p < V; p++) {
@@ -226,40 +227,76 @@ bp_group(const struct fbp_geom *g, const float *restrict Fg, float x0, float y,
 
 static inline __attribute__((always_inline)) void
 bp_pixels(const struct fbp_geom *g, const float *restrict F, int64_t ls, const int ns,
-          const int clamp, float x0, const float *yk, tomo_vf res[KV][SG])
+          const int kv, const int clamp, float x0, const float *yk, tomo_vf res[KV][SG])
 {
 	const float *restrict cosv = g->cosv, *restrict sinv = g->sinv;
-	const float off = g->off;
+	const float off = g->off, hi = g->hi;
 	const int64_t A = g->A;
-	const tomo_vf zero = {0}, x = x0 + tomo_vf_iota(), hiv = zero + g->hi;
+	const tomo_vf zero = {0}, x = x0 + tomo_vf_iota(), hiv = zero + hi;
 	tomo_vf acc[KV][SG];
 
-	for (int k = 0; k < KV; k++)
+	for (int k = 0; k < kv; k++)
 		for (int s = 0; s < ns; s++)
 			acc[k][s] = zero;
 	for (int64_t a = 0; a < A; a++) {
-		const float sn = sinv[a];
-		const tomo_vf xc = FBP_MUL(x, cosv[a]);
+		const float c = cosv[a], sn = sinv[a];
+		const tomo_vf xc = FBP_MUL(x, c);
 		const float *Fa = F + a * ls;
+#if TOMO_VF_SHARED_WINDOW
+		/* The block's smallest column, at the corner where x c and y s
+		 * are least (u rises or falls monotonically along x and along
+		 * y), computed as that lane computes it: one window of each line
+		 * serves all kv rows, their columns being within
+		 * (V - 1) |c| + (kv - 1) |s| + 1 <= sqrt((V - 1)^2 + (kv - 1)^2)
+		 * + 1 of it (17.6 for 16 x 8 pixels), less than the window's
+		 * 2 V - 1. */
+		const float xs = c >= 0.0f ? x0 : x0 + (float)(V - 1);
+		const float ys = sn >= 0.0f ? yk[kv - 1] : yk[0];
+		float ue = FBP_ADD(FBP_ADD(FBP_MUL(xs, c), FBP_MUL(ys, sn)), off);
+		if (clamp)
+			ue = fbp_clamp_u(ue, hi);
+		const int qe = (int)ue;
+		/* the window at qe for the left samples, at qe + 1 for the
+		 * right ones: the same lane index picks both */
+		tomo_vf w0[SG], w1[SG], w2[SG], w3[SG];
 #pragma GCC unroll 8
-		for (int k = 0; k < KV; k++) {
+		for (int s = 0; s < ns; s++) {
+			const float *l = Fa + s * A * ls + qe;
+			w0[s] = tomo_vf_load(l);
+			w1[s] = tomo_vf_load(l + V);
+			w2[s] = tomo_vf_load(l + 1);
+			w3[s] = tomo_vf_load(l + 1 + V);
+		}
+#endif
+#pragma GCC unroll 8
+		for (int k = 0; k < kv; k++) {
 			tomo_vf u = FBP_ADD(FBP_ADD(xc, FBP_MUL(yk[k], sn)), off);
 			if (clamp)
 				u = tomo_vf_clamp(u, hiv);
-			const tomo_vi q = __builtin_convertvector(u, tomo_vi);
-			const tomo_vf f = FBP_SUB(u, __builtin_convertvector(q, tomo_vf));
-			/* u rises or falls monotonically over the lanes */
-			const int qe = q[0] < q[V - 1] ? q[0] : q[V - 1];
+			tomo_vi q;
+			const tomo_vf f = tomo_vf_split(u, &q);
+#if TOMO_VF_SHARED_WINDOW
 			const tomo_vi idx = q - qe;
 #pragma GCC unroll 8
 			for (int s = 0; s < ns; s++) {
-				tomo_vf a0, a1;
-				tomo_vf_pick2(Fa + s * A * ls + qe, idx, &a0, &a1);
+				const tomo_vf a0 = tomo_vf_pick_window(w0[s], w1[s], idx);
+				const tomo_vf a1 = tomo_vf_pick_window(w2[s], w3[s], idx);
 				acc[k][s] = FBP_ADD(acc[k][s], FBP_LERP(a0, a1, f));
 			}
+#else
+			/* u rises or falls monotonically over the lanes */
+			const int qk = q[0] < q[V - 1] ? q[0] : q[V - 1];
+			const tomo_vi idx = q - qk;
+#pragma GCC unroll 8
+			for (int s = 0; s < ns; s++) {
+				tomo_vf a0, a1;
+				tomo_vf_pick2(Fa + s * A * ls + qk, idx, &a0, &a1);
+				acc[k][s] = FBP_ADD(acc[k][s], FBP_LERP(a0, a1, f));
+			}
+#endif
 		}
 	}
-	for (int k = 0; k < KV; k++)
+	for (int k = 0; k < kv; k++)
 		for (int s = 0; s < ns; s++)
 			res[k][s] = acc[k][s];
 }
@@ -277,7 +314,9 @@ bp_inside(const struct fbp_geom *g, float x0, float x1, float y0, float y1)
 }
 
 /* Rows i0..i1-1 of the ns (1..SG) leftover slices whose lines start at F,
- * pixel columns j0..j0+V-1 (those inside the slice stored). */
+ * pixel columns j0..j0+V-1 (those inside the slice stored). Passes of KV
+ * rows for one or two slices, KV / 2 for more (the accumulators stay in
+ * registers). */
 static void
 bp_pixels_task(const struct fbp_geom *g, const float *F, int ns, int64_t i0, int64_t i1,
                int64_t j0, float *out)
@@ -286,29 +325,27 @@ bp_pixels_task(const struct fbp_geom *g, const float *F, int ns, int64_t i0, int
 	const float x0 = fbp_pixel_x(j0, N);
 	const int clamp = !bp_inside(g, x0, x0 + (float)(V - 1), fbp_pixel_y(i0, N),
 	                             fbp_pixel_y(i1 - 1 + KV, N));
+	const int kv = ns <= 2 ? KV : KV / 2;
 	tomo_vf res[KV][SG];
 
-	for (int64_t i = i0; i < i1; i += KV) {
+	for (int64_t i = i0; i < i1; i += kv) {
 		float yk[KV];
-		for (int k = 0; k < KV; k++)
+		for (int k = 0; k < kv; k++)
 			yk[k] = fbp_pixel_y(i + k < N ? i + k : N - 1, N);
-		/* constant slice counts and clamping, so each case unrolls */
-		if (clamp) {
-			switch (ns) {
-			case 1: bp_pixels(g, F, ls, 1, 1, x0, yk, res); break;
-			case 2: bp_pixels(g, F, ls, 2, 1, x0, yk, res); break;
-			case 3: bp_pixels(g, F, ls, 3, 1, x0, yk, res); break;
-			default: bp_pixels(g, F, ls, SG, 1, x0, yk, res); break;
-			}
-		} else {
-			switch (ns) {
-			case 1: bp_pixels(g, F, ls, 1, 0, x0, yk, res); break;
-			case 2: bp_pixels(g, F, ls, 2, 0, x0, yk, res); break;
-			case 3: bp_pixels(g, F, ls, 3, 0, x0, yk, res); break;
-			default: bp_pixels(g, F, ls, SG, 0, x0, yk, res); break;
-			}
-		}
-		for (int k = 0; k < KV && i + k < i1; k++)
+		/* constant slice counts, rows and clamping, so each case unrolls */
+#define BP_CASES(CL)                                                                   \
+	switch (ns) {                                                                  \
+	case 1: bp_pixels(g, F, ls, 1, KV, CL, x0, yk, res); break;                    \
+	case 2: bp_pixels(g, F, ls, 2, KV, CL, x0, yk, res); break;                    \
+	case 3: bp_pixels(g, F, ls, 3, KV / 2, CL, x0, yk, res); break;                \
+	default: bp_pixels(g, F, ls, SG, KV / 2, CL, x0, yk, res); break;              \
+	}
+		if (clamp)
+			BP_CASES(1)
+		else
+			BP_CASES(0)
+#undef BP_CASES
+		for (int k = 0; k < kv && i + k < i1; k++)
 			for (int s = 0; s < ns; s++)
 				for (int l = 0; l < V && j0 + l < N; l++)
 					out[s * plane + (i + k) * N + j0 + l] = res[k][s][l];

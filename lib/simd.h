@@ -61,6 +61,42 @@ tomo_vf_load(const float *p)
 	return v;
 }
 
+/*
+ * Pixels of a block of rows can share one window of a filtered line: a
+ * window of 2 TOMO_VLEN floats (lo: the first TOMO_VLEN, hi: the next)
+ * serves lanes whose columns lie within 2 TOMO_VLEN - 1 of its start,
+ * picked by one two-source permute (AVX-512). Elsewhere each row reads
+ * its own window (tomo_vf_pick2): with AVX2, two one-source permutes and
+ * a blend per pick were measured slower than that (Zen 4, x86-64-v3
+ * build, 1 to 4 slices: 0.31 CPU-s per 1024^2 x 1024 slice against 0.24
+ * to 0.32).
+ */
+#if defined(__AVX512F__)
+#define TOMO_VF_SHARED_WINDOW 1
+
+/* The lanes k (0..2 TOMO_VLEN - 1) of the window lo, hi. */
+static inline __attribute__((always_inline)) tomo_vf
+tomo_vf_pick_window(tomo_vf lo, tomo_vf hi, tomo_vi k)
+{
+	return (tomo_vf)_mm512_permutex2var_ps((__m512)lo, (__m512i)k, (__m512)hi);
+}
+#else
+#define TOMO_VF_SHARED_WINDOW 0
+#endif
+
+/* For u >= 0 (below 2^23): *q = (int)u and the fraction u - (float)(int)u,
+ * exactly (AVX512DQ's vreduceps takes the fraction in one instruction). */
+static inline __attribute__((always_inline)) tomo_vf
+tomo_vf_split(tomo_vf u, tomo_vi *q)
+{
+	*q = __builtin_convertvector(u, tomo_vi);
+#if defined(__AVX512DQ__)
+	return (tomo_vf)_mm512_reduce_ps((__m512)u, 0x03); /* u - trunc(u) */
+#else
+	return u - __builtin_convertvector(*q, tomo_vf);
+#endif
+}
+
 /* tomo_vf_pick2 lane by lane (and its rare case on AVX2), kept out of
  * line so that the fast path's vectors stay in registers. */
 static __attribute__((noinline, unused)) void
