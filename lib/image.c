@@ -1,7 +1,8 @@
 /*
  * image: greyscale image writers (PNG through libpng, binary PGM, TIFF
- * through libtiff) and the intensity window (tomo/image.h). Each file is
- * written under a temporary name from output.c (tomo_output_temp_create) and renamed
+ * through libtiff) and the intensity window (tomo/image.h). The format of a
+ * name is the format table's (lib/format.c). Each file is written under a
+ * temporary name from output_file.c (tomo_output_temp_create) and renamed
  * into place by tomo_image_close, so a failure leaves nothing behind.
  */
 #include <errno.h>
@@ -12,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <tiffio.h>
 #include <unistd.h>
 
+#include "format.h"
 #include "io_impl.h"
 #include "tomo/err.h"
 #include "tomo/image.h"
@@ -34,26 +35,12 @@ struct tomo_image_writer {
 	char libmsg[512]; /* the last libpng/libtiff complaint */
 };
 
-static int
-has_ext(const char *path, const char *ext)
-{
-	size_t n = strlen(path), e = strlen(ext);
-	return n > e && !strcasecmp(path + n - e, ext);
-}
-
 enum tomo_image_format
 tomo_image_format_of(const char *path)
 {
-	if (has_ext(path, ".png"))
-		return TOMO_IMAGE_PNG;
-	if (has_ext(path, ".pgm"))
-		return TOMO_IMAGE_PGM;
-	if (has_ext(path, ".tif") || has_ext(path, ".tiff"))
-		return TOMO_IMAGE_TIFF;
-	if (has_ext(path, ".jpg") || has_ext(path, ".jpeg") || has_ext(path, ".gif") ||
-	    has_ext(path, ".bmp"))
-		return TOMO_IMAGE_REFUSED;
-	return TOMO_IMAGE_NONE;
+	const struct tomo_format *f = tomo_format_by_ext(path);
+
+	return f ? f->image : TOMO_IMAGE_NONE;
 }
 
 static size_t

@@ -1,37 +1,23 @@
 /*
  * input: open any supported input by name and read float32 boxes from it.
- * This file decides the format and checks every request; the back-ends
- * (input_raw.c, input_npy.c, input_tiff.c, input_hdf5.c) only move
- * samples. It also turns a pipe into a random-access input on demand
- * (tomo_input_buffer).
+ * This file chooses the format (through the table of lib/format.c) and
+ * checks every request; the back-ends (input_nrrd.c, input_raw.c,
+ * input_npy.c, input_tiff.c, input_hdf5.c) only move samples. It also
+ * turns a pipe into a random-access input on demand (tomo_input_buffer)
+ * and says which part of a whole an input holds (tomo_input_region).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "format.h"
 #include "io_impl.h"
 #include "tomo/err.h"
-
-static int
-has_ext(const char *path, const char *ext)
-{
-	size_t n = strlen(path), e = strlen(ext);
-	return n > e && !strcasecmp(path + n - e, ext);
-}
-
-static int
-is_hdf5_ext(const char *path)
-{
-	return has_ext(path, ".h5") || has_ext(path, ".hdf5") ||
-	       has_ext(path, ".hdf") || has_ext(path, ".nxs") ||
-	       has_ext(path, ".nx5") || has_ext(path, ".cxi");
-}
 
 static int
 regular_file(const char *path)
@@ -57,46 +43,31 @@ tomo_input_split_hdf5(const char *path, char **file, const char **dataset)
 	return 0;
 }
 
-/* Guess by magic bytes when the extension says nothing. */
-static const char *
-sniff(const char *path)
-{
-	unsigned char m[8] = {0};
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return NULL;
-	n = read(fd, m, sizeof m);
-	close(fd);
-	if (n >= 7 && !memcmp(m, "NRRD000", 7))
-		return "nrrd";
-	if (n >= 4 && (!memcmp(m, "II*\0", 4) || !memcmp(m, "MM\0*", 4) ||
-	               !memcmp(m, "II+\0", 4) || !memcmp(m, "MM\0+", 4)))
-		return "tiff";
-	if (n >= 8 && !memcmp(m, "\211HDF\r\n\032\n", 8))
-		return "hdf5";
-	if (n >= 6 && !memcmp(m, "\223NUMPY", 6))
-		return "npy";
-	return NULL;
-}
-
 int
 tomo_path_is_hdf5(const char *path)
 {
-	const char *fmt;
+	const struct tomo_format *f;
 
 	if (!regular_file(path))
 		return 0;
-	fmt = sniff(path);
-	return fmt ? !strcmp(fmt, "hdf5") : is_hdf5_ext(path);
+	/* The magic bytes win over the name. */
+	if (!(f = tomo_format_sniff(path)))
+		f = tomo_format_by_ext(path);
+	return f && !strcmp(f->name, "hdf5");
+}
+
+/* The format that reads "file:/object" names. */
+static const struct tomo_format *
+dataset_format(void)
+{
+	return tomo_format_with(TOMO_FMT_DATASET);
 }
 
 static int
-open_by_name(struct tomo_input *in, const char *path,
-             const struct tomo_input_opts *o)
+open_by_name(struct tomo_input *in, const char *path, const struct tomo_input_opts *o)
 {
 	const char *dataset = o && o->dataset ? o->dataset : NULL;
+	const struct tomo_format *f;
 	char *file = NULL;
 	struct stat st;
 	int rc;
@@ -106,7 +77,7 @@ open_by_name(struct tomo_input *in, const char *path,
 		if (s < 0)
 			return tomo_error(TOMO_ERR, "out of memory");
 		if (s > 0) {
-			rc = tomo_input_open_hdf5(in, file, dataset);
+			rc = dataset_format()->open_input(in, file, dataset, o);
 			free(file);
 			return rc;
 		}
@@ -115,13 +86,14 @@ open_by_name(struct tomo_input *in, const char *path,
 		int e = errno;
 		const char *sep = strstr(path, ":/");
 		if (e == ENOENT && strpbrk(path, "*?["))
-			return tomo_input_open_tiff(in, path);
-		/* "scan.h5:/data" without scan.h5: the HDF5 reader names the file. */
+			return tomo_format_with(TOMO_FMT_STACK)->open_input(in, path, NULL, o);
+		/* "scan.h5:/data" without scan.h5: the reader names the file. */
 		if (e == ENOENT && sep) {
 			if (!(file = strndup(path, (size_t)(sep - path))))
 				return tomo_error(TOMO_ERR, "out of memory");
-			rc = is_hdf5_ext(file) ? tomo_input_open_hdf5(in, file, sep + 1)
-			                       : -1;
+			f = tomo_format_by_ext(file);
+			rc = f && (f->flags & TOMO_FMT_DATASET) ? f->open_input(in, file, sep + 1, o)
+			                                       : -1;
 			free(file);
 			if (rc >= 0)
 				return rc;
@@ -129,36 +101,27 @@ open_by_name(struct tomo_input *in, const char *path,
 		return tomo_error_sys(TOMO_ERR, e, "cannot open '%s'", path);
 	}
 	if (S_ISDIR(st.st_mode))
-		return tomo_input_open_tiff(in, path);
-	if (has_ext(path, ".nrrd") || has_ext(path, ".nhdr"))
-		return tomo_input_open_nrrd(in, path);
-	if (has_ext(path, ".tif") || has_ext(path, ".tiff"))
-		return tomo_input_open_tiff(in, path);
-	if (is_hdf5_ext(path))
-		return tomo_input_open_hdf5(in, path, dataset);
-	if (has_ext(path, ".npy"))
-		return tomo_input_open_npy(in, path);
-	if (has_ext(path, ".raw") || (o && o->shape)) {
-		int64_t size[3];
-		if (!o || !o->shape)
-			return tomo_error(TOMO_EUSAGE,
-			                  "'%s': a .raw file needs --shape XxYxZ", path);
-		if (tomo_parse_shape(o->shape, size))
-			return TOMO_EUSAGE;
-		return tomo_input_open_raw(in, path, size);
-	}
-	const char *fmt = sniff(path);
-	if (fmt && !strcmp(fmt, "nrrd"))
-		return tomo_input_open_nrrd(in, path);
-	if (fmt && !strcmp(fmt, "tiff"))
-		return tomo_input_open_tiff(in, path);
-	if (fmt && !strcmp(fmt, "hdf5"))
-		return tomo_input_open_hdf5(in, path, dataset);
-	if (fmt && !strcmp(fmt, "npy"))
-		return tomo_input_open_npy(in, path);
-	return tomo_error(TOMO_ERR,
-	                  "cannot tell the format of '%s' (expected NRRD, TIFF, "
-	                  "HDF5, .npy, or .raw with --shape)", path);
+		return tomo_format_with(TOMO_FMT_STACK)->open_input(in, path, NULL, o);
+	if ((f = tomo_format_by_ext(path)) && f->open_input)
+		return f->open_input(in, path, dataset, o);
+	if (o && o->shape)
+		return tomo_format_with(TOMO_FMT_HEADERLESS)->open_input(in, path, NULL, o);
+	if ((f = tomo_format_sniff(path)) && f->open_input)
+		return f->open_input(in, path, dataset, o);
+	char formats[256];
+	tomo_format_list(formats, sizeof formats, TOMO_FORMATS_READ, TOMO_FORMAT_LABEL, " or ");
+	return tomo_error(TOMO_ERR, "cannot tell the format of '%s' (expected %s)", path,
+	                  formats);
+}
+
+int
+tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape)
+{
+	const struct tomo_input_opts o = {.shape = shape};
+	const struct tomo_format *f =
+	        tomo_format_with(shape ? TOMO_FMT_HEADERLESS : TOMO_FMT_DEFAULT);
+
+	return f->open_stream(in, fd, &o);
 }
 
 int
@@ -371,39 +334,6 @@ tomo_input_read_planes(struct tomo_input *in, int64_t z0, int64_t nz, float *dst
 {
 	struct tomo_box b = {0, in->hdr.size[0], 0, in->hdr.size[1], z0, nz};
 	return tomo_input_read(in, &b, dst);
-}
-
-int
-tomo_parse_shape(const char *s, int64_t size[3])
-{
-	const char *p = s;
-	int n = 0, dangling = 0;
-
-	size[0] = size[1] = size[2] = 1;
-	while (n < 3) {
-		char *end;
-		errno = 0;
-		long long v = strtoll(p, &end, 10);
-		if (end == p || errno || v < 1 || *p == '-' || *p == '+')
-			break;
-		size[n++] = v;
-		p = end;
-		dangling = 0;
-		if (*p != 'x' && *p != 'X')
-			break;
-		p++;
-		dangling = 1;
-	}
-	if (n < 2 || *p || dangling)
-		return tomo_error(TOMO_EUSAGE,
-		                  "shape '%s' is not XxYxZ with positive integers", s);
-	struct tomo_header h;
-	tomo_header_init(&h);
-	memcpy(h.size, size, sizeof h.size);
-	int64_t count;
-	if (tomo_header_count(&h, &count))
-		return TOMO_EUSAGE;
-	return TOMO_OK;
 }
 
 /*

@@ -423,13 +423,15 @@ note_scan(struct tomo_input *in, const struct tomo_hdf5_pick *p, const char *dat
 }
 
 int
-tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *dataset)
+tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *dataset,
+                     const struct tomo_input_opts *o)
 {
 	struct h5src *s = calloc(1, sizeof *s);
 	struct tomo_hdf5_pick pick = {0};
 	size_t tsize;
 	int rc;
 
+	(void)o;
 	if (!s)
 		return tomo_error(TOMO_ERR, "out of memory");
 	s->file = s->ds = -1;

@@ -368,7 +368,8 @@ read_header(int fd, const char *path, int64_t file_size, unsigned char **buf, si
 }
 
 int
-tomo_input_open_npy(struct tomo_input *in, const char *path)
+tomo_input_open_npy(struct tomo_input *in, const char *path, const char *dataset,
+                    const struct tomo_input_opts *o)
 {
 	struct tomo_npy h;
 	struct stat st;
@@ -377,6 +378,8 @@ tomo_input_open_npy(struct tomo_input *in, const char *path)
 	int64_t count, need;
 	int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	(void)dataset;
+	(void)o;
 	if (fd < 0)
 		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", path);
 	if (fstat(fd, &st)) {

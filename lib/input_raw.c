@@ -1,13 +1,12 @@
 /*
- * input_raw: inputs whose samples are a raw array: NRRD with raw encoding
- * (attached or detached header), .raw files with a given shape, the array
- * after a .npy header (input_npy.c), and the same on a pipe. Files are memory-mapped, read with pread where a box's
- * rows are whole, and converted on the way out;
+ * input_raw: inputs whose samples are a raw array: .raw files with a given
+ * shape, the samples after a NRRD header (input_nrrd.c) or a .npy header
+ * (input_npy.c), and the same on a pipe. Files are memory-mapped, read
+ * with pread where a box's rows are whole, and converted on the way out;
  * pipes are read forward only, plane by plane.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +19,6 @@
 
 #include "io_impl.h"
 #include "tomo/err.h"
-#include "tomo/nrrd.h"
 
 /* Mappings bigger than this give back pages after each read, so that
  * scanning a huge file keeps the resident set near the caller's buffers. */
@@ -51,16 +49,6 @@ host_big_endian(void)
 {
 	const uint16_t one = 1;
 	return *(const unsigned char *)&one == 0;
-}
-
-void
-tomo_release_pages(const void *p, size_t n)
-{
-	uintptr_t a = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
-	uintptr_t e = ((uintptr_t)p + n) & ~(uintptr_t)4095;
-
-	if (e > a)
-		madvise((void *)a, e - a, MADV_DONTNEED);
 }
 
 static void
@@ -291,85 +279,6 @@ map_data(struct tomo_input *in, struct rawsrc *r, const char *path,
 
 static const struct tomo_input_ops file_ops = {file_read, raw_close};
 
-/* Read the attached header of fd into a malloc'd buffer, up to and
- * including the blank line. Bytes read past it go to *rest. */
-static int
-read_header(int fd, const char *name, char **text, size_t *len,
-            unsigned char **rest, size_t *rest_len)
-{
-	size_t cap = 65536, n = 0;
-	char *buf = malloc(cap);
-
-	if (!buf)
-		return tomo_error(TOMO_ERR, "out of memory");
-	for (;;) {
-		/* Look for the blank line in what we have. */
-		for (size_t i = n > 0 ? 1 : 0; i < n; i++) {
-			size_t end = 0;
-			if (buf[i] == '\n' && buf[i - 1] == '\n')
-				end = i + 1;
-			else if (buf[i] == '\n' && i >= 3 && buf[i - 1] == '\r' &&
-			         buf[i - 2] == '\n')
-				end = i + 1;
-			if (end) {
-				*rest_len = n - end;
-				*rest = malloc(*rest_len ? *rest_len : 1);
-				if (!*rest) {
-					free(buf);
-					return tomo_error(TOMO_ERR, "out of memory");
-				}
-				memcpy(*rest, buf + end, *rest_len);
-				*text = buf;
-				*len = end;
-				return TOMO_OK;
-			}
-		}
-		if (n == cap) {
-			if (cap >= TOMO_NRRD_HEADER_MAX) {
-				free(buf);
-				return tomo_error(TOMO_ERR,
-				                  "%s: no end of NRRD header in the first "
-				                  "%d MiB", name, TOMO_NRRD_HEADER_MAX >> 20);
-			}
-			char *p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				return tomo_error(TOMO_ERR, "out of memory");
-			}
-			buf = p;
-			cap *= 2;
-		}
-		ssize_t got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int e = errno;
-			free(buf);
-			return tomo_error_sys(TOMO_ERR, e, "cannot read %s", name);
-		}
-		if (got == 0) {
-			int empty = n == 0;
-			int nrrd = n >= 4 && !memcmp(buf, "NRRD", 4);
-			free(buf);
-			if (empty)
-				return tomo_error(TOMO_ERR, "%s is empty", name);
-			if (!nrrd)
-				return tomo_error(TOMO_ERR, "%s is not a NRRD stream "
-				                  "(no NRRD magic)", name);
-			return tomo_error(TOMO_ERR,
-			                  "%s: NRRD header ends before its blank line "
-			                  "(truncated?)", name);
-		}
-		/* Fail early on garbage: a NRRD stream starts with its magic. */
-		if (n < 4 && n + (size_t)got >= 4 && memcmp(buf, "NRRD", 4)) {
-			free(buf);
-			return tomo_error(TOMO_ERR, "%s is not a NRRD stream "
-			                  "(no NRRD magic)", name);
-		}
-		n += (size_t)got;
-	}
-}
-
 static int
 set_layout(struct tomo_input *in, struct rawsrc *r, enum tomo_dtype type,
            int big_endian)
@@ -377,143 +286,6 @@ set_layout(struct tomo_input *in, struct rawsrc *r, enum tomo_dtype type,
 	r->type = type;
 	r->swap = tomo_dtype_size(type) > 1 && big_endian != host_big_endian();
 	in->dtype = type;
-	return TOMO_OK;
-}
-
-/* Offset of the data in a detached data file after line_skip lines. */
-static int
-skip_lines(int fd, const char *path, int64_t lines, int64_t *offset)
-{
-	unsigned char buf[65536];
-	int64_t pos = 0;
-
-	while (lines > 0) {
-		ssize_t n = pread(fd, buf, sizeof buf, pos);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return tomo_error(TOMO_ERR, "'%s' ends before its line skip", path);
-		for (ssize_t i = 0; i < n && lines > 0; i++)
-			if (buf[i] == '\n') {
-				lines--;
-				*offset = pos + i + 1;
-			}
-		pos += n;
-	}
-	return TOMO_OK;
-}
-
-int
-tomo_input_open_nrrd(struct tomo_input *in, const char *path)
-{
-	struct tomo_nrrd n;
-	struct rawsrc *r;
-	char *text = NULL;
-	unsigned char *rest = NULL;
-	size_t len, rest_len;
-	int64_t count, offset;
-	int rc, fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'", path);
-	r = calloc(1, sizeof *r);
-	if (!r) {
-		close(fd);
-		return tomo_error(TOMO_ERR, "out of memory");
-	}
-	r->fd = fd;
-	{
-		char name[4200];
-		snprintf(name, sizeof name, "'%s'", path);
-		rc = read_header(fd, name, &text, &len, &rest, &rest_len);
-	}
-	if (rc == TOMO_ERR && strstr(tomo_errmsg(), "before its blank line")) {
-		/* A detached .nhdr: the whole file is the header. */
-		struct stat st;
-		free(text);
-		text = NULL;
-		if (fstat(fd, &st) || st.st_size > TOMO_NRRD_HEADER_MAX) {
-			rawsrc_free(r);
-			return tomo_error(TOMO_ERR, "'%s': NRRD header is too long", path);
-		}
-		text = malloc((size_t)st.st_size + 1);
-		len = text ? (size_t)pread(fd, text, (size_t)st.st_size, 0) : 0;
-		rc = text && len == (size_t)st.st_size ? TOMO_OK
-		                                      : tomo_error(TOMO_ERR,
-		                                                   "cannot read '%s'",
-		                                                   path);
-		rest = NULL;
-	}
-	free(rest);
-	if (rc) {
-		free(text);
-		rawsrc_free(r);
-		return rc;
-	}
-	rc = tomo_nrrd_parse(text, len, &n);
-	free(text);
-	if (rc) {
-		tomo_error_context("'%s'", path);
-		rawsrc_free(r);
-		return rc;
-	}
-	in->hdr = n.hdr;
-	tomo_header_init(&n.hdr);
-	set_layout(in, r, n.type, n.big_endian);
-	tomo_header_count(&in->hdr, &count);
-	offset = (int64_t)len;
-	const char *data_name = path;
-	char *data_path = NULL;
-	if (n.data_file) {
-		/* Relative to the header's directory. */
-		char *dir = strdup(path);
-		if (!dir || asprintf(&data_path, "%s/%s",
-		                     n.data_file[0] == '/' ? "" : dirname(dir),
-		                     n.data_file) < 0) {
-			free(dir);
-			tomo_nrrd_free(&n);
-			rawsrc_free(r);
-			return tomo_error(TOMO_ERR, "out of memory");
-		}
-		free(dir);
-		close(r->fd);
-		r->fd = open(data_path, O_RDONLY | O_CLOEXEC);
-		if (r->fd < 0) {
-			rc = tomo_error_sys(TOMO_ERR, errno,
-			                    "'%s': cannot open its data file '%s'", path,
-			                    data_path);
-			goto out;
-		}
-		data_name = data_path;
-		offset = 0;
-		if (n.line_skip && (rc = skip_lines(r->fd, data_path, n.line_skip,
-		                                    &offset)))
-			goto out;
-	}
-	if (n.byte_skip == -1) {
-		struct stat st;
-		int64_t bytes = count * (int64_t)tomo_dtype_size(r->type);
-		if (fstat(r->fd, &st) || st.st_size < bytes) {
-			rc = tomo_error(TOMO_ERR, "'%s' is too short for its sizes",
-			                data_name);
-			goto out;
-		}
-		offset = st.st_size - bytes;
-	} else {
-		offset += n.byte_skip;
-	}
-	rc = map_data(in, r, data_name, offset, count);
-out:
-	free(data_path);
-	tomo_nrrd_free(&n);
-	if (rc) {
-		rawsrc_free(r);
-		return rc;
-	}
-	in->impl = r;
-	in->ops = &file_ops;
-	in->format = "nrrd";
 	return TOMO_OK;
 }
 
@@ -547,12 +319,16 @@ tomo_input_open_array(struct tomo_input *in, const char *path, enum tomo_dtype t
 }
 
 int
-tomo_input_open_raw(struct tomo_input *in, const char *path,
-                    const int64_t size[3])
+tomo_input_open_raw(struct tomo_input *in, const char *path, const char *dataset,
+                    const struct tomo_input_opts *o)
 {
 	int rc;
 
-	memcpy(in->hdr.size, size, sizeof in->hdr.size);
+	(void)dataset;
+	if (!o || !o->shape)
+		return tomo_error(TOMO_EUSAGE, "'%s': a .raw file needs --shape XxYxZ", path);
+	if (tomo_parse_shape(o->shape, in->hdr.size))
+		return TOMO_EUSAGE;
 	if ((rc = tomo_input_open_array(in, path, TOMO_F32, 0, 0)))
 		return rc;
 	in->format = "raw";
@@ -621,51 +397,34 @@ stream_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 static const struct tomo_input_ops stream_ops = {stream_read, raw_close};
 
 int
-tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape)
+tomo_input_open_array_stream(struct tomo_input *in, int fd, enum tomo_dtype type, int big_endian,
+                             unsigned char *pre, size_t pre_len)
 {
 	struct rawsrc *r = calloc(1, sizeof *r);
-	int rc;
 
-	if (!r)
+	if (!r) {
+		free(pre);
 		return tomo_error(TOMO_ERR, "out of memory");
-	r->fd = fd;
-	if (shape) {
-		if ((rc = tomo_parse_shape(shape, in->hdr.size))) {
-			free(r);
-			return rc;
-		}
-		set_layout(in, r, TOMO_F32, 0);
-		in->format = "raw";
-	} else {
-		struct tomo_nrrd n;
-		char *text;
-		size_t len;
-		if ((rc = read_header(fd, in->name, &text, &len, &r->pre, &r->pre_len))) {
-			free(r);
-			return rc;
-		}
-		rc = tomo_nrrd_parse(text, len, &n);
-		free(text);
-		if (rc) {
-			tomo_error_context("%s", in->name);
-			rawsrc_free(r);
-			return rc;
-		}
-		if (n.data_file || n.line_skip || n.byte_skip) {
-			tomo_nrrd_free(&n);
-			rawsrc_free(r);
-			return tomo_error(TOMO_ERR,
-			                  "%s: a NRRD stream must carry its data after "
-			                  "the header (no data file or skips)", in->name);
-		}
-		in->hdr = n.hdr;
-		tomo_header_init(&n.hdr);
-		set_layout(in, r, n.type, n.big_endian);
-		tomo_nrrd_free(&n);
-		in->format = "nrrd";
 	}
+	r->fd = fd;
+	r->pre = pre;
+	r->pre_len = pre_len;
+	set_layout(in, r, type, big_endian);
 	in->impl = r;
 	in->ops = &stream_ops;
 	in->sequential = 1;
+	return TOMO_OK;
+}
+
+int
+tomo_input_open_raw_stream(struct tomo_input *in, int fd, const struct tomo_input_opts *o)
+{
+	int rc;
+
+	if ((rc = tomo_parse_shape(o->shape, in->hdr.size)))
+		return rc;
+	if ((rc = tomo_input_open_array_stream(in, fd, TOMO_F32, 0, NULL, 0)))
+		return rc;
+	in->format = "raw";
 	return TOMO_OK;
 }

@@ -525,12 +525,15 @@ tiff_close(struct tomo_input *in)
 static const struct tomo_input_ops tiff_ops = {tiff_read, tiff_close};
 
 int
-tomo_input_open_tiff(struct tomo_input *in, const char *path)
+tomo_input_open_tiff(struct tomo_input *in, const char *path, const char *dataset,
+                     const struct tomo_input_opts *o)
 {
 	struct tiffsrc *t = calloc(1, sizeof *t);
 	struct stat st;
 	int rc;
 
+	(void)dataset;
+	(void)o;
 	if (!t)
 		return tomo_error(TOMO_ERR, "out of memory");
 	tomo_tiff_init();

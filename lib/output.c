@@ -1,193 +1,89 @@
 /*
- * output: create any supported output by name and take planes in. This file
- * owns the temporary-file-and-rename discipline, the plane bookkeeping and
- * the non-finite count; the back-ends (output_raw.c, output_tiff.c,
- * output_hdf5.c) only encode.
+ * output: create any supported output by name (through the table of
+ * lib/format.c) and take boxes in: the whole output, or one part of it
+ * (tomo_output_open_region) that several processes write side by side.
+ * This file owns the checks, the bookkeeping of what was written and the
+ * non-finite count; each back-end (output_raw.c, output_npy.c,
+ * output_tiff.c, output_hdf5.c) encodes and owns its commit: the rename of
+ * its temporary file (output_file.c), or a directory store's metadata.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "format.h"
 #include "io_impl.h"
 #include "tomo/err.h"
 
-/* Partial files to remove if the process dies: fixed storage, so that a
- * signal handler can walk it without allocating. */
-#define MAX_PENDING 16
-static char pending[MAX_PENDING][PATH_MAX];
+static const char terminal_msg[] = "refusing to write binary data to a terminal "
+                                   "(use -o FILE or a pipe)";
 
-static void
-pending_add(const char *path)
-{
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (!pending[i][0]) {
-			snprintf(pending[i], PATH_MAX, "%s", path);
-			return;
-		}
-}
-
-static void
-pending_remove(const char *path)
-{
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (!strcmp(pending[i], path))
-			pending[i][0] = 0;
-}
-
-void
-tomo_output_abort_all_files(void)
-{
-	for (int i = 0; i < MAX_PENDING; i++)
-		if (pending[i][0]) {
-			unlink(pending[i]);
-			pending[i][0] = 0;
-		}
-}
-
+/* The format and file of spec: "out.h5:/group/data" is a file and a
+ * dataset (default /data) when the part before ":/" names a format that
+ * holds datasets; else spec is the file. A name of a format not written is
+ * refused (TOMO_EUSAGE) unless images allows tomo-slice's images (*f is
+ * then NULL). No known extension: the default format. */
 static int
-has_ext(const char *path, const char *ext)
-{
-	size_t n = strlen(path), e = strlen(ext);
-	return n > e && !strcasecmp(path + n - e, ext);
-}
-
-const char *
-tomo_output_name(const struct tomo_output *o)
-{
-	return o->path ? o->path : "<stdout>";
-}
-
-enum format { F_NRRD, F_RAW, F_TIFF, F_HDF5, F_NPY };
-
-/* Split "out.h5:/group/data" into the file name and the dataset. */
-static int
-classify(const char *spec, char **file, char **dataset, enum format *f)
+classify(const char *spec, int images, char **file, char **dataset,
+         const struct tomo_format **f)
 {
 	const char *colon = strstr(spec, ":/");
-	size_t n = colon ? (size_t)(colon - spec) : strlen(spec);
+	char list[256];
 
-	*file = strndup(spec, n);
-	if (!*file)
-		return tomo_error(TOMO_ERR, "out of memory");
-	*dataset = strdup(colon ? colon + 1 : "/data");
-	if (!*dataset)
-		return tomo_error(TOMO_ERR, "out of memory");
-	if (has_ext(*file, ".h5") || has_ext(*file, ".hdf5") ||
-	    has_ext(*file, ".hdf") || has_ext(*file, ".nxs")) {
-		*f = F_HDF5;
-		return TOMO_OK;
-	}
+	*file = *dataset = NULL;
 	if (colon) {
-		free(*file);
-		*file = strdup(spec);
-		if (!*file)
+		if (!(*file = strndup(spec, (size_t)(colon - spec))))
 			return tomo_error(TOMO_ERR, "out of memory");
+		*f = tomo_format_by_ext(*file);
+		if (*f && ((*f)->flags & TOMO_FMT_DATASET)) {
+			if (!(*dataset = strdup(colon + 1)))
+				return tomo_error(TOMO_ERR, "out of memory");
+			return TOMO_OK;
+		}
+		free(*file);
 	}
-	if (has_ext(*file, ".raw"))
-		*f = F_RAW;
-	else if (has_ext(*file, ".npy"))
-		*f = F_NPY;
-	else if (has_ext(*file, ".tif") || has_ext(*file, ".tiff"))
-		*f = F_TIFF;
-	else if (has_ext(*file, ".nhdr"))
-		return tomo_error(TOMO_EUSAGE,
-		                  "'%s': detached NRRD headers are not written; "
-		                  "use .nrrd", *file);
-	else if (has_ext(*file, ".png") || has_ext(*file, ".pgm") ||
-	         has_ext(*file, ".jpg"))
-		return tomo_error(TOMO_EUSAGE,
-		                  "'%s': images are written by tomo-slice; use .nrrd, "
-		                  ".raw, .tif, .npy or .h5", *file);
-	else
-		*f = F_NRRD;
-	return TOMO_OK;
-}
-
-int
-tomo_output_temp_create(const char *path, char **tmp, int *fd)
-{
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path + 1) : 0;
-	mode_t mask;
-
-	if (asprintf(tmp, "%.*s.%s.tmp-XXXXXX", (int)dirlen, path,
-	             path + dirlen) < 0) {
-		*tmp = NULL;
+	if (!(*file = strdup(spec)))
 		return tomo_error(TOMO_ERR, "out of memory");
+	*f = tomo_format_by_ext(*file);
+	if (*f && ((*f)->flags & TOMO_FMT_DATASET) && !(*dataset = strdup("/data")))
+		return tomo_error(TOMO_ERR, "out of memory");
+	if (*f && !(*f)->open_output) {
+		if (images && ((*f)->image == TOMO_IMAGE_PNG || (*f)->image == TOMO_IMAGE_PGM)) {
+			*f = NULL;
+			return TOMO_OK;
+		}
+		if ((*f)->refusal)
+			return tomo_error(TOMO_EUSAGE, "'%s': %s", *file, (*f)->refusal);
+		tomo_format_list(list, sizeof list, TOMO_FORMATS_WRITTEN, TOMO_FORMAT_EXT, " or ");
+		return tomo_error(TOMO_EUSAGE, "'%s': images are written by tomo-slice; use %s",
+		                  *file, list);
 	}
-	*fd = mkstemp(*tmp);
-	if (*fd < 0) {
-		int e = errno;
-		free(*tmp);
-		*tmp = NULL;
-		return tomo_error_sys(TOMO_ERR, e, "cannot create '%s'", path);
-	}
-	pending_add(*tmp);
-	/* mkstemp makes 0600; give the file the mode a plain create would. */
-	mask = umask(0);
-	umask(mask);
-	fchmod(*fd, 0666 & ~mask);
+	if (!*f)
+		*f = tomo_format_with(TOMO_FMT_DEFAULT);
 	return TOMO_OK;
-}
-
-int
-tomo_output_temp_commit(char *tmp, const char *path)
-{
-	if (rename(tmp, path)) {
-		/* The message first: discard frees tmp. */
-		int rc = tomo_error_sys(TOMO_ERR, errno, "cannot rename '%s' to '%s'",
-		                        tmp, path);
-		tomo_output_temp_discard(tmp);
-		return rc;
-	}
-	pending_remove(tmp);
-	free(tmp);
-	return TOMO_OK;
-}
-
-void
-tomo_output_temp_discard(char *tmp)
-{
-	if (!tmp)
-		return;
-	unlink(tmp);
-	pending_remove(tmp);
-	free(tmp);
-}
-
-static int
-make_temp(struct tomo_output *o)
-{
-	return tomo_output_temp_create(o->path, &o->tmp, &o->fd);
 }
 
 static void
 release(struct tomo_output *o)
 {
-	if (o->fd > 2)
-		close(o->fd);
-	tomo_output_temp_discard(o->tmp);
 	tomo_header_free(&o->hdr);
 	free(o->path);
 	free(o->dataset);
-	free(o->done);
+	free(o->rows);
+	free(o->partial);
 	free(o);
 }
 
-int
-tomo_output_open(const char *spec, const struct tomo_header *h,
-                 struct tomo_output **out)
+/* A new output of h's sizes, the region its whole; the bookkeeping of
+ * rows written. */
+static int
+output_new(const struct tomo_header *h, const struct tomo_box *region, struct tomo_output **out)
 {
 	struct tomo_output *o = calloc(1, sizeof *o);
-	enum format f = F_NRRD;
-	int rc;
+	int64_t count, rows;
 
 	if (!o)
 		return tomo_error(TOMO_ERR, "out of memory");
@@ -197,59 +93,60 @@ tomo_output_open(const char *spec, const struct tomo_header *h,
 		free(o);
 		return TOMO_ERR;
 	}
-	int64_t count;
-	if ((rc = tomo_header_count(&o->hdr, &count)))
-		goto fail;
-	o->done = calloc((size_t)o->hdr.size[2], 1);
-	if (!o->done) {
-		rc = tomo_error(TOMO_ERR, "out of memory");
-		goto fail;
+	if (tomo_header_count(&o->hdr, &count)) {
+		release(o);
+		return TOMO_ERR;
 	}
-	if (!spec || !strcmp(spec, "-")) {
-		if (isatty(1)) {
-			rc = tomo_error(TOMO_EUSAGE,
-			                "refusing to write binary data to a terminal "
-			                "(use -o FILE or a pipe)");
-			goto fail;
-		}
-		o->fd = 1;
-		o->sequential = 1;
-		tomo_pipe_enlarge(1);
-	} else {
-		struct stat st;
-		if ((rc = classify(spec, &o->path, &o->dataset, &f)))
-			goto fail;
-		if (stat(o->path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			rc = tomo_error(TOMO_ERR, "'%s' is a directory", o->path);
-			goto fail;
-		}
-		if (stat(o->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			/* A device or FIFO: write into it directly, in order. */
-			o->fd = open(o->path, O_WRONLY | O_CLOEXEC);
-			if (o->fd < 0) {
-				rc = tomo_error_sys(TOMO_ERR, errno, "cannot open '%s'",
-				                    o->path);
-				goto fail;
-			}
-			o->sequential = 1;
-		} else if ((rc = make_temp(o))) {
-			goto fail;
-		}
+	memcpy(o->whole, h->size, sizeof o->whole);
+	o->region = region ? *region
+	                   : (struct tomo_box){0, h->size[0], 0, h->size[1], 0, h->size[2]};
+	o->next_z = o->region.z0;
+	rows = o->region.ny * o->region.nz;
+	if (!(o->rows = calloc((size_t)(rows + 7) / 8 + 1, 1))) {
+		release(o);
+		return tomo_error(TOMO_ERR, "out of memory");
 	}
-	switch (f) {
-	case F_NRRD: rc = tomo_output_open_nrrd(o, 0); break;
-	case F_RAW: rc = tomo_output_open_nrrd(o, 1); break;
-	case F_TIFF: rc = tomo_output_open_tiff(o); break;
-	case F_HDF5: rc = tomo_output_open_hdf5(o); break;
-	case F_NPY: rc = tomo_output_open_npy(o); break;
-	}
-	if (rc)
-		goto fail;
 	*out = o;
 	return TOMO_OK;
-fail:
-	release(o);
-	return rc;
+}
+
+/* Where spec goes: stdout (a terminal refused), an existing device or
+ * FIFO, or a name; its format and file. */
+static int
+place(struct tomo_output *o, const char *spec)
+{
+	struct stat st;
+	int rc;
+
+	if (!spec || !strcmp(spec, "-")) {
+		if (isatty(1))
+			return tomo_error(TOMO_EUSAGE, terminal_msg);
+		o->target = TOMO_TARGET_STDOUT;
+		o->format = tomo_format_with(TOMO_FMT_DEFAULT);
+		return TOMO_OK;
+	}
+	if ((rc = classify(spec, 0, &o->path, &o->dataset, &o->format)))
+		return rc;
+	o->target = stat(o->path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)
+	                    ? TOMO_TARGET_DEVICE
+	                    : TOMO_TARGET_FILE;
+	return TOMO_OK;
+}
+
+int
+tomo_output_open(const char *spec, const struct tomo_header *h, struct tomo_output **out)
+{
+	struct tomo_output *o = NULL;
+	int rc;
+
+	if ((rc = output_new(h, NULL, &o)))
+		return rc;
+	if ((rc = place(o, spec)) || (rc = o->format->open_output(o))) {
+		release(o);
+		return rc;
+	}
+	*out = o;
+	return TOMO_OK;
 }
 
 /* Count NaN and Inf by their exponent bits: vectorises, unlike isfinite. */
@@ -269,32 +166,73 @@ count_nonfinite(const float *p, size_t n)
 	return c;
 }
 
-int
-tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz,
-                  const float *planes)
+static int
+row_done(const struct tomo_output *o, int64_t r)
 {
-	const int64_t Z = o->hdr.size[2];
+	return o->rows[r >> 3] >> (r & 7) & 1;
+}
+
+/* Note box b (inside the region) as written. */
+static int
+mark(struct tomo_output *o, const struct tomo_box *b)
+{
+	const struct tomo_box *g = &o->region;
+
+	if (b->x0 != g->x0 || b->nx != g->nx) {
+		/* Rows written in pieces: checked at close. */
+		if (o->npartial == o->partial_cap) {
+			int64_t cap = o->partial_cap ? 2 * o->partial_cap : 16;
+			struct tomo_box *p = realloc(o->partial, (size_t)cap * sizeof *p);
+			if (!p)
+				return tomo_error(TOMO_ERR, "out of memory");
+			o->partial = p;
+			o->partial_cap = cap;
+		}
+		o->partial[o->npartial++] = *b;
+		return TOMO_OK;
+	}
+	for (int64_t z = b->z0; z < b->z0 + b->nz; z++)
+		for (int64_t y = b->y0; y < b->y0 + b->ny; y++) {
+			int64_t r = (z - g->z0) * g->ny + (y - g->y0);
+			o->rows[r >> 3] |= (unsigned char)(1 << (r & 7));
+		}
+	return TOMO_OK;
+}
+
+/* Write box b (checked to lie in the region) through the back-end. */
+static int
+write_checked(struct tomo_output *o, const struct tomo_box *b, const float *data)
+{
+	struct tomo_box d = *b;
 	int rc;
 
-	if (z0 < 0 || nz < 0 || z0 + nz > Z)
-		return tomo_error(TOMO_ERR, "%s: planes %lld..%lld are outside 0..%lld",
-		                  tomo_output_name(o), (long long)z0,
-		                  (long long)(z0 + nz), (long long)Z);
-	if (o->sequential && z0 != o->next_z)
-		return tomo_error(TOMO_ERR,
-		                  "%s: plane %lld written out of order (expected "
-		                  "%lld)", tomo_output_name(o), (long long)z0,
-		                  (long long)o->next_z);
-	if (!nz)
+	if (!b->nx || !b->ny || !b->nz)
 		return TOMO_OK;
-	o->nonfinite += count_nonfinite(planes, (size_t)(nz * o->hdr.size[0] *
-	                                                 o->hdr.size[1]));
-	if ((rc = o->ops->write(o, z0, nz, planes)))
+	o->nonfinite += count_nonfinite(data, (size_t)(b->nx * b->ny * b->nz));
+	d.x0 -= o->origin[0];
+	d.y0 -= o->origin[1];
+	d.z0 -= o->origin[2];
+	if ((rc = o->ops->write(o, &d, data)) || (rc = mark(o, b)))
 		return rc;
-	memset(o->done + z0, 1, (size_t)nz);
-	if (z0 + nz > o->next_z)
-		o->next_z = z0 + nz;
+	if (b->z0 + b->nz > o->next_z)
+		o->next_z = b->z0 + b->nz;
 	return TOMO_OK;
+}
+
+int
+tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz, const float *planes)
+{
+	const struct tomo_box *g = &o->region;
+	const struct tomo_box b = {g->x0, g->nx, g->y0, g->ny, z0, nz};
+
+	if (z0 < g->z0 || nz < 0 || z0 + nz > g->z0 + g->nz)
+		return tomo_error(TOMO_ERR, "%s: planes %lld..%lld are outside %lld..%lld",
+		                  tomo_output_name(o), (long long)z0, (long long)(z0 + nz),
+		                  (long long)g->z0, (long long)(g->z0 + g->nz));
+	if (o->sequential && z0 != o->next_z)
+		return tomo_error(TOMO_ERR, "%s: plane %lld written out of order (expected %lld)",
+		                  tomo_output_name(o), (long long)z0, (long long)o->next_z);
+	return write_checked(o, &b, planes);
 }
 
 int64_t
@@ -303,32 +241,76 @@ tomo_output_nonfinite(const struct tomo_output *o)
 	return o->nonfinite;
 }
 
+static int
+cmp_x0(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* 1 when the boxes written in pieces cover row (z, y) of the region. */
+static int
+pieces_cover(const struct tomo_output *o, int64_t z, int64_t y, int64_t (*span)[2])
+{
+	const struct tomo_box *g = &o->region;
+	int64_t n = 0, end = g->x0;
+
+	for (int64_t i = 0; i < o->npartial; i++) {
+		const struct tomo_box *p = &o->partial[i];
+		if (z >= p->z0 && z < p->z0 + p->nz && y >= p->y0 && y < p->y0 + p->ny) {
+			span[n][0] = p->x0;
+			span[n++][1] = p->x0 + p->nx;
+		}
+	}
+	qsort(span, (size_t)n, sizeof *span, cmp_x0);
+	for (int64_t i = 0; i < n && span[i][0] <= end; i++)
+		if (span[i][1] > end)
+			end = span[i][1];
+	return end >= g->x0 + g->nx;
+}
+
+/* TOMO_OK when every sample of the region was written, else an error
+ * naming the first plane (or row) missing. */
+static int
+check_written(const struct tomo_output *o)
+{
+	const struct tomo_box *g = &o->region;
+	int64_t (*span)[2] = NULL;
+	int rc = TOMO_OK;
+
+	if (o->npartial && !(span = malloc((size_t)o->npartial * sizeof *span)))
+		return tomo_error(TOMO_ERR, "out of memory");
+	for (int64_t z = 0; z < g->nz && rc == TOMO_OK; z++) {
+		int64_t missing = -1, first = -1;
+		for (int64_t y = 0; y < g->ny; y++)
+			if (!row_done(o, z * g->ny + y) &&
+			    !(span && pieces_cover(o, g->z0 + z, g->y0 + y, span))) {
+				missing++;
+				if (first < 0)
+					first = y;
+			}
+		if (missing + 1 == g->ny)
+			rc = tomo_error(TOMO_ERR, "%s: plane %lld of %lld was never written",
+			                tomo_output_name(o), (long long)(g->z0 + z),
+			                (long long)o->whole[2]);
+		else if (first >= 0)
+			rc = tomo_error(TOMO_ERR, "%s: row %lld of plane %lld was never written",
+			                tomo_output_name(o), (long long)(g->y0 + first),
+			                (long long)(g->z0 + z));
+	}
+	free(span);
+	return rc;
+}
+
 int
 tomo_output_close(struct tomo_output *o)
 {
-	int rc = TOMO_OK;
+	int rc = check_written(o);
 
-	for (int64_t z = 0; z < o->hdr.size[2]; z++)
-		if (!o->done[z]) {
-			rc = tomo_error(TOMO_ERR, "%s: plane %lld of %lld was never "
-			                "written", tomo_output_name(o), (long long)z,
-			                (long long)o->hdr.size[2]);
-			break;
-		}
 	if (rc == TOMO_OK)
-		rc = o->ops->finish(o);
+		rc = o->ops->commit(o);
 	else
-		o->ops->discard(o);
-	if (o->fd > 2) {
-		if (close(o->fd) && rc == TOMO_OK)
-			rc = tomo_error_sys(TOMO_ERR, errno, "cannot close '%s'",
-			                    tomo_output_name(o));
-		o->fd = -1;
-	}
-	if (rc == TOMO_OK && o->tmp) {
-		rc = tomo_output_temp_commit(o->tmp, o->path);
-		o->tmp = NULL;
-	}
+		o->ops->abort(o);
 	release(o);
 	return rc;
 }
@@ -338,102 +320,23 @@ tomo_output_abort(struct tomo_output *o)
 {
 	if (!o)
 		return;
-	o->ops->discard(o);
+	o->ops->abort(o);
 	release(o);
-}
-
-int
-tomo_write_full(int fd, const void *buf, size_t n, int64_t offset,
-                const char *name)
-{
-	const char *p = buf;
-
-	while (n) {
-		size_t chunk = n > ((size_t)1 << 30) ? (size_t)1 << 30 : n;
-		ssize_t w = offset < 0 ? write(fd, p, chunk)
-		                       : pwrite(fd, p, chunk, (off_t)offset);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return tomo_error_sys(TOMO_ERR, errno, "cannot write '%s'", name);
-		if (w == 0)
-			return tomo_error(TOMO_ERR, "cannot write '%s': no progress", name);
-		p += w;
-		n -= (size_t)w;
-		if (offset >= 0)
-			offset += w;
-	}
-	return TOMO_OK;
-}
-
-int64_t
-tomo_read_full(int fd, void *buf, size_t n, int64_t offset)
-{
-	char *p = buf;
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = offset < 0 ? read(fd, p + got, n - got)
-		                       : pread(fd, p + got, n - got, (off_t)(offset + (int64_t)got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-	}
-	return (int64_t)got;
-}
-
-void
-tomo_pipe_enlarge(int fd)
-{
-#ifdef F_SETPIPE_SZ
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
-		fcntl(fd, F_SETPIPE_SZ, 1 << 20); /* may fail past the user limit */
-#else
-	(void)fd;
-#endif
-}
-
-/* The extensions of the formats tomo_output_open writes (io.h), and of
- * tomo-slice's images. */
-static const char *const stream_exts[] = {".nrrd", ".raw", ".tif", ".tiff", ".h5",
-                                          ".hdf5", ".hdf", ".nxs", ".npy", NULL};
-static const char *const image_exts[] = {".png", ".pgm", NULL};
-
-static int
-has_any_ext(const char *path, const char *const *exts)
-{
-	for (; *exts; exts++)
-		if (has_ext(path, *exts))
-			return 1;
-	return 0;
 }
 
 int
 tomo_output_check(const char *spec, unsigned flags)
 {
 	const int images = flags & TOMO_OUTPUT_IMAGES;
+	const struct tomo_format *f;
 	char *file = NULL, *dataset = NULL, *dir;
-	enum format f;
 	struct stat st;
 	int rc = TOMO_OK;
 
 	if (!spec || !strcmp(spec, "-"))
-		return isatty(1) ? tomo_error(TOMO_EUSAGE, "refusing to write binary data to a "
-		                                           "terminal (use -o FILE or a pipe)")
-		                 : TOMO_OK;
-	if (images && has_any_ext(spec, image_exts))
-		file = strdup(spec);
-	else if ((rc = classify(spec, &file, &dataset, &f)))
+		return isatty(1) ? tomo_error(TOMO_EUSAGE, terminal_msg) : TOMO_OK;
+	if ((rc = classify(spec, images, &file, &dataset, &f)))
 		goto out;
-	if (!file) {
-		rc = tomo_error(TOMO_ERR, "out of memory");
-		goto out;
-	}
 	if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
 		rc = tomo_error(TOMO_ERR, "'%s' is a directory", file);
 		goto out;
@@ -446,12 +349,16 @@ tomo_output_check(const char *spec, unsigned flags)
 	}
 	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
 	const char *dot = strrchr(base, '.');
-	if (dot && dot != base && !has_any_ext(base, stream_exts) &&
-	    !(images && has_any_ext(base, image_exts))) {
-		rc = tomo_error(TOMO_EUSAGE,
-		                "'%s': '%s' is not a format tomo writes; use .nrrd (or no "
-		                "extension), .raw, .tif, .npy, .h5:/dataset%s",
-		                spec, dot, images ? ", .png or .pgm" : "");
+	if (dot && dot != base && !tomo_format_by_ext(base)) {
+		char list[256], more[64] = "";
+		tomo_format_list(list, sizeof list, TOMO_FORMATS_WRITTEN, TOMO_FORMAT_HINT, ", ");
+		if (images) {
+			strcpy(more, ", ");
+			tomo_format_list(more + 2, sizeof more - 2, TOMO_FORMATS_IMAGES,
+			                 TOMO_FORMAT_EXT, " or ");
+		}
+		rc = tomo_error(TOMO_EUSAGE, "'%s': '%s' is not a format tomo writes; use %s%s", spec,
+		                dot, list, more);
 		goto out;
 	}
 	/* The file is written beside its name and renamed into place. */

@@ -26,21 +26,21 @@ fail(struct tomo_output *o, const char *what)
 }
 
 static int
-h5_write(struct tomo_output *o, int64_t z0, int64_t nz, const float *planes)
+h5_write(struct tomo_output *o, const struct tomo_box *b, const float *data)
 {
 	struct h5out *h = o->impl;
-	const hsize_t start[3] = {(hsize_t)z0, 0, 0};
-	const hsize_t count[3] = {(hsize_t)nz, (hsize_t)o->hdr.size[1], (hsize_t)o->hdr.size[0]};
+	const hsize_t start[3] = {(hsize_t)b->z0, (hsize_t)b->y0, (hsize_t)b->x0};
+	const hsize_t count[3] = {(hsize_t)b->nz, (hsize_t)b->ny, (hsize_t)b->nx};
 
 	tomo_hdf5_quiet();
 	/* HDF5 only reads the buffer when writing. */
-	if (tomo_hdf5_slab(h->ds, 3, start, count, (float *)planes, 1) < 0)
+	if (tomo_hdf5_slab(h->ds, 3, start, count, (float *)data, 1) < 0)
 		return fail(o, "planes");
 	return TOMO_OK;
 }
 
 static int
-h5_finish(struct tomo_output *o)
+h5_commit(struct tomo_output *o)
 {
 	struct h5out *h = o->impl;
 	int rc = TOMO_OK;
@@ -53,26 +53,31 @@ h5_finish(struct tomo_output *o)
 		rc = fail(o, "closing the file");
 	free(h);
 	o->impl = NULL;
-	return rc;
+	if (rc) {
+		tomo_output_file_abort(o);
+		return rc;
+	}
+	return tomo_output_file_commit(o);
 }
 
 static void
-h5_discard(struct tomo_output *o)
+h5_abort(struct tomo_output *o)
 {
 	struct h5out *h = o->impl;
 
-	if (!h)
-		return;
-	tomo_hdf5_quiet();
-	if (h->ds >= 0)
-		H5Dclose(h->ds);
-	if (h->file >= 0)
-		H5Fclose(h->file);
-	free(h);
-	o->impl = NULL;
+	if (h) {
+		tomo_hdf5_quiet();
+		if (h->ds >= 0)
+			H5Dclose(h->ds);
+		if (h->file >= 0)
+			H5Fclose(h->file);
+		free(h);
+		o->impl = NULL;
+	}
+	tomo_output_file_abort(o);
 }
 
-static const struct tomo_output_ops h5_ops = {h5_write, h5_finish, h5_discard};
+static const struct tomo_output_ops h5_ops = {h5_write, h5_commit, h5_abort};
 
 /* DXchange readers find the angles of /exchange/data in /exchange/theta. */
 static int
@@ -174,18 +179,22 @@ tomo_output_open_hdf5(struct tomo_output *o)
 	int rc;
 
 	/* HDF5 writes its file by name, with seeks: it needs a regular file. */
-	if (!o->tmp)
+	if (o->target != TOMO_TARGET_FILE)
 		return tomo_error(TOMO_ERR,
 		                  "'%s': HDF5 output needs a regular file, "
 		                  "not a device or FIFO",
 		                  tomo_output_name(o));
-	if (!(h = malloc(sizeof *h)))
+	if ((rc = tomo_output_file_open(o)))
+		return rc;
+	if (!(h = malloc(sizeof *h))) {
+		tomo_output_file_abort(o);
 		return tomo_error(TOMO_ERR, "out of memory");
+	}
 	h->file = h->ds = -1;
 	tomo_hdf5_quiet();
 	o->impl = h;
 	if ((rc = create(o, h))) {
-		h5_discard(o);
+		h5_abort(o);
 		return rc;
 	}
 	o->ops = &h5_ops;

@@ -31,11 +31,13 @@ fail(struct tomo_output *o, const char *what, long long z)
 	                  what, z, tomo_tiff_msg());
 }
 
+/* Whole planes, in order (the front checks). */
 static int
-tiff_write(struct tomo_output *o, int64_t z0, int64_t nz, const float *planes)
+tiff_write(struct tomo_output *o, const struct tomo_box *b, const float *planes)
 {
 	struct tiffout *t = o->impl;
 	const uint32_t X = (uint32_t)o->hdr.size[0], Y = (uint32_t)o->hdr.size[1];
+	const int64_t z0 = b->z0, nz = b->nz;
 
 	for (int64_t z = z0; z < z0 + nz; z++) {
 		const float *p = planes + (size_t)(z - z0) * X * Y;
@@ -79,45 +81,52 @@ tiffout_free(struct tiffout *t)
 }
 
 static int
-tiff_finish(struct tomo_output *o)
+tiff_commit(struct tomo_output *o)
 {
 	struct tiffout *t = o->impl;
 	int rc = TOMO_OK;
 
 	/* Every directory is written already; a flush failure here is what is
 	 * left to catch. TIFFClose itself reports nothing, and closes only our
-	 * duplicate of o->fd (the front checks closing o->fd). */
+	 * duplicate of o->fd (closing o->fd is checked with the rename). */
 	tomo_tiff_clear();
 	if (!TIFFFlush(t->tif))
 		rc = tomo_error(TOMO_ERR, "cannot write '%s': %s", tomo_output_name(o),
 		                tomo_tiff_msg());
 	tiffout_free(t);
 	o->impl = NULL;
-	return rc;
+	if (rc) {
+		tomo_output_file_abort(o);
+		return rc;
+	}
+	return tomo_output_file_commit(o);
 }
 
 static void
-tiff_discard(struct tomo_output *o)
+tiff_abort(struct tomo_output *o)
 {
 	if (o->impl)
 		tiffout_free(o->impl);
 	o->impl = NULL;
+	tomo_output_file_abort(o);
 }
 
-static const struct tomo_output_ops tiff_ops = {tiff_write, tiff_finish, tiff_discard};
+static const struct tomo_output_ops tiff_ops = {tiff_write, tiff_commit, tiff_abort};
 
-int
-tomo_output_open_tiff(struct tomo_output *o)
+static int
+open_tiff(struct tomo_output *o)
 {
 	const int64_t X = o->hdr.size[0], Y = o->hdr.size[1], Z = o->hdr.size[2];
 	struct tiffout *t;
-	int fd;
+	int fd, rc;
 
 	if (X > UINT32_MAX || Y > UINT32_MAX)
 		return tomo_error(TOMO_ERR,
 		                  "'%s': planes of %lld x %lld are too large "
 		                  "for TIFF",
 		                  tomo_output_name(o), (long long)X, (long long)Y);
+	if ((rc = tomo_output_file_open(o)))
+		return rc;
 	/* libtiff seeks back to link each page's directory. */
 	if (lseek(o->fd, 0, SEEK_CUR) < 0)
 		return tomo_error(TOMO_ERR,
@@ -158,4 +167,14 @@ tomo_output_open_tiff(struct tomo_output *o)
 	o->ops = &tiff_ops;
 	o->sequential = 1;
 	return TOMO_OK;
+}
+
+int
+tomo_output_open_tiff(struct tomo_output *o)
+{
+	int rc = open_tiff(o);
+
+	if (rc)
+		tomo_output_file_abort(o);
+	return rc;
 }
