@@ -68,6 +68,16 @@ TOOLS := $(patsubst tools/%.c,%,$(TOOL_SRCS))
 CU_SRCS := $(sort $(wildcard kernels/*.cu))
 STUB_SRCS := $(sort $(wildcard kernels/*_stub.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+# tomo-bench's measuring is the tool's, not libtomo's: tools/bench/*.c,
+# with tools/bench/*.cu (nvcc) when CUDA=1, else their *_stub.c, linked
+# into $(BUILD)/bin/tomo-bench alone.
+BENCH_SRCS := $(filter-out %_stub.c,$(sort $(wildcard tools/bench/*.c)))
+ifeq ($(CUDA),1)
+BENCH_SRCS += $(sort $(wildcard tools/bench/*.cu))
+else
+BENCH_SRCS += $(sort $(wildcard tools/bench/*_stub.c))
+endif
+BENCH_OBJS := $(patsubst tools/%,$(BUILD)/obj/tools/%.o,$(basename $(BENCH_SRCS)))
 
 ifeq ($(CUDA),1)
 KERNEL_OBJS := $(patsubst kernels/%.cu,$(BUILD)/obj/kernels/%.o,$(CU_SRCS))
@@ -88,7 +98,7 @@ BINS := $(patsubst %,$(BUILD)/bin/%,$(TOOLS))
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 # Objects of programs are intermediate files to make: keep them, or every
 # change to libtomo recompiles every tool and test.
-.SECONDARY: $(patsubst tools/%.c,$(BUILD)/obj/tools/%.o,$(TOOL_SRCS)) \
+.SECONDARY: $(patsubst tools/%.c,$(BUILD)/obj/tools/%.o,$(TOOL_SRCS)) $(BENCH_OBJS) \
 	$(patsubst tests/unit/%.c,$(BUILD)/obj/tests/%.o,$(UNIT_SRCS))
 
 ifeq ($(V),1)
@@ -132,6 +142,11 @@ $(BUILD)/obj/tools/%.o: tools/%.c $(BUILD)/config
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+$(BUILD)/obj/tools/%.o: tools/%.cu $(BUILD)/config
+	$(call quiet,NVCC,$<)
+	@mkdir -p $(@D)
+	$(Q)$(NVCC) $(NVCC_FLAGS) -MMD -MP -c -o $@ $<
+
 $(BUILD)/obj/tests/%.o: tests/unit/%.c $(BUILD)/config
 	$(call quiet,CC,$<)
 	@mkdir -p $(@D)
@@ -160,7 +175,9 @@ $(SHARED_LIB): $(LIB_OBJS)
 $(BUILD)/bin/%: $(BUILD)/obj/tools/%.o $(STATIC_LIB)
 	$(call quiet,LD,$@)
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $< $(STATIC_LIB) $(LIBS)
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(STATIC_LIB) $(LIBS)
+
+$(BUILD)/bin/tomo-bench: $(BENCH_OBJS)
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(STATIC_LIB)
 	$(call quiet,LD,$@)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # tomo-bench: the JSON document (every stage, positive figures, medians
 # and throughputs consistent with the times and sizes), the table, stage
-# selection, devices, and usage errors. Nothing here asserts a time.
+# selection, devices, usage errors, and that the measuring is in the tool,
+# not in libtomo. Nothing here asserts a time.
 
 load helpers
 
@@ -236,4 +237,16 @@ rows = {r['stage']: r for r in json.loads(sys.argv[1])['rows']}
 assert rows['mmap-read']['status'] == 'failed', rows
 assert 'cannot create a file in $T/missing' in rows['mmap-read']['reason'], rows
 assert rows['pipe']['status'] == 'ok' and rows['pipe']['throughput'] > 0, rows" "$output"
+}
+
+@test "the measuring is the tool's: libtomo has no bench code" {
+	command -v nm >/dev/null || skip "no nm"
+	local lib=$BUILD_DIR/lib
+	[ -f "$lib/libtomo.a" ] && [ -f "$lib/libtomo.so" ] || skip "libtomo not built in $lib"
+	run sh -c "nm -D --defined-only '$lib/libtomo.so' | grep -i bench"
+	[ -z "$output" ] || fail "libtomo.so exports: $output"
+	run sh -c "nm '$lib/libtomo.a' | grep -i bench_"
+	[ -z "$output" ] || fail "libtomo.a has: $output"
+	# The tool has it.
+	nm "$BUILD_DIR/bin/tomo-bench" | grep -q ' T tomo_bench_run$'
 }

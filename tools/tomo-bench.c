@@ -1,7 +1,13 @@
 /*
  * tomo-bench: time every stage of the toolkit on generated data, on every
  * device, next to ceilings measured in the same run, and print a table or
- * one JSON document. The measuring is lib/bench*.c's; this is the glue.
+ * one JSON document. The measuring is tools/bench/'s, linked into this
+ * program only (libtomo has no bench code); this is the glue. On purpose,
+ * unlike the other tools, tools/bench/ also calls internal pieces of
+ * libtomo to time them apart (lib/fbp_impl.h: fbp_cpu_filter and
+ * fbp_cpu_backproject, fbp_fourier_cpu_slab; kernels/fbp_gpu.h and
+ * flat_gpu.h: the GPU back-ends and their submit_parts): it links
+ * libtomo.a statically, so they need not be in the shared library's API.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -9,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "tomo/bench.h"
+#include "bench/bench.h"
 #include "tomo/tomo.h"
 
 enum {

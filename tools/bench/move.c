@@ -1,8 +1,8 @@
 /*
- * bench_move: data movement as the tools meet it. A pipe between two
+ * move: data movement as the tools meet it. A pipe between two
  * processes (1 MiB pipe buffer, 1 MiB writes, as lib/io does), a
  * memory-mapped file read through with the page cache warm, and on a GPU
- * (kernels/bench.cu) copies from pageable, pinned and mapped host memory,
+ * (bench.cu) copies from pageable, pinned and mapped host memory,
  * device-to-device copies, and copies overlapped with a kernel on streams.
  */
 #include <errno.h>
@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "bench_gpu.h"
-#include "bench_impl.h"
+#include "internal.h"
 #include "tomo/err.h"
 
 #define MIB (1 << 20)

@@ -1,5 +1,5 @@
 /*
- * bench_stages: the toolkit's stages timed by tomo-bench on generated data
+ * stages: the toolkit's stages timed by tomo-bench on generated data
  * in memory (the 3D Shepp-Logan phantom's exact projections), through the
  * library calls the tools make: tomo_phase_create/apply, FBP's filter and
  * back-projection (lib/fbp_impl.h, kernels/fbp_gpu.h), the three in one
@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "bench_gpu.h"
-#include "bench_impl.h"
 #include "fbp_gpu.h"
 #include "fbp_impl.h"
 #include "flat_gpu.h"
+#include "internal.h"
 #include "tomo/err.h"
 #include "tomo/fbp.h"
 #include "tomo/flat.h"

@@ -1,5 +1,5 @@
 /*
- * bench_print: tomo-bench's report as a table for people (one line per
+ * print: tomo-bench's report as a table for people (one line per
  * row, aligned columns, a header) or as one JSON document for programs
  * (the schema is in tomo-bench(1)). Numbers that do not exist (no ceiling,
  * a stage that did not run) are "-" in the table and null in JSON; stages
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tomo/bench.h"
+#include "bench.h"
 
 static const char *const status_names[] = {"ok", "unavailable", "failed"};
 

@@ -1,13 +1,13 @@
 /*
- * bench_gpu: the GPU measurements of tomo-bench (kernels/bench.cu;
- * kernels/bench_stub.c in builds without CUDA, where every call returns
+ * bench_gpu: the GPU measurements of tomo-bench (tools/bench/bench.cu;
+ * bench_stub.c in builds without CUDA, where every call returns
  * TOMO_ENODEV). Each function times its work with CUDA events, checks
  * every CUDA and cuFFT call, and frees what it allocated before
  * returning. Times are seconds, one per timed run, after warmup untimed
  * runs; t holds repeat values.
  */
-#ifndef TOMO_KERNELS_BENCH_GPU_H
-#define TOMO_KERNELS_BENCH_GPU_H
+#ifndef TOMO_TOOLS_BENCH_GPU_H
+#define TOMO_TOOLS_BENCH_GPU_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,9 +1,10 @@
 /*
- * bench_ceil: the CPU ceilings of tomo-bench. A STREAM-like memory
+ * ceil: the CPU ceilings of tomo-bench. A STREAM-like memory
  * bandwidth measurement (copy, triad, read over arrays much larger than
  * the caches, every OpenMP thread), and the back-projection's arithmetic
  * peak: lib/fbp_cpu.c's inner loop with its lines in L1 cache and its
- * detector indices taken from a table rather than computed.
+ * detector indices taken from a table rather than computed; and FFTW
+ * alone. Timed by timer.c; nothing here calls the run (run.c) back.
  */
 #include <fftw3.h>
 #include <math.h>
@@ -11,14 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_impl.h"
+#include "bench.h"
 #include "fbp_math.h"
 #include "simd.h"
-#include "tomo/bench.h"
 #include "tomo/err.h"
 #include "tomo/fbp.h"
 #include "tomo/fft.h"
-#include "tomo/tool.h"
 
 /* lib/fbp_cpu.c's vectors (lanes over slices in its grouped kernel). */
 #define L TOMO_VLEN

@@ -1,5 +1,5 @@
 /*
- * bench.cu: tomo-bench's GPU measurements (kernels/bench_gpu.h): copies
+ * bench.cu: tomo-bench's GPU measurements (bench_gpu.h): copies
  * between host memory of each kind and the device, device-to-device
  * copies, copies and a kernel in chunks on one or two streams, cuFFT alone,
  * and the back-projection's arithmetic peak. Timed with CUDA events; every

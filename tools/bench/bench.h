@@ -1,20 +1,18 @@
 /*
- * bench: tomo-bench's measurements. Timers that keep every repeat and take
- * their median; ceilings measured in the same run (a STREAM-like memory
- * bandwidth kernel and the back-projection's arithmetic peak on the CPU,
- * copy bandwidths and peaks on the GPU); each stage of the toolkit run on
- * generated data in memory through the library calls the tools make; and
- * the table and JSON printers. Nothing here asserts a time.
+ * bench: tomo-bench's measurements, part of the tool (not of libtomo, not
+ * installed). Timers that keep every repeat and take their median
+ * (timer.c); ceilings measured in the same run (ceil.c: a STREAM-like
+ * memory bandwidth kernel and the back-projection's arithmetic peak on the
+ * CPU; bench.cu: copy bandwidths and peaks on the GPU); each stage of the
+ * toolkit run on generated data in memory through the library calls the
+ * tools make (run.c, stages.c, fourier.c, move.c); and the table and JSON
+ * printers (print.c). Nothing here asserts a time.
  */
-#ifndef TOMO_BENCH_H
-#define TOMO_BENCH_H
+#ifndef TOMO_TOOLS_BENCH_H
+#define TOMO_TOOLS_BENCH_H
 
 #include <stdint.h>
 #include <stdio.h>
-
-#ifdef __cplusplus
-extern "C" {
-#endif
 
 #define TOMO_BENCH_MAX_REPEAT 64
 #define TOMO_BENCH_MAX_PARAMS 10
@@ -113,6 +111,8 @@ struct tomo_bench_report {
 	unsigned gpu_skipped;
 };
 
+/* ---- timer.c */
+
 /* The median of t[0..n) (n >= 1; the mean of the middle two when n is
  * even); t is left as it was. */
 double tomo_bench_median(const double *t, int n);
@@ -123,6 +123,8 @@ double tomo_bench_median(const double *t, int n);
  * first failure and returns its code (the message set by fn or prep). */
 int tomo_bench_time(int (*fn)(void *ctx), int (*prep)(void *ctx), void *ctx, int warmup, int repeat,
                     double *t);
+
+/* ---- ceil.c (calls timer.c only) */
 
 /* STREAM-like kernels on three arrays of bytes each, OpenMP over all
  * threads: copy c = a (2 x bytes moved), triad a = b + s c (3 x bytes),
@@ -145,6 +147,12 @@ int tomo_bench_lerp_peak(int warmup, int repeat, double *t, double *updates);
  * of each timed run into t; *count gets the pairs done in one run. */
 int tomo_bench_fft(int kind, int64_t n, int warmup, int repeat, double *t, double *count);
 
+/* The sum of bytes of floats (a multiple of 256) on every thread, loads
+ * kept in flight: the read of STREAM and mmap. */
+float bench_sum(const void *p, int64_t bytes);
+
+/* ---- run.c */
+
 /* Who, where and when: CPU model, cores, GPU, date, load. */
 void tomo_bench_machine_info(struct tomo_bench_machine *m);
 
@@ -156,14 +164,12 @@ void tomo_bench_machine_info(struct tomo_bench_machine *m);
 int tomo_bench_run(const struct tomo_bench_config *c, struct tomo_bench_report *r);
 void tomo_bench_report_free(struct tomo_bench_report *r);
 
+/* ---- print.c */
+
 /* The table (a header line, then one line per row) and the JSON document
  * (machine, configuration, rows; schema in tomo-bench(1)). */
 void tomo_bench_print_table(FILE *f, const struct tomo_bench_report *r);
 void tomo_bench_print_json(FILE *f, const struct tomo_bench_config *c,
                            const struct tomo_bench_report *r);
-
-#ifdef __cplusplus
-}
-#endif
 
 #endif

@@ -1,9 +1,9 @@
 /*
- * bench: the run of tomo-bench (tomo/bench.h): timers and medians, the
- * report's rows, the machine's description, the ceilings' rows, and the
- * order in which the stages run. The kernels that measure the ceilings are
- * in lib/bench_ceil.c, the stages in lib/bench_stages.c and
- * lib/bench_move.c, the printers in lib/bench_print.c.
+ * run: the run of tomo-bench (bench.h): the stages' names, the report's
+ * rows, the machine's description, the ceilings' rows, and the order in
+ * which the stages run. The timers are in timer.c, the kernels that
+ * measure the ceilings in ceil.c (which call the timers, never this file),
+ * the stages in stages.c, fourier.c and move.c, the printers in print.c.
  */
 #include <omp.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "bench_gpu.h"
-#include "bench_impl.h"
+#include "internal.h"
 #include "tomo/dev.h"
 #include "tomo/err.h"
 #include "tomo/tool.h"
@@ -52,45 +52,6 @@ tomo_bench_parse_stages(const char *list, unsigned *mask)
 	}
 	if (!*mask)
 		return tomo_error(TOMO_EUSAGE, "no stage named in '%s'", list);
-	return TOMO_OK;
-}
-
-static int
-cmp_double(const void *x, const void *y)
-{
-	double a = *(const double *)x, b = *(const double *)y;
-	return (a > b) - (a < b);
-}
-
-double
-tomo_bench_median(const double *t, int n)
-{
-	double s[TOMO_BENCH_MAX_REPEAT];
-
-	if (n < 1)
-		return NAN;
-	if (n > TOMO_BENCH_MAX_REPEAT)
-		n = TOMO_BENCH_MAX_REPEAT;
-	memcpy(s, t, sizeof *s * (size_t)n);
-	qsort(s, (size_t)n, sizeof *s, cmp_double);
-	return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
-}
-
-int
-tomo_bench_time(int (*fn)(void *ctx), int (*prep)(void *ctx), void *ctx, int warmup, int repeat,
-                double *t)
-{
-	int rc;
-
-	for (int i = 0; i < warmup + repeat; i++) {
-		if (prep && (rc = prep(ctx)))
-			return rc;
-		double t0 = tomo_now();
-		if ((rc = fn(ctx)))
-			return rc;
-		if (i >= warmup)
-			t[i - warmup] = tomo_now() - t0;
-	}
 	return TOMO_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * bench_fourier: tomo-bench's fourier stage, tomo-fbp --method fourier on
+ * fourier: tomo-bench's fourier stage, tomo-fbp --method fourier on
  * the configured slab (the phantom's line integrals, in memory): on the
  * CPU the whole method (fbp_fourier_cpu_slab), on the GPU a submission on
  * data already on the device (pre-process, line FFTs, gridding, grid FFTs,
@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bench_impl.h"
 #include "fbp_gpu.h"
 #include "fbp_impl.h"
+#include "internal.h"
 #include "tomo/err.h"
 
 struct fourier_job {

@@ -1,14 +1,14 @@
 /*
- * bench_impl: what the files of the bench module share (not installed):
- * the run's state with the ceilings measured so far, the row helpers, and
- * the stage functions that lib/bench.c calls in turn.
+ * internal: what tomo-bench's files share: the run's state with the
+ * ceilings measured so far, the row helpers, and the stage functions that
+ * run.c calls in turn.
  */
-#ifndef TOMO_BENCH_IMPL_H
-#define TOMO_BENCH_IMPL_H
+#ifndef TOMO_TOOLS_BENCH_INTERNAL_H
+#define TOMO_TOOLS_BENCH_INTERNAL_H
 
 #include <math.h>
 
-#include "tomo/bench.h"
+#include "bench.h"
 #include "tomo/fbp.h"
 
 /* Seconds per FFTW transform pair of one kind and length. */
@@ -48,12 +48,12 @@ void bench_unavailable(struct tomo_bench_row *r, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Say on stderr with --verbose what runs now. */
 void bench_say(const struct bench *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Ceilings (lib/bench.c): measured on first use, rows added when their
+/* Ceilings (run.c): measured on first use, rows added when their
  * stage was asked for. */
 void bench_memory(struct bench *b);
 void bench_lerp(struct bench *b, int gpu);
 
-/* lib/bench_stages.c: the toolkit's stages. gpu selects the device. */
+/* stages.c: the toolkit's stages. gpu selects the device. */
 void bench_flat(struct bench *b, int gpu);
 void bench_paganin(struct bench *b, int gpu);
 void bench_filter(struct bench *b, int gpu);
@@ -78,14 +78,10 @@ int bench_gpu_slab_fits(int64_t gpu_rows, int64_t rows);
 double bench_fft_pair(struct bench *b, int kind, int64_t n);
 double bench_cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batch);
 
-/* lib/bench_fourier.c: tomo-fbp --method fourier on the slab. */
+/* fourier.c: tomo-fbp --method fourier on the slab. */
 void bench_fourier(struct bench *b, int gpu);
 
-/* lib/bench_ceil.c: the sum of bytes of floats (a multiple of 256) on
- * every thread, loads kept in flight: the read of STREAM and mmap. */
-float bench_sum(const void *p, int64_t bytes);
-
-/* lib/bench_move.c: data movement (gpu: 0 for pipe and mmap, 1 for copy
+/* move.c: data movement (gpu: 0 for pipe and mmap, 1 for copy
  * and overlap, the devices they have). */
 void bench_pipe(struct bench *b, int gpu);
 void bench_mmap(struct bench *b, int gpu);
