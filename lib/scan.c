@@ -180,7 +180,7 @@ open_layout(struct tomo_scan_input *s, const char *path, const struct tomo_scan_
 	/* Into s->hdr for now: tomo_scan_open merges it with the
 	 * projections' own keys. */
 	if (!rc && p.layout != TOMO_SCAN_PLAIN)
-		tomo_scan_read_beam(s, file, fname, p.entry, p.stack);
+		tomo_scan_beam_read(s, file, fname, p.entry, p.stack);
 	if (file >= 0)
 		H5Fclose(file);
 	if (h5)

@@ -15,6 +15,7 @@
 
 #include "hdf5_common.h"
 #include "scan_beam.h"
+#include "scan_impl.h"
 
 /* Values outside these are unit mistakes (an energy in eV read as keV, a
  * pixel in um read as m), not beamlines: refused with a warning. */
@@ -76,11 +77,11 @@ same_unit(const char *u, size_t len, const struct unit *t)
 }
 
 double
-tomo_beam_unit(const char *u, enum tomo_beam_dim dim)
+tomo_scan_beam_unit(const char *u, enum tomo_scan_beam_dim dim)
 {
-	const struct unit *t = dim == TOMO_BEAM_ENERGY ? energy_units : length_units;
-	size_t n = dim == TOMO_BEAM_ENERGY ? sizeof energy_units / sizeof *energy_units
-	                                   : sizeof length_units / sizeof *length_units;
+	const struct unit *t = dim == TOMO_SCAN_BEAM_ENERGY ? energy_units : length_units;
+	size_t n = dim == TOMO_SCAN_BEAM_ENERGY ? sizeof energy_units / sizeof *energy_units
+	                                        : sizeof length_units / sizeof *length_units;
 	size_t len;
 
 	if (!u)
@@ -120,20 +121,16 @@ static void say(struct ctx *c, int warn, const char *fmt, ...)
 static void
 say(struct ctx *c, int warn, const char *fmt, ...)
 {
-	char **list = warn ? c->s->notes : c->s->info;
-	int *n = warn ? &c->s->nnotes : &c->s->ninfo;
-	int max = warn ? (int)(sizeof c->s->notes / sizeof *c->s->notes)
-	               : (int)(sizeof c->s->info / sizeof *c->s->info);
 	va_list ap;
 	char *text;
 
 	va_start(ap, fmt);
 	text = vfmt(fmt, ap);
 	va_end(ap);
-	if (text && *n < max)
-		list[(*n)++] = text;
+	if (warn)
+		tomo_scan_note(c->s, text);
 	else
-		free(text);
+		tomo_scan_info(c->s, text);
 }
 
 /* ---- reading one field */
@@ -258,16 +255,16 @@ struct place {
 };
 
 static const char *
-dim_name(enum tomo_beam_dim d)
+dim_name(enum tomo_scan_beam_dim d)
 {
-	return d == TOMO_BEAM_ENERGY ? "an energy" : "a length";
+	return d == TOMO_SCAN_BEAM_ENERGY ? "an energy" : "a length";
 }
 
 /* The quantity at p in keV or metres: GOT (*out, and a description in
  * how), ABSENT, or BAD (said: a -v line when unreadable, a warning when a
  * value is there but unusable). what names the key for messages. */
 static int
-quantity(struct ctx *c, const struct place *p, enum tomo_beam_dim dim, const char *what,
+quantity(struct ctx *c, const struct place *p, enum tomo_scan_beam_dim dim, const char *what,
          double *out, char *how, size_t howlen)
 {
 	struct field f;
@@ -282,7 +279,7 @@ quantity(struct ctx *c, const struct place *p, enum tomo_beam_dim dim, const cha
 		free(f.units);
 		return BAD;
 	}
-	k = tomo_beam_unit(f.units ? f.units : p->unit, dim);
+	k = tomo_scan_beam_unit(f.units ? f.units : p->unit, dim);
 	if (!k) {
 		say(c, 1, "%s: '%s' in '%s' ignored: units '%s' are not %s", what, p->path,
 		    c->fname, f.units, dim_name(dim));
@@ -339,10 +336,10 @@ plausible(struct ctx *c, const char *what, double v, double lo, double hi, const
 /* The first usable of places: the value, or NAN (with a -v line saying
  * where it was looked for). */
 static double
-first_of(struct ctx *c, const struct place *p, int n, enum tomo_beam_dim dim, const char *what,
+first_of(struct ctx *c, const struct place *p, int n, enum tomo_scan_beam_dim dim, const char *what,
          double lo, double hi)
 {
-	const char *unit = dim == TOMO_BEAM_ENERGY ? "keV" : "m";
+	const char *unit = dim == TOMO_SCAN_BEAM_ENERGY ? "keV" : "m";
 	char how[900], list[1200] = "";
 	double v;
 
@@ -373,14 +370,14 @@ pixel_size(struct ctx *c, const struct place *eff, int neff, const struct place 
 
 	for (int i = 0; i < neff; i++)
 		if (eff[i].path &&
-		    quantity(c, &eff[i], TOMO_BEAM_LENGTH, what, &v, how, sizeof how) == GOT &&
+		    quantity(c, &eff[i], TOMO_SCAN_BEAM_LENGTH, what, &v, how, sizeof how) == GOT &&
 		    plausible(c, what, v, PIXEL_MIN, PIXEL_MAX, "m", how)) {
 			say(c, 0, "%s %g m from %s", what, v, how);
 			return v;
 		}
 	for (int i = 0; i < ndet; i++) {
 		if (!det[i].path ||
-		    quantity(c, &det[i], TOMO_BEAM_LENGTH, what, &v, how, sizeof how) != GOT)
+		    quantity(c, &det[i], TOMO_SCAN_BEAM_LENGTH, what, &v, how, sizeof how) != GOT)
 			continue;
 		int rc = mag ? magnification(c, mag, &m, mhow, sizeof mhow) : ABSENT;
 		if (rc == ABSENT)
@@ -432,8 +429,9 @@ read_dxchange(struct ctx *c, struct tomo_header *h)
 		{"/measurement/instrument/detector/pixel_size", "um"},
 	};
 
-	h->energy = first_of(c, energy, 1, TOMO_BEAM_ENERGY, "tomo_energy", ENERGY_MIN, ENERGY_MAX);
-	h->distance = first_of(c, dist, 3, TOMO_BEAM_LENGTH, "tomo_distance", 0, DIST_MAX);
+	h->energy = first_of(c, energy, 1, TOMO_SCAN_BEAM_ENERGY, "tomo_energy", ENERGY_MIN,
+	                     ENERGY_MAX);
+	h->distance = first_of(c, dist, 3, TOMO_SCAN_BEAM_LENGTH, "tomo_distance", 0, DIST_MAX);
 	h->pixel_size =
 		pixel_size(c, eff, 2, det, 2,
 	                   "/measurement/instrument/detection_system/objective/magnification");
@@ -470,8 +468,9 @@ read_nxtomo(struct ctx *c, struct tomo_header *h, const char *entry, const char 
 		free(eff[2].path);
 		eff[2].path = NULL;
 	}
-	h->energy = first_of(c, energy, 3, TOMO_BEAM_ENERGY, "tomo_energy", ENERGY_MIN, ENERGY_MAX);
-	h->distance = first_of(c, dist, 2, TOMO_BEAM_LENGTH, "tomo_distance", 0, DIST_MAX);
+	h->energy = first_of(c, energy, 3, TOMO_SCAN_BEAM_ENERGY, "tomo_energy", ENERGY_MIN,
+	                     ENERGY_MAX);
+	h->distance = first_of(c, dist, 2, TOMO_SCAN_BEAM_LENGTH, "tomo_distance", 0, DIST_MAX);
 	h->pixel_size = pixel_size(c, eff, 3, NULL, 0, NULL);
 	for (int i = 0; i < 3; i++) {
 		free(energy[i].path);
@@ -482,7 +481,7 @@ read_nxtomo(struct ctx *c, struct tomo_header *h, const char *entry, const char 
 }
 
 void
-tomo_scan_read_beam(struct tomo_scan_input *s, hid_t file, const char *fname, const char *entry,
+tomo_scan_beam_read(struct tomo_scan_input *s, hid_t file, const char *fname, const char *entry,
                     const char *stack)
 {
 	struct ctx c = {s, file, fname};

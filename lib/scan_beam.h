@@ -11,16 +11,16 @@
 
 #include "tomo/scan.h"
 
-enum tomo_beam_dim {
-	TOMO_BEAM_ENERGY, /* to keV */
-	TOMO_BEAM_LENGTH, /* to metres */
+enum tomo_scan_beam_dim {
+	TOMO_SCAN_BEAM_ENERGY, /* to keV */
+	TOMO_SCAN_BEAM_LENGTH, /* to metres */
 };
 
 /* The factor taking a value in units u to keV (energy) or metres (length);
  * 0 when u is not a unit of that kind. Spaces around u are ignored; case is
  * ignored except where it makes the difference (MeV, meV); micrometres are
  * um, µm (U+00B5 or U+03BC), micron(s) or micrometre(s). */
-double tomo_beam_unit(const char *u, enum tomo_beam_dim dim);
+double tomo_scan_beam_unit(const char *u, enum tomo_scan_beam_dim dim);
 
 /* Read the energy (keV), distance and pixel size (metres) that the
  * DXchange (s->layout) or NXtomo file recorded into s->hdr's energy,
@@ -29,7 +29,7 @@ double tomo_beam_unit(const char *u, enum tomo_beam_dim dim);
  * DXchange). What was read from where goes to s->info (for -v), a value
  * found but refused (not positive, implausible, unknown unit) to s->notes
  * (warnings). Never fails: a scan without these is still a scan. */
-void tomo_scan_read_beam(struct tomo_scan_input *s, hid_t file, const char *fname,
+void tomo_scan_beam_read(struct tomo_scan_input *s, hid_t file, const char *fname,
                          const char *entry, const char *stack);
 
 #endif
