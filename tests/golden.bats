@@ -8,7 +8,7 @@
 setup_file() {
 	load helpers
 	export GOLDEN_BASE_BIN=
-	if GOLDEN_BASE_BIN=$(ARCH=${ARCH:-} "$TOMO_ROOT/tests/golden/base-build" 2> "$BATS_FILE_TMPDIR/why"); then
+	if GOLDEN_BASE_BIN=$("$TOMO_ROOT/tests/golden/base-build" 2> "$BATS_FILE_TMPDIR/why"); then
 		mkdir -p "$BATS_FILE_TMPDIR/base" "$BATS_FILE_TMPDIR/new"
 		"$TOMO_ROOT/tests/golden/cases.sh" "$GOLDEN_BASE_BIN" "$BATS_FILE_TMPDIR/base" \
 			> "$BATS_FILE_TMPDIR/base.log" 2>&1

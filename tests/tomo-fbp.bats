@@ -369,7 +369,7 @@ open(sys.argv[2], 'w').write(''.join('%r\n' % float(x) for x in a))" \
 	tomo-fbp "$F/proj.nrrd" -o "$D/v.nrrd" 2> "$D/err"
 	[ ! -s "$D/err" ]
 	command -v script > /dev/null || skip "no script(1) for a terminal"
-	script -qec "tomo-fbp '$F/proj.nrrd' -o '$D/v.nrrd'" /dev/null > "$D/tty"
+	script -qec "tomo-fbp '$D/p.nrrd' -o '$D/v.nrrd'" /dev/null > "$D/tty"
 	grep -q $'\rtomo-fbp: reconstructing \[' "$D/tty"
 	grep -q 'reconstructing done in' "$D/tty"
 }
