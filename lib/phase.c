@@ -9,7 +9,6 @@
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "tomo/err.h"
 #include "tomo/fft.h"
 #include "tomo/phase.h"
+#include "tomo/pipeline.h"
 
 struct tomo_phase {
 	struct tomo_phase_opts o;
@@ -226,127 +226,76 @@ tomo_phase_free(struct tomo_phase *p)
 }
 
 /*
- * The slab pipeline of tomo_phase_run: three stages (read, filter, write)
- * take slots around a ring of three in slab order, each waiting for the
- * state the stage before leaves; a reader and a writer thread run theirs
- * while the calling thread filters. The first error stops all three; its
- * message (thread-local in err.c) is carried to the caller.
+ * tomo_phase_run as a stage of the pipeline (lib/pipeline.c): slabs of
+ * whole projections filtered in place, the filter and FFT plans made once
+ * the slab size is known, slot buffers pinned for the GPU.
  */
-enum { SLOT_FREE, SLOT_READ, SLOT_FILTERED, NSLOTS = 3 };
-
-struct pipeline {
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	float *buf[NSLOTS];
-	int state[NSLOTS];
-	int stop, rc;
-	char msg[1024];
-	struct tomo_input *in;
-	struct tomo_output *out;
-	struct tomo_phase *phase;
+struct phase_stage {
 	const struct tomo_phase_opts *o;
-	int64_t nz, slab;
+	int64_t nx, ny;
+	struct tomo_phase *phase;
 	double filter_seconds;
 };
 
-struct stage {
-	struct pipeline *pl;
-	int from, to; /* slot states it takes and leaves */
-	int (*work)(struct pipeline *pl, int64_t z0, int64_t n, float *buf);
-};
-
-static void
-pipe_fail(struct pipeline *pl, int rc)
+static int
+phase_prepare(void *impl, int64_t *units)
 {
-	pthread_mutex_lock(&pl->mu);
-	if (!pl->rc) {
-		pl->rc = rc ? rc : TOMO_ERR;
-		snprintf(pl->msg, sizeof pl->msg, "%s", tomo_errmsg());
-	}
-	pl->stop = 1;
-	pthread_cond_broadcast(&pl->cv);
-	pthread_mutex_unlock(&pl->mu);
-}
-
-static void *
-pipe_stage(void *arg)
-{
-	const struct stage *st = arg;
-	struct pipeline *pl = st->pl;
-
-	for (int64_t k = 0; k * pl->slab < pl->nz; k++) {
-		int s = (int)(k % NSLOTS), rc;
-		int64_t z0 = k * pl->slab;
-		int64_t n = z0 + pl->slab > pl->nz ? pl->nz - z0 : pl->slab;
-
-		pthread_mutex_lock(&pl->mu);
-		while (pl->state[s] != st->from && !pl->stop)
-			pthread_cond_wait(&pl->cv, &pl->mu);
-		int stop = pl->stop;
-		pthread_mutex_unlock(&pl->mu);
-		if (stop)
-			break;
-		if ((rc = st->work(pl, z0, n, pl->buf[s]))) {
-			pipe_fail(pl, rc);
-			break;
-		}
-		pthread_mutex_lock(&pl->mu);
-		pl->state[s] = st->to;
-		pthread_cond_broadcast(&pl->cv);
-		pthread_mutex_unlock(&pl->mu);
-	}
-	return NULL;
+	struct phase_stage *s = impl;
+	return tomo_phase_create(s->o, s->nx, s->ny, *units, &s->phase);
 }
 
 static int
-read_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
+phase_process(void *impl, struct tomo_slab *sl, const struct tomo_progress_cb *cb)
 {
-	return tomo_input_read_planes(pl->in, z0, n, buf);
-}
-
-static int
-filter_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
-{
+	struct phase_stage *s = impl;
 	double t0 = tomo_now();
-	int rc = tomo_phase_apply(pl->phase, buf, n);
+	int rc = tomo_phase_apply(s->phase, sl->out_data, sl->out.nz);
 
-	pl->filter_seconds += tomo_now() - t0;
-	if (!rc)
-		tomo_progress_report(&pl->o->progress, z0 + n, pl->nz);
+	s->filter_seconds += tomo_now() - t0;
 	return rc;
 }
 
-static int
-write_slab(struct pipeline *pl, int64_t z0, int64_t n, float *buf)
+static void *
+phase_alloc(void *impl, int64_t bytes)
 {
-	return tomo_output_write(pl->out, z0, n, buf);
+	struct phase_stage *s = impl;
+	return tomo_phase_buffer_alloc(s->phase, bytes / (int64_t)sizeof(float) / (s->nx * s->ny));
 }
 
-/* Projections per slab: three slabs and the FFT buffers within memory,
- * and small enough that output starts early: 64 MiB (but at least two
- * projections per thread) on the CPU; 256 MiB on the GPU, where each slab
- * costs a pipeline fill and drain of its streams but larger slabs only
- * add pinned-memory set-up time and leave the reader and writer idle
- * while the GPU works (1 GiB slabs ran 64 projections of 2048^2 at 25/s
- * end to end on an H100 with the filter itself at 1700/s). */
-static int64_t
-slab_size(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t nz)
+static void
+phase_release(void *impl, void *p)
 {
-	int64_t plane = nx * ny * (int64_t)sizeof(float);
-	int64_t px, lx, py, ly, work, cap;
-	int threads = o->use_gpu ? 1 : omp_get_max_threads();
+	struct phase_stage *s = impl;
+	tomo_phase_buffer_free(s->phase, p);
+}
 
-	if (tomo_phase_padding(o, nx, &px, &lx) || tomo_phase_padding(o, ny, &py, &ly))
-		return 1;
-	/* The filter, and per CPU thread the padded rows and a column block. */
-	work = py * (px / 2 + 1) * 4;
-	if (!o->use_gpu)
-		work += threads * (ny * (px + 2) * 4 + py * 64);
-	int64_t n = tomo_slab_planes(plane, (o->memory - work) / NSLOTS, nz);
+/* Projections per slab at most: small enough that output starts early:
+ * 64 MiB (but at least two projections per thread) on the CPU; 256 MiB on
+ * the GPU, where each slab costs a pipeline fill and drain of its streams
+ * but larger slabs only add pinned-memory set-up time and leave the
+ * reader and writer idle while the GPU works (1 GiB slabs ran 64
+ * projections of 2048^2 at 25/s end to end on an H100 with the filter
+ * itself at 1700/s). The work buffers: the filter, and per CPU thread the
+ * padded rows and a column block. */
+static void
+phase_plan(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, struct tomo_stage *st)
+{
+	const int64_t plane = nx * ny * (int64_t)sizeof(float);
+	const int threads = o->use_gpu ? 1 : omp_get_max_threads();
+	int64_t px, lx, py, ly, work = 0, cap;
+
+	if (!tomo_phase_padding(o, nx, &px, &lx) && !tomo_phase_padding(o, ny, &py, &ly)) {
+		work = py * (px / 2 + 1) * 4;
+		if (!o->use_gpu)
+			work += threads * (ny * (px + 2) * 4 + py * 64);
+	}
 	cap = ((int64_t)(o->use_gpu ? 256 : 64) << 20) / plane;
 	if (cap < 2 * threads)
 		cap = 2 * threads;
-	return n < cap ? n : cap;
+	st->axis = 2;
+	st->in_place = 1;
+	st->work_bytes = work;
+	st->max_units = cap;
 }
 
 int
@@ -354,52 +303,41 @@ tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
                const struct tomo_phase_opts *o, struct tomo_phase_result *r)
 {
 	const struct tomo_header *h = tomo_input_header(in);
-	struct pipeline pl = {.in = in, .out = out, .o = o, .nz = h->size[2]};
-	struct stage reader = {&pl, SLOT_FREE, SLOT_READ, read_slab};
-	struct stage filter = {&pl, SLOT_READ, SLOT_FILTERED, filter_slab};
-	struct stage writer = {&pl, SLOT_FILTERED, SLOT_FREE, write_slab};
-	pthread_t threads[2];
-	int rc, nthreads = 0;
+	struct phase_stage ps = {.o = o, .nx = h->size[0], .ny = h->size[1]};
+	struct tomo_stage st = {
+		.name = "phase retrieval",
+		.impl = &ps,
+		.prepare = phase_prepare,
+		.process = phase_process,
+		.alloc = phase_alloc,
+		.release = phase_release,
+	};
+	struct tomo_pipeline pl = {
+		.in = in,
+		.out = out,
+		.stage = &st,
+		.region = {0, h->size[0], 0, h->size[1], 0, h->size[2]},
+		.memory = o->memory,
+		.progress = o->progress,
+	};
+	int rc;
 
 	if ((rc = tomo_phase_check(o)))
 		return rc;
-	pl.slab = slab_size(o, h->size[0], h->size[1], pl.nz);
-	if ((rc = tomo_phase_create(o, h->size[0], h->size[1], pl.slab, &pl.phase)))
-		return rc;
-	for (int s = 0; s < NSLOTS; s++)
-		if (!(pl.buf[s] = tomo_phase_buffer_alloc(pl.phase, pl.slab))) {
-			rc = TOMO_ERR;
-			goto done;
-		}
-	pthread_mutex_init(&pl.mu, NULL);
-	pthread_cond_init(&pl.cv, NULL);
-	if (pthread_create(&threads[0], NULL, pipe_stage, &reader))
-		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a reader thread"));
-	else if (++nthreads, pthread_create(&threads[1], NULL, pipe_stage, &writer))
-		pipe_fail(&pl, tomo_error(TOMO_ERR, "cannot start a writer thread"));
-	else
-		nthreads++;
-	pipe_stage(&filter);
-	for (int t = 0; t < nthreads; t++)
-		pthread_join(threads[t], NULL);
-	if (pl.rc)
-		rc = tomo_error(pl.rc, "%s", pl.msg);
-	pthread_cond_destroy(&pl.cv);
-	pthread_mutex_destroy(&pl.mu);
-done:
+	phase_plan(o, h->size[0], h->size[1], &st);
+	rc = tomo_pipeline_run(&pl);
 	if (r) {
 		memset(r, 0, sizeof *r);
-		tomo_phase_counts(pl.phase, &r->clamped_in, &r->clamped_out);
-		r->padded[0] = pl.phase->g.px;
-		r->padded[1] = pl.phase->g.py;
-		r->slab = pl.slab;
-		r->gpu = pl.phase->gpu != NULL;
-		r->filter_seconds = pl.filter_seconds;
+		if (ps.phase) {
+			tomo_phase_counts(ps.phase, &r->clamped_in, &r->clamped_out);
+			r->padded[0] = ps.phase->g.px;
+			r->padded[1] = ps.phase->g.py;
+			r->gpu = ps.phase->gpu != NULL;
+		}
+		r->slab = pl.slab_units;
+		r->filter_seconds = ps.filter_seconds;
 	}
-	for (int s = 0; s < NSLOTS; s++)
-		if (pl.buf[s])
-			tomo_phase_buffer_free(pl.phase, pl.buf[s]);
-	tomo_phase_free(pl.phase);
+	tomo_phase_free(ps.phase);
 	return rc;
 }
 
