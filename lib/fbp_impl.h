@@ -84,12 +84,8 @@ fbp_cpu_line(const struct fbp_geom *g, float *F, int64_t rows, int64_t r, int64_
 	return F + grouped * g->A * g->cs + ((r - grouped) * g->A + a) * fbp_cpu_line_floats(g);
 }
 
-/* Read rows r0..r0+nr-1 at angles a0..a0+na-1 into buf; sets the strides
- * of a line (row r, angle a0 + k at buf + r*rs + k*as). */
-int fbp_read_chunk(struct tomo_input *in, const struct tomo_fbp_params *p, int64_t C, int64_t r0,
-                   int64_t nr, int64_t a0, int64_t na, float *buf, int64_t *rs, int64_t *as);
-
-/* 64-byte aligned floats (free with free). */
+/* 64-byte aligned floats (free with free); large ones on huge pages
+ * where the system allows (lib/fbp_geom.c). */
 void *fbp_alloc_floats(int64_t n);
 
 /* The Fourier method's tables in g (already holding the direct tables
@@ -129,12 +125,6 @@ void fbp_fourier_cpu_destroy(struct fourier_cpu *c);
  * (may be NULL) after each pair. Returns the count of clamped samples. */
 int64_t fbp_fourier_cpu_slab(struct fourier_cpu *c, const float *raw, int64_t rs, int64_t as,
                              int64_t nr, float *slices, struct fbp_report *rep);
-
-/* The Fourier method on the CPU, slab by slab (the driver of lib/fbp.c's
- * shape: read, reconstruct, write). */
-int fbp_fourier_run_cpu(struct tomo_input *in, const struct tomo_fbp_params *p,
-                        const struct fbp_geom *g, struct tomo_output *out,
-                        struct tomo_fbp_stats *st, struct fbp_report *rep);
 
 struct fbp_cpu;
 
