@@ -4,7 +4,8 @@
  * HDF5 file through the HDF5 C API, frame slab by frame slab, into a
  * temporary file renamed into place at the end. The noise of every pixel of
  * every frame comes from its own counter-based stream, so the file does not
- * depend on the thread count. HDF5 is called from one thread only.
+ * depend on the thread count. HDF5 is called from one thread only. Its
+ * names are tomo_sim_* (tomo/phantom.h); a real scan is read by lib/scan.c.
  */
 #include <hdf5.h>
 #include <math.h>
@@ -33,7 +34,7 @@ enum { KEY_PROJ = 0, KEY_FLAT = 1, KEY_DARK = 2 };
 #define ZINGER_SPAN 18000.0
 
 double
-tomo_scan_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows)
+tomo_sim_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows)
 {
 	/* A broad bump, off-centre horizontally (like a bending-magnet or
 	 * undulator beam after optics), with faint horizontal stripes from
@@ -45,17 +46,17 @@ tomo_scan_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows)
 }
 
 double
-tomo_scan_dark_level(const struct tomo_scan *s, int64_t col, int64_t row, int64_t ncols)
+tomo_sim_dark_level(const struct tomo_sim_scan *s, int64_t col, int64_t row, int64_t ncols)
 {
 	struct tomo_rng r;
 	tomo_rng_seed(&r, s->seed, S_DARKLEVEL, (uint64_t)(row * ncols + col));
 	return s->dark * (0.95 + 0.1 * tomo_rng_uniform(&r));
 }
 
-struct scan {
+struct sim {
 	const struct tomo_phantom *p;
 	const struct tomo_detector *d;
-	const struct tomo_scan *s;
+	const struct tomo_sim_scan *s;
 	const double *deg;
 	int64_t na, plane, slab;
 	double *pb;       /* P b per pixel */
@@ -69,7 +70,7 @@ struct scan {
 };
 
 static int
-scan_init(struct scan *c)
+sim_init(struct sim *c)
 {
 	const int64_t nc = c->d->ncols, nr = c->d->nrows;
 	const int64_t nhot = c->plane / HOT_EVERY > 0 ? c->plane / HOT_EVERY : 1;
@@ -84,8 +85,8 @@ scan_init(struct scan *c)
 		                  (long long)c->slab);
 #pragma omp parallel for schedule(static)
 	for (int64_t px = 0; px < c->plane; px++) {
-		c->pb[px] = c->s->photons * tomo_scan_beam(px % nc, px / nc, nc, nr);
-		c->dark[px] = tomo_scan_dark_level(c->s, px % nc, px / nc, nc);
+		c->pb[px] = c->s->photons * tomo_sim_beam(px % nc, px / nc, nc, nr);
+		c->dark[px] = tomo_sim_dark_level(c->s, px % nc, px / nc, nc);
 	}
 	for (int64_t j = 0; j < nhot; j++) {
 		struct tomo_rng r;
@@ -97,7 +98,7 @@ scan_init(struct scan *c)
 }
 
 static void
-scan_free(struct scan *c)
+sim_free(struct sim *c)
 {
 	free(c->pb);
 	free(c->dark);
@@ -109,9 +110,9 @@ scan_free(struct scan *c)
 /* Frames index0..index0+n of one kind into c->buf (projections read their
  * line integrals from c->li). */
 static void
-make_frames(struct scan *c, int kind, int64_t index0, int64_t n)
+make_frames(struct sim *c, int kind, int64_t index0, int64_t n)
 {
-	const struct tomo_scan *s = c->s;
+	const struct tomo_sim_scan *s = c->s;
 	const int64_t plane = c->plane;
 
 #pragma omp parallel for schedule(static)
@@ -142,7 +143,7 @@ make_frames(struct scan *c, int kind, int64_t index0, int64_t n)
 /* Call right after the failing HDF5 call, before any other: HDF5 clears
  * its error stack at every call. */
 static int
-h5fail(const struct scan *c, const char *what)
+h5fail(const struct sim *c, const char *what)
 {
 	return -tomo_error(TOMO_ERR, "cannot write '%s': HDF5 failed to %s: %s", c->path, what,
 	                   tomo_hdf5_msg());
@@ -162,14 +163,14 @@ str_type(const char *v)
 
 /* String attributes as the rest of libtomo writes them (UTF-8). */
 static int
-attr_str(const struct scan *c, hid_t loc, const char *name, const char *v)
+attr_str(const struct sim *c, hid_t loc, const char *name, const char *v)
 {
 	return tomo_hdf5_put_string(loc, name, v) < 0 ? h5fail(c, "write an attribute") : 0;
 }
 
 /* A scalar number: file type ftype, memory type mtype. */
 static int
-attr_num(const struct scan *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
+attr_num(const struct sim *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype, const void *v)
 {
 	hid_t sp = H5Screate(H5S_SCALAR), a = -1;
 	int rc = sp >= 0 && (a = H5Acreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
@@ -184,13 +185,13 @@ attr_num(const struct scan *c, hid_t loc, const char *name, hid_t ftype, hid_t m
 }
 
 static int
-attr_double(const struct scan *c, hid_t loc, const char *name, double v)
+attr_double(const struct sim *c, hid_t loc, const char *name, double v)
 {
 	return attr_num(c, loc, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
 
 static int
-dset_str(const struct scan *c, hid_t loc, const char *name, const char *v)
+dset_str(const struct sim *c, hid_t loc, const char *name, const char *v)
 {
 	hid_t t = str_type(v), sp = H5Screate(H5S_SCALAR), ds = -1;
 	int rc = t >= 0 && sp >= 0 &&
@@ -210,7 +211,7 @@ dset_str(const struct scan *c, hid_t loc, const char *name, const char *v)
 
 /* A 1D dataset of n values (file type ftype, memory type mtype). */
 static hid_t
-dset_1d(const struct scan *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int64_t n,
+dset_1d(const struct sim *c, hid_t loc, const char *name, hid_t ftype, hid_t mtype, int64_t n,
         const void *v)
 {
 	hsize_t dim = (hsize_t)n;
@@ -231,7 +232,7 @@ dset_1d(const struct scan *c, hid_t loc, const char *name, hid_t ftype, hid_t mt
 
 /* A uint16 [n][rows][cols] dataset chunked by frame. */
 static hid_t
-dset_frames(const struct scan *c, hid_t loc, const char *name, int64_t n)
+dset_frames(const struct sim *c, hid_t loc, const char *name, int64_t n)
 {
 	hsize_t dims[3] = {(hsize_t)n, (hsize_t)c->d->nrows, (hsize_t)c->d->ncols};
 	/* HDF5 chunks stay below 4 GiB: a frame's rows, fewer if it is huge. */
@@ -255,7 +256,7 @@ dset_frames(const struct scan *c, hid_t loc, const char *name, int64_t n)
 }
 
 static hid_t
-group(const struct scan *c, hid_t loc, const char *name, const char *nxclass)
+group(const struct sim *c, hid_t loc, const char *name, const char *nxclass)
 {
 	hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
 	if (g < 0) {
@@ -270,7 +271,7 @@ group(const struct scan *c, hid_t loc, const char *name, const char *nxclass)
 }
 
 static int
-write_slab(const struct scan *c, hid_t ds, int64_t at, int64_t n)
+write_slab(const struct sim *c, hid_t ds, int64_t at, int64_t n)
 {
 	hsize_t start[3] = {(hsize_t)at, 0, 0};
 	hsize_t count[3] = {(hsize_t)n, (hsize_t)c->d->nrows, (hsize_t)c->d->ncols};
@@ -290,7 +291,7 @@ write_slab(const struct scan *c, hid_t ds, int64_t at, int64_t n)
 
 /* Frames index0..index0+n of a kind into ds from frame at, slab by slab. */
 static int
-write_frames(struct scan *c, hid_t ds, int64_t at, int kind, int64_t index0, int64_t n)
+write_frames(struct sim *c, hid_t ds, int64_t at, int kind, int64_t index0, int64_t n)
 {
 	for (int64_t i = 0; i < n; i += c->slab) {
 		int64_t m = i + c->slab > n ? n - i : c->slab;
@@ -308,9 +309,9 @@ write_frames(struct scan *c, hid_t ds, int64_t at, int kind, int64_t index0, int
 
 /* What a reader needs to compare a reconstruction with the phantom. */
 static int
-write_provenance(const struct scan *c, hid_t root)
+write_provenance(const struct sim *c, hid_t root)
 {
-	const struct tomo_scan *s = c->s;
+	const struct tomo_sim_scan *s = c->s;
 	if (attr_str(c, root, "tomo_phantom", s->phantom ? s->phantom : "") < 0 ||
 	    attr_double(c, root, "tomo_phantom_mu", s->mu) < 0 ||
 	    attr_double(c, root, "tomo_phantom_photons", s->photons) < 0 ||
@@ -326,7 +327,7 @@ write_provenance(const struct scan *c, hid_t root)
  * axis, and for projections-only datasets the angles and kind), so that
  * the tools read the scan with its metadata. */
 static int
-write_keys(const struct scan *c, hid_t ds, enum tomo_kind kind)
+write_keys(const struct sim *c, hid_t ds, enum tomo_kind kind)
 {
 	struct tomo_header h;
 	int rc;
@@ -343,9 +344,9 @@ write_keys(const struct scan *c, hid_t ds, enum tomo_kind kind)
 }
 
 static int
-write_dxchange(struct scan *c, hid_t file)
+write_dxchange(struct sim *c, hid_t file)
 {
-	const struct tomo_scan *s = c->s;
+	const struct tomo_sim_scan *s = c->s;
 	hid_t ex, data = -1, white = -1, dark = -1, theta = -1;
 	int rc = -1;
 
@@ -383,9 +384,9 @@ done:
 /* NXtomo frames: darks, the first half of the flats, the projections, the
  * rest of the flats (flats before and after, as real scans take them). */
 static int
-write_nxtomo(struct scan *c, hid_t file)
+write_nxtomo(struct sim *c, hid_t file)
 {
-	const struct tomo_scan *s = c->s;
+	const struct tomo_sim_scan *s = c->s;
 	const int64_t nd = s->darks, nf1 = (s->flats + 1) / 2, nf2 = s->flats - nf1;
 	const int64_t na = c->na, total = nd + nf1 + na + nf2;
 	hid_t g[5] = {-1, -1, -1, -1, -1}; /* entry, instrument, detector, sample, data */
@@ -460,11 +461,11 @@ done:
 }
 
 int
-tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
-                        const double *deg, int64_t na, const struct tomo_scan *s, const char *path,
-                        int64_t memory, const struct tomo_progress_cb *progress)
+tomo_sim_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d, const double *deg,
+                    int64_t na, const struct tomo_sim_scan *s, const char *path, int64_t memory,
+                    const struct tomo_progress_cb *progress)
 {
-	struct scan c = {
+	struct sim c = {
 		.p = p, .d = d, .s = s, .deg = deg, .na = na, .path = path, .progress = progress};
 	char *tmp = NULL;
 	int fd, rc;
@@ -478,7 +479,7 @@ tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector
 	/* The fixed per-pixel tables (P b, D, hot) come off the budget. */
 	budget -= c.plane * 20;
 	c.slab = tomo_slab_planes(c.plane * 6, budget, na);
-	if ((rc = scan_init(&c)))
+	if ((rc = sim_init(&c)))
 		goto out;
 	if ((rc = tomo_output_temp_create(path, &tmp, &fd)))
 		goto out;
@@ -502,6 +503,6 @@ tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector
 	else
 		tomo_output_temp_discard(tmp);
 out:
-	scan_free(&c);
+	sim_free(&c);
 	return rc;
 }

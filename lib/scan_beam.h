@@ -3,6 +3,7 @@
  * sample-detector distance, pixel size at the sample), read from the
  * places DXchange and NXtomo files keep them and converted to the stream's
  * units. Internal to libtomo: lib/scan.c calls it while the file is open.
+ * (A simulated scan's beam profile is another thing: tomo_sim_beam.)
  */
 #ifndef TOMO_SCAN_BEAM_H
 #define TOMO_SCAN_BEAM_H

@@ -69,7 +69,7 @@ struct args {
 	uint64_t random_seed;
 	const char *volume;
 	int scan, nexus, seed_set;
-	struct tomo_scan s;
+	struct tomo_sim_scan s;
 	int mu_set, zingers_set;
 };
 
@@ -278,7 +278,7 @@ main(int argc, char **argv)
 		             a.nexus ? "NXtomo" : "DXchange", (long long)a.s.flats,
 		             (long long)a.s.darks, a.s.photons, a.s.mu,
 		             (unsigned long long)a.s.seed);
-		rc = tomo_phantom_scan_write(p, &det, deg, a.angles, &a.s, c.output, c.memory, &cb);
+		rc = tomo_sim_scan_write(p, &det, deg, a.angles, &a.s, c.output, c.memory, &cb);
 	} else {
 		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, c.memory, &cb);
 	}

@@ -99,14 +99,15 @@ int tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t r
  * transmits 11%, the median ray through the head about 30%. */
 double tomo_phantom_default_mu(int64_t ncols);
 
-/* A simulated scan (lib/phantom_scan.c). Counts per pixel, P the photons,
+/* A simulated scan (lib/phantom_scan.c; tomo_sim_*, where tomo_scan_* in
+ * tomo/scan.h reads a real one). Counts per pixel, P the photons,
  * b(col,row) in 0.6..1 the beam profile, D(col,row) the dark level:
  *   projection = Poisson(P b exp(-mu L)) + Poisson(D) (+ hot pixels, zingers)
  *   flat       = Poisson(P b) + Poisson(D) (+ hot pixels, zingers)
  *   dark       = Poisson(D) (+ hot pixels)
  * clipped to 0..65535. The noise comes from a counter-based generator keyed
  * by (seed, frame, pixel): the same file for any thread count or machine. */
-struct tomo_scan {
+struct tomo_sim_scan {
 	int64_t flats, darks; /* frames, >= 0 */
 	double photons;       /* P, > 0 */
 	double mu;            /* attenuation scale, >= 0 */
@@ -123,14 +124,14 @@ struct tomo_scan {
  * data_dark (uint16 [frames][rows][cols]), /exchange/theta (degrees).
  * NXtomo: /entry/instrument/detector/data and image_key, darks, half the
  * flats, projections, the other half of the flats; linked from /entry/data. */
-int tomo_phantom_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
-                            const double *deg, int64_t na, const struct tomo_scan *s,
-                            const char *path, int64_t memory, const struct tomo_progress_cb *progress);
+int tomo_sim_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
+                        const double *deg, int64_t na, const struct tomo_sim_scan *s,
+                        const char *path, int64_t memory, const struct tomo_progress_cb *progress);
 
 /* The scan model's pieces, for tests: beam profile and dark level of a
  * pixel, and the counter-based generator. */
-double tomo_scan_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows);
-double tomo_scan_dark_level(const struct tomo_scan *s, int64_t col, int64_t row, int64_t ncols);
+double tomo_sim_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows);
+double tomo_sim_dark_level(const struct tomo_sim_scan *s, int64_t col, int64_t row, int64_t ncols);
 
 /* A portable generator (splitmix64): the same sequence everywhere. */
 struct tomo_rng {

@@ -350,22 +350,22 @@ test_poisson(void)
 static void
 test_scan_model(void)
 {
-	struct tomo_scan s = {.dark = 100, .seed = 3};
+	struct tomo_sim_scan s = {.dark = 100, .seed = 3};
 	double lo = 1, hi = 0, dlo = 1e9, dhi = 0;
 
 	for (int r = 0; r < 50; r++)
 		for (int k = 0; k < 70; k++) {
-			double b = tomo_scan_beam(k, r, 70, 50);
-			double d = tomo_scan_dark_level(&s, k, r, 70);
+			double b = tomo_sim_beam(k, r, 70, 50);
+			double d = tomo_sim_dark_level(&s, k, r, 70);
 			lo = fmin(lo, b), hi = fmax(hi, b);
 			dlo = fmin(dlo, d), dhi = fmax(dhi, d);
 		}
 	CHECK(lo >= 0.6 && hi <= 1.0 && hi - lo > 0.2, "beam %g..%g", lo, hi);
 	CHECK(dlo >= 95 && dhi <= 105 && dhi - dlo > 5, "dark %g..%g", dlo, dhi);
 	/* Varies in both directions. */
-	CHECK(fabs(tomo_scan_beam(0, 25, 70, 50) - tomo_scan_beam(35, 25, 70, 50)) > 0.05,
+	CHECK(fabs(tomo_sim_beam(0, 25, 70, 50) - tomo_sim_beam(35, 25, 70, 50)) > 0.05,
 	      "flat along columns");
-	CHECK(fabs(tomo_scan_beam(35, 0, 70, 50) - tomo_scan_beam(35, 25, 70, 50)) > 0.05,
+	CHECK(fabs(tomo_sim_beam(35, 0, 70, 50) - tomo_sim_beam(35, 25, 70, 50)) > 0.05,
 	      "flat along rows");
 }
 

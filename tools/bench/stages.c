@@ -209,7 +209,7 @@ make_counts(struct bench *b, struct counts *k)
 		                  (long long)A, (long long)N, (long long)R);
 	for (int64_t p = 0; p < k->npix; p++) {
 		k->dark[p] = (float)DARK_LEVEL;
-		k->den[p] = (float)(PHOTONS * tomo_scan_beam(p % N, p / N, N, R));
+		k->den[p] = (float)(PHOTONS * tomo_sim_beam(p % N, p / N, N, R));
 	}
 #pragma omp parallel for schedule(static)
 	for (int64_t i = 0; i < A * k->npix; i++) {
@@ -730,7 +730,7 @@ write_scan(const char *path, int64_t N, int64_t R, int64_t A)
 {
 	struct tomo_phantom *ph = NULL;
 	struct tomo_detector det = {N, R, 0.5 * (double)N};
-	struct tomo_scan sc = {
+	struct tomo_sim_scan sc = {
 		.flats = FLAT_FRAMES,
 		.darks = DARK_FRAMES,
 		.photons = PHOTONS,
@@ -745,7 +745,7 @@ write_scan(const char *path, int64_t N, int64_t R, int64_t A)
 	if (!deg)
 		return tomo_error(TOMO_ERR, "out of memory");
 	if (!(rc = tomo_phantom_shepp_logan(N, R, &ph)))
-		rc = tomo_phantom_scan_write(ph, &det, deg, A, &sc, path, (int64_t)1 << 30, NULL);
+		rc = tomo_sim_scan_write(ph, &det, deg, A, &sc, path, (int64_t)1 << 30, NULL);
 	tomo_phantom_free(ph);
 	free(deg);
 	return rc;
