@@ -4,7 +4,7 @@
  * scans: a DXchange file's /exchange/data, an NXtomo file's stack (searched
  * for: entries are not at fixed paths), else the file's one dataset. It
  * also counts a scan's flat and dark frames. Metadata only: input_hdf5.c
- * reads the samples, scan.c splits the frames and finds the angles.
+ * reads the samples, scan_nxtomo.c splits the frames and finds the angles.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +169,7 @@ dx_counts(hid_t file, struct tomo_hdf5_pick *p)
 }
 
 /* Projections, flats and darks of an NXtomo stack by its image_key
- * (values out of range are scan.c's to refuse). */
+ * (values out of range are scan_nxtomo.c's to refuse). */
 static int
 nx_counts(hid_t file, const char *fname, struct tomo_hdf5_pick *p)
 {
