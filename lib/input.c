@@ -124,6 +124,41 @@ tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape)
 	return f->open_stream(in, fd, &o);
 }
 
+/* Where the input lies in a whole: its tomo_region key, else all of it. */
+static int
+read_region(struct tomo_input *in)
+{
+	const int64_t *s = in->hdr.size;
+	const char *v = tomo_header_get_kv(&in->hdr, TOMO_REGION_KEY);
+	long long x0, y0, z0, nx, ny, nz;
+	int end = -1;
+
+	in->region = (struct tomo_box){0, s[0], 0, s[1], 0, s[2]};
+	memcpy(in->whole, s, sizeof in->whole);
+	if (!v)
+		return TOMO_OK;
+	if (sscanf(v, "%lld %lld %lld %lld %lld %lld %n", &x0, &y0, &z0, &nx, &ny, &nz, &end) != 6 ||
+	    end < 0 || v[end] || x0 < 0 || y0 < 0 || z0 < 0 || x0 > nx - s[0] ||
+	    y0 > ny - s[1] || z0 > nz - s[2])
+		return tomo_error(TOMO_ERR,
+		                  "%s: %s '%s' is not X0 Y0 Z0 NX NY NZ placing its %lld x %lld x "
+		                  "%lld samples inside a whole of NX x NY x NZ",
+		                  in->name, TOMO_REGION_KEY, v, (long long)s[0], (long long)s[1],
+		                  (long long)s[2]);
+	in->region = (struct tomo_box){x0, s[0], y0, s[1], z0, s[2]};
+	in->whole[0] = nx;
+	in->whole[1] = ny;
+	in->whole[2] = nz;
+	return TOMO_OK;
+}
+
+void
+tomo_input_region(const struct tomo_input *in, struct tomo_box *box, int64_t whole[3])
+{
+	*box = in->region;
+	memcpy(whole, in->whole, sizeof in->whole);
+}
+
 int
 tomo_input_open(const char *path, const struct tomo_input_opts *o,
                 struct tomo_input **out)
@@ -146,6 +181,10 @@ tomo_input_open(const char *path, const struct tomo_input_opts *o,
 		rc = tomo_input_open_stream(in, 0, o ? o->shape : NULL);
 	} else {
 		rc = open_by_name(in, path, o);
+	}
+	if (rc == TOMO_OK && (rc = read_region(in))) {
+		tomo_input_close(in);
+		return rc;
 	}
 	if (rc) {
 		free(in->name);

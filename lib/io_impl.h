@@ -36,6 +36,10 @@ struct tomo_input {
 	int (*read_native)(struct tomo_input *in, const struct tomo_box *b, void *dst);
 	struct tomo_input_scan scan; /* layout NULL: no scan file */
 	char *scan_dataset;          /* scan.dataset's storage */
+	/* The box of a whole that the input holds (a part's stream: its
+	 * tomo_region key), and the whole's sizes (tomo_input_region). */
+	struct tomo_box region;
+	int64_t whole[3];
 };
 
 /* Back-end constructors (the rows of lib/format.c): fill in (hdr, ops,
@@ -97,6 +101,10 @@ char *tomo_npy_format(const int64_t size[3], size_t *len);
  * float32 samples (shape given): the stream reader of the format table's
  * default or headerless format (input.c). */
 int tomo_input_open_stream(struct tomo_input *in, int fd, const char *shape);
+
+/* The key of a part's stream saying where it lies in the whole:
+ * "X0 Y0 Z0 NX NY NZ" (tomo_output_open_region, tomo_input_region). */
+#define TOMO_REGION_KEY "tomo_region"
 
 /* Where an output goes (set by the front before the back-end opens). */
 enum tomo_output_target {

@@ -149,6 +149,98 @@ tomo_output_open(const char *spec, const struct tomo_header *h, struct tomo_outp
 	return TOMO_OK;
 }
 
+static int
+box_inside(const struct tomo_box *b, const struct tomo_box *in)
+{
+	return b->nx >= 0 && b->ny >= 0 && b->nz >= 0 && b->x0 >= in->x0 && b->y0 >= in->y0 &&
+	       b->z0 >= in->z0 && b->x0 + b->nx <= in->x0 + in->nx &&
+	       b->y0 + b->ny <= in->y0 + in->ny && b->z0 + b->nz <= in->z0 + in->nz;
+}
+
+static int
+box_error(const char *name, const char *what, const struct tomo_box *b, const char *where,
+          const struct tomo_box *g)
+{
+	return tomo_error(TOMO_ERR,
+	                  "%s: %s x %lld+%lld y %lld+%lld z %lld+%lld is outside %s x "
+	                  "%lld+%lld y %lld+%lld z %lld+%lld",
+	                  name, what, (long long)b->x0,
+	                  (long long)b->nx, (long long)b->y0, (long long)b->ny, (long long)b->z0,
+	                  (long long)b->nz, where, (long long)g->x0, (long long)g->nx,
+	                  (long long)g->y0, (long long)g->ny, (long long)g->z0, (long long)g->nz);
+}
+
+/* o->hdr as the stream of a part: the region's sizes and its place, the
+ * angles of projections (z) or sinograms (y) cut to it. */
+static int
+part_header(struct tomo_output *o)
+{
+	const struct tomo_box *r = &o->region;
+	struct tomo_header *h = &o->hdr;
+	char place[200];
+	int rc = TOMO_OK;
+
+	if (h->kind == TOMO_KIND_PROJECTIONS && h->nangles == o->whole[2])
+		rc = tomo_header_set_angles(h, h->angles + r->z0, r->nz);
+	else if (h->kind == TOMO_KIND_SINOGRAMS && h->nangles == o->whole[1])
+		rc = tomo_header_set_angles(h, h->angles + r->y0, r->ny);
+	h->size[0] = r->nx;
+	h->size[1] = r->ny;
+	h->size[2] = r->nz;
+	snprintf(place, sizeof place, "%lld %lld %lld %lld %lld %lld", (long long)r->x0,
+	         (long long)r->y0, (long long)r->z0, (long long)o->whole[0],
+	         (long long)o->whole[1], (long long)o->whole[2]);
+	if (rc == TOMO_OK)
+		rc = tomo_header_set_kv(h, TOMO_REGION_KEY, place);
+	memcpy(o->origin, (int64_t[3]){r->x0, r->y0, r->z0}, sizeof o->origin);
+	return rc;
+}
+
+int
+tomo_output_open_region(const char *spec, const struct tomo_header *h,
+                        const struct tomo_box *region, struct tomo_output **out)
+{
+	const struct tomo_box whole = {0, h->size[0], 0, h->size[1], 0, h->size[2]};
+	struct tomo_output *o = NULL;
+	char list[256];
+	int rc;
+
+	if (!box_inside(region, &whole))
+		return box_error(spec && strcmp(spec, "-") ? spec : "<stdout>", "part", region,
+		                 "the whole", &whole);
+	if (!memcmp(region, &whole, sizeof whole))
+		return tomo_output_open(spec, h, out);
+	if ((rc = output_new(h, region, &o)) || (rc = place(o, spec)))
+		goto fail;
+	if (!(o->format->flags & TOMO_FMT_IN_PLACE)) {
+		tomo_format_list(list, sizeof list, TOMO_FORMATS_IN_PLACE, TOMO_FORMAT_HINT, " or ");
+		rc = tomo_error(TOMO_EUSAGE, "'%s': %s is not written in parts; parts are written into %s",
+		                o->path, o->format->label, list);
+		goto fail;
+	}
+	if ((rc = tomo_header_set_kv(&o->hdr, TOMO_REGION_KEY, NULL)))
+		goto fail;
+	if (o->target == TOMO_TARGET_FILE) {
+		o->in_place = 1;
+	} else if (!region->nx || !region->ny || !region->nz) {
+		rc = tomo_error(TOMO_ERR, "%s: the part x %lld+%lld y %lld+%lld z %lld+%lld holds no "
+		                "sample to stream", tomo_output_name(o), (long long)region->x0,
+		                (long long)region->nx, (long long)region->y0, (long long)region->ny,
+		                (long long)region->z0, (long long)region->nz);
+		goto fail;
+	} else if ((rc = part_header(o))) {
+		goto fail;
+	}
+	if ((rc = o->format->open_output(o)))
+		goto fail;
+	*out = o;
+	return TOMO_OK;
+fail:
+	if (o)
+		release(o);
+	return rc;
+}
+
 /* Count NaN and Inf by their exponent bits: vectorises, unlike isfinite. */
 static int64_t
 count_nonfinite(const float *p, size_t n)
@@ -235,6 +327,25 @@ tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz, const float *pl
 	return write_checked(o, &b, planes);
 }
 
+int
+tomo_output_write_box(struct tomo_output *o, const struct tomo_box *b, const float *data)
+{
+	const struct tomo_box *g = &o->region;
+
+	if (!box_inside(b, g))
+		return box_error(tomo_output_name(o), "box", b, "the output's part", g);
+	if (o->sequential && b->nx && b->ny && b->nz &&
+	    (b->x0 != g->x0 || b->nx != g->nx || b->y0 != g->y0 || b->ny != g->ny ||
+	     b->z0 != o->next_z))
+		return tomo_error(TOMO_ERR,
+		                  "%s: box x %lld+%lld y %lld+%lld z %lld+%lld written out of order "
+		                  "(this output takes whole planes in order, plane %lld next)",
+		                  tomo_output_name(o), (long long)b->x0, (long long)b->nx,
+		                  (long long)b->y0, (long long)b->ny, (long long)b->z0,
+		                  (long long)b->nz, (long long)o->next_z);
+	return write_checked(o, b, data);
+}
+
 int64_t
 tomo_output_nonfinite(const struct tomo_output *o)
 {
@@ -278,6 +389,8 @@ check_written(const struct tomo_output *o)
 	int64_t (*span)[2] = NULL;
 	int rc = TOMO_OK;
 
+	if (!g->nx || !g->ny || !g->nz)
+		return TOMO_OK;
 	if (o->npartial && !(span = malloc((size_t)o->npartial * sizeof *span)))
 		return tomo_error(TOMO_ERR, "out of memory");
 	for (int64_t z = 0; z < g->nz && rc == TOMO_OK; z++) {

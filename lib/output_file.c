@@ -154,15 +154,23 @@ tomo_output_file_abort(struct tomo_output *o)
 	o->tmp = NULL;
 }
 
-/* Text for a message: at most 60 bytes of the line at p (up to end), with
- * bytes that are not printable as '?'. */
+/* Text for a message: up to 60 bytes of the line at p (up to end) from
+ * the first difference at diff, or from the line's start when that is
+ * near, with bytes that are not printable as '?'. */
 static void
-quote_line(const char *p, const char *end, char out[64])
+quote_line(const char *p, const char *diff, const char *end, char out[72])
 {
 	size_t n = 0;
 
-	for (; p < end && *p != '\n' && n < 60; p++)
+	if (diff - p > 40) {
+		p = diff - 20;
+		memcpy(out, "...", 3);
+		n = 3;
+	}
+	for (; p < end && *p != '\n' && n < 63; p++)
 		out[n++] = *p >= 32 && *p < 127 ? *p : '?';
+	while (n > 3 && out[n - 1] == ' ')
+		n--;
 	out[n] = 0;
 }
 
@@ -171,13 +179,13 @@ tomo_output_header_differs(const struct tomo_output *o, const char *want, size_t
                            const char *have, size_t hlen)
 {
 	size_t i = 0, line = 0, n = wlen < hlen ? wlen : hlen;
-	char a[64], b[64];
+	char a[72], b[72];
 
 	for (; i < n && want[i] == have[i]; i++)
 		if (want[i] == '\n')
 			line = i + 1;
-	quote_line(want + line, want + wlen, a);
-	quote_line(have + line, have + hlen, b);
+	quote_line(want + line, want + i, want + wlen, a);
+	quote_line(have + line, have + i, have + hlen, b);
 	return tomo_error(TOMO_ERR,
 	                  "'%s' exists with another header: '%s' where this output has '%s' "
 	                  "(remove it to start anew)",

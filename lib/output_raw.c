@@ -159,7 +159,7 @@ head_check(struct tomo_output *o, void *ctx, int fd, int64_t *data_offset)
 	*data_offset = (int64_t)h->len;
 	if ((got = tomo_read_full(fd, have, h->len, 0)) < 0 || fstat(fd, &st))
 		rc = tomo_error_sys(TOMO_ERR, errno, "cannot read '%s'", o->path);
-	else if ((size_t)got != h->len || memcmp(have, h->text, h->len))
+	else if ((size_t)got != h->len || (h->len && memcmp(have, h->text, h->len)))
 		rc = tomo_output_header_differs(o, h->text, h->len, have, (size_t)got);
 	else if (st.st_size != *data_offset + count * 4)
 		rc = tomo_error(TOMO_ERR,

@@ -1,11 +1,12 @@
 /*
  * io: every bulk input and output of the tools. An input is opened by name
- * (NRRD/.nhdr, .raw with a shape, TIFF file/directory/glob, HDF5
+ * (NRRD/.nhdr, .raw with a shape, .npy, TIFF file/directory/glob, HDF5
  * file.h5:/dataset, or "-" for stdin) and read as float32 boxes; an output is
- * opened by name (-o extension, or stdout) with a header and written plane
- * by plane (z), each plane at its own offset, so slabs can be written in any
- * order and, later, by several processes. Regular files are memory-mapped
- * where the format allows; pipes are read and written in slabs.
+ * opened by name (-o extension, or stdout) with a header and written box by
+ * box, each at its own offset, so slabs can be written in any order and the
+ * parts of one output (tomo_output_open_region) by several processes.
+ * Regular files are memory-mapped where the format allows; pipes are read
+ * and written in slabs.
  */
 #ifndef TOMO_IO_H
 #define TOMO_IO_H
@@ -80,6 +81,14 @@ int tomo_input_refuse_raw_scan(const struct tomo_input *in, const char *tool);
 /* 1 when planes can only be read in increasing z order (a pipe). */
 int tomo_input_sequential(const struct tomo_input *in);
 
+/* The box of a whole that in holds, and the whole's sizes: a part's
+ * stream (tomo_output_open_region to stdout) says where its samples lie in
+ * the whole with its tomo_region key (the key stays among the header's
+ * key/values); an input without the key holds all of itself (box: its
+ * sizes at 0, whole: its sizes). A key that does not parse, or places the
+ * input outside the whole, fails tomo_input_open. */
+void tomo_input_region(const struct tomo_input *in, struct tomo_box *box, int64_t whole[3]);
+
 /* Read box b into dst ([nz][ny][nx] floats). A sequential input needs
  * b->z0 at or after the end of the previous read. A short or failing
  * source is an error naming the plane. Not thread-safe per input. */
@@ -124,12 +133,39 @@ struct tomo_output;
 
 /* Create the output named path ("-" or NULL: stdout) for samples described
  * by h (sizes, metadata). The format follows the extension: .nrrd (also
- * the default and stdout), .nhdr is refused, .raw, .tif/.tiff (float32),
- * .h5/.hdf5 with ":/dataset" (default /data). A regular file is written to a
- * temporary name beside it and renamed by tomo_output_close, so a failed
- * run leaves nothing behind. Refuses a terminal on stdout (TOMO_EUSAGE). */
+ * the default and stdout), .nhdr is refused, .raw, .npy, .tif/.tiff
+ * (float32), .h5 (.hdf5, .hdf, .nxs, .nx5, .cxi) with ":/dataset" (default
+ * /data; a contiguous dataset, and the same output gives the same bytes).
+ * A regular file is written to a temporary name beside it and renamed by
+ * tomo_output_close, so a failed run leaves nothing behind. Refuses a
+ * terminal on stdout (TOMO_EUSAGE). */
 int tomo_output_open(const char *path, const struct tomo_header *h,
                      struct tomo_output **out);
+
+/* Open path to write the box *region of a whole output described by h
+ * (h->size: the whole's sizes). A regular file (.nrrd, .raw, .npy, .h5):
+ * the whole file exists once: the first opener creates it at its full size
+ * (built under a temporary name, then link(2)ed into place so that
+ * concurrent openers never see it half made); a later opener checks that
+ * its header matches (else TOMO_ERR naming the difference) and reuses it.
+ * This output writes only inside *region, in place (pwrite at the box's
+ * offsets; no temporary file, no rename), and tomo_output_close checks
+ * that all of the region was written; tomo_output_abort leaves the file
+ * (the other parts' samples are in it). Processes writing disjoint regions
+ * of one path, at once or one after the other, leave the file that one
+ * process writing the whole (tomo_output_open) leaves, bit for bit.
+ * Standard output (a pipe) or a device: a stream of the region alone, its
+ * header giving the region's sizes plus the key tomo_region:=X0 Y0 Z0 NX
+ * NY NZ (the box's place in the whole and the whole's sizes; the angles
+ * of projections or sinograms cut to the region's); a region holding no
+ * sample cannot be streamed (TOMO_ERR). A tomo_region key that h carries
+ * (from its input) is dropped from a file, replaced in a stream. A format that cannot write in place
+ * (TIFF): TOMO_EUSAGE, one line saying which formats can. A region equal
+ * to the whole: exactly tomo_output_open's behaviour (a tomo_region key
+ * in h included). A region outside the whole: TOMO_ERR. One thread at a
+ * time writes an output. */
+int tomo_output_open_region(const char *path, const struct tomo_header *h,
+                            const struct tomo_box *region, struct tomo_output **out);
 
 /* Flags of tomo_output_check. */
 enum {
@@ -139,26 +175,34 @@ enum {
 /* Say, before any work, whether path can be created as tomo_output_open
  * (or, with TOMO_OUTPUT_IMAGES, tomo-slice's image writer) would: stdout
  * not a terminal; else an extension written here (.nrrd or none, .raw,
- * .tif/.tiff, .npy, .h5/.hdf5/.hdf/.nxs with ":/dataset"), not a directory,
- * and a directory that exists and can be written into (a device or FIFO
- * is written in place: it must be writable). Creates nothing. TOMO_EUSAGE
+ * .tif/.tiff, .npy, .h5/.hdf5/.hdf/.nxs/.nx5/.cxi with ":/dataset"), not a
+ * directory, and a directory that exists and can be written into (a
+ * device or FIFO is written in place: it must be writable). Creates nothing. TOMO_EUSAGE
  * for a terminal or a name of a format not written, TOMO_ERR for a missing
  * or unwritable directory. Tools call it before opening their input. */
 int tomo_output_check(const char *path, unsigned flags);
 
-/* Write planes z0..z0+nz ([nz][ny][nx] floats). Files take planes in any
- * order; stdout and TIFF need increasing z without gaps. */
+/* Write planes z0..z0+nz ([nz][ny][nx] floats): whole planes of the
+ * output's region (of the whole output for tomo_output_open). Files take
+ * planes in any order; stdout and TIFF need increasing z without gaps. */
 int tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz,
                       const float *planes);
+
+/* Write the box b ([nz][ny][nx] floats, whole-output coordinates, inside
+ * the output's region). Files take any box in any order; a stream (and
+ * TIFF) takes boxes spanning the region's x and y, in increasing z without
+ * gaps. Writing a sample twice writes it again. */
+int tomo_output_write_box(struct tomo_output *o, const struct tomo_box *b, const float *data);
 
 /* Non-finite samples (NaN, Inf) written so far: tools warn about them. */
 int64_t tomo_output_nonfinite(const struct tomo_output *o);
 
-/* Finish: flush, check every plane was written, close, rename into place.
- * On failure the partial file is removed. Frees o in every case. */
+/* Finish: check every sample of the region was written, flush, close,
+ * rename into place (a part: nothing to rename). On failure the partial
+ * file is removed (a part's shared file stays). Frees o in every case. */
 int tomo_output_close(struct tomo_output *o);
 
-/* Give up: remove the partial file, free o. */
+/* Give up: remove the partial file (a part's shared file stays), free o. */
 void tomo_output_abort(struct tomo_output *o);
 
 /* Remove every partial output file still open (for signal handlers and
