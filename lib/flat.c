@@ -7,7 +7,6 @@
  * Per-pixel arithmetic lives in kernels/flat_math.h, shared with flat.cu.
  */
 #include <omp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include "io_impl.h"
 #include "tomo/err.h"
 #include "tomo/flat.h"
+#include "tomo/pipeline.h"
 
 /* A slab or frame buffer takes at most this much (and at most a quarter
  * of --memory): larger slabs do not read or write faster, and the peak
@@ -34,6 +34,7 @@ struct ctx {
 	int halo;               /* 1 with outliers: the 3x3 needs neighbours */
 	float t;
 	int64_t budget;          /* bytes per buffer */
+	int64_t slab;            /* projections per slab */
 	float *buf, *tmp;        /* read_frames' scratch */
 	size_t buf_cap, tmp_cap; /* floats */
 	float *dark;             /* onx * ony */
@@ -622,54 +623,88 @@ read_native(struct ctx *c, struct tomo_input *in, const int64_t *frame, int64_t 
 	return TOMO_OK;
 }
 
-/* A slab on its way out: written by a thread of its own while the next
- * slab is read and corrected. Messages are per thread: the writer keeps
- * its own for the main thread to raise again. */
-struct writer {
-	pthread_t thread;
-	int running;
-	struct tomo_output *out;
-	int64_t z0, nz;
-	const float *planes;
-	int rc;
-	char msg[1024];
+/*
+ * The projections as a stage of the pipeline (lib/pipeline.c): slabs of
+ * selected projections, read (the reader thread: uint16 unconverted where
+ * nothing else is done to them, else through read_frames' outlier removal
+ * and binning), corrected (the calling thread: CPU or GPU) and written.
+ */
+struct flat_stage {
+	struct ctx *c;
+	int native;          /* slabs read as uint16 and converted while corrected */
+	int64_t first, step; /* the selection */
+	int64_t *fr;         /* per slab: frames, flat groups, weights */
+	int *ga, *gb;
+	float *w;
 };
 
-static void *
-write_slab(void *arg)
+static int64_t
+flat_input_bytes(void *impl, const struct tomo_box *in)
 {
-	struct writer *w = arg;
-
-	w->rc = tomo_output_write(w->out, w->z0, w->nz, w->planes);
-	if (w->rc)
-		snprintf(w->msg, sizeof w->msg, "%s", tomo_errmsg());
-	return NULL;
+	const struct flat_stage *f = impl;
+	return in->nx * in->ny * in->nz * (int64_t)(f->native ? sizeof(uint16_t) : sizeof(float));
 }
 
-/* Wait for the slab being written; its status. */
-static int
-writer_join(struct writer *w)
+/* The frames of slab planes z0..z0+nz. */
+static void
+flat_frames(const struct flat_stage *f, int64_t z0, int64_t nz, int64_t *fr)
 {
-	if (!w->running)
-		return TOMO_OK;
-	pthread_join(w->thread, NULL);
-	w->running = 0;
-	return w->rc ? tomo_error(w->rc, "%s", w->msg) : TOMO_OK;
+	for (int64_t q = 0; q < nz; q++)
+		fr[q] = f->c->s->proj.frame[f->first + (z0 + q) * f->step];
 }
 
-/* threaded 0: write here and now (an HDF5 output with an HDF5 library
- * that one thread at a time may call, while this thread reads). */
 static int
-writer_start(struct writer *w, struct tomo_output *out, int64_t z0, int64_t nz, const float *planes,
-             int threaded)
+flat_read(void *impl, struct tomo_input *in, struct tomo_slab *sl)
 {
-	*w = (struct writer){.out = out, .z0 = z0, .nz = nz, .planes = planes};
-	if (!threaded || pthread_create(&w->thread, NULL, write_slab, w)) {
-		write_slab(w); /* no thread: write here and now */
-		return w->rc ? tomo_error(w->rc, "%s", w->msg) : TOMO_OK;
+	struct flat_stage *f = impl;
+	struct ctx *c = f->c;
+	const int64_t nz = sl->out.nz;
+	int64_t *fr = f->fr + sl->slot * c->slab;
+
+	flat_frames(f, sl->out.z0, nz, fr);
+	if (f->native)
+		return read_native(c, in, fr, nz, sl->in_data);
+	return read_frames(c, in, fr, nz, 0, c->ony, sl->in_data, &c->c->outliers_proj);
+}
+
+static int
+flat_process(void *impl, struct tomo_slab *sl, const struct tomo_progress_cb *cb)
+{
+	struct flat_stage *f = impl;
+	struct ctx *c = f->c;
+	const int64_t nz = sl->out.nz, k = sl->slot * c->slab;
+	int *ga = f->ga + k, *gb = f->gb + k;
+	float *w = f->w + k;
+	int rc = TOMO_OK;
+
+	for (int64_t q = 0; q < nz; q++)
+		interpolation(c, c->s->pos[f->first + (sl->out.z0 + q) * f->step], &ga[q], &gb[q],
+		              &w[q]);
+	if (c->gpu) {
+		int64_t cnt[2] = {0, 0};
+		rc = tomo_flat_gpu_correct(c->gpu, sl->in_data, f->native, nz, ga, gb, w,
+		                           c->o->take_log, sl->out_data, cnt);
+		c->c->den_clamped += cnt[0];
+		c->c->t_low += cnt[1];
+	} else {
+		correct_cpu(c, sl->in_data, f->native, sl->out_data, nz, ga, gb, w);
 	}
-	w->running = 1;
-	return TOMO_OK;
+	c->c->pixels += nz * c->onx * c->ony;
+	return rc;
+}
+
+static int
+flat_prepare(void *impl, int64_t *units)
+{
+	struct flat_stage *f = impl;
+	const size_t n = (size_t)(*units * 3);
+
+	f->c->slab = *units;
+	f->fr = malloc(n * sizeof *f->fr);
+	f->ga = malloc(n * sizeof *f->ga);
+	f->gb = malloc(n * sizeof *f->gb);
+	f->w = malloc(n * sizeof *f->w);
+	return f->fr && f->ga && f->gb && f->w ? TOMO_OK : oom();
 }
 
 static int
@@ -678,64 +713,38 @@ run_projections(struct ctx *c, struct tomo_output *out, const struct tomo_progre
 	const struct tomo_scan_input *s = c->s;
 	const int64_t plane = c->onx * c->ony;
 	struct tomo_input *in = s->proj.in;
-	const int native = !c->halo && c->bin == 1 && tomo_input_dtype(in) == TOMO_U16 &&
-	                   tomo_input_has_native(in);
-	int64_t first, step, n = selection(s, c->o, &first, &step);
-	int64_t slab = max64(1, min64(n, c->budget / (plane * (int64_t)sizeof(float))));
-	/* Two output slabs: one being written, one being made. */
-	float *bufs[2] = {malloc((size_t)(slab * plane) * sizeof(float)),
-	                  n > slab ? malloc((size_t)(slab * plane) * sizeof(float)) : NULL};
-	uint16_t *raw = native ? malloc((size_t)(slab * plane) * sizeof *raw) : NULL;
-	int64_t *fr = malloc((size_t)slab * sizeof *fr);
-	int *ga = malloc((size_t)slab * sizeof *ga), *gb = malloc((size_t)slab * sizeof *gb);
-	float *w = malloc((size_t)slab * sizeof *w);
-	struct writer wr = {.running = 0};
-	const int threaded = !out->dataset || tomo_hdf5_threadsafe();
-	int rc = TOMO_OK, rc2;
+	struct flat_stage f = {.c = c};
+	const int64_t n = selection(s, c->o, &f.first, &f.step);
+	/* uint16 read unconverted where nothing is done before the
+	 * correction: no outliers (their halo), no bins */
+	f.native = !c->halo && c->bin == 1 && tomo_input_dtype(in) == TOMO_U16 &&
+	           tomo_input_has_native(in);
+	struct tomo_stage st = {
+		.name = "flat-field correction",
+		.impl = &f,
+		.axis = 2,
+		.slots = 3,
+		.in_place = !f.native,
+		.max_units = max64(1, c->budget / (plane * (int64_t)sizeof(float))),
+		.input_bytes = flat_input_bytes,
+		.read = flat_read,
+		.prepare = flat_prepare,
+		.process = flat_process,
+	};
+	struct tomo_pipeline p = {
+		.in = in,
+		.out = out,
+		.stage = &st,
+		.region = {0, c->onx, 0, c->ony, 0, n},
+		.memory = 4 * c->budget,
+		.progress = pr ? *pr : (struct tomo_progress_cb){0},
+	};
+	int rc = tomo_pipeline_run(&p);
 
-	if (!bufs[0] || (n > slab && !bufs[1]) || (native && !raw) || !fr || !ga || !gb || !w)
-		rc = oom();
-	for (int64_t k0 = 0, i = 0; k0 < n && !rc; k0 += slab, i++) {
-		const int64_t ns = min64(slab, n - k0);
-		float *buf = bufs[i % 2];
-		for (int64_t q = 0; q < ns; q++) {
-			int64_t k = first + (k0 + q) * step;
-			fr[q] = s->proj.frame[k];
-			interpolation(c, s->pos[k], &ga[q], &gb[q], &w[q]);
-		}
-		if (native)
-			rc = read_native(c, in, fr, ns, raw);
-		else
-			rc = read_frames(c, in, fr, ns, 0, c->ony, buf, &c->c->outliers_proj);
-		if (rc)
-			break;
-		const void *src = native ? (const void *)raw : (const void *)buf;
-		if (c->gpu) {
-			int64_t cnt[2] = {0, 0};
-			rc = tomo_flat_gpu_correct(c->gpu, src, native, ns, ga, gb, w,
-			                           c->o->take_log, buf, cnt);
-			c->c->den_clamped += cnt[0];
-			c->c->t_low += cnt[1];
-		} else {
-			correct_cpu(c, src, native, buf, ns, ga, gb, w);
-		}
-		/* The previous slab must be out before this one goes. */
-		if (rc || (rc = writer_join(&wr)) ||
-		    (rc = writer_start(&wr, out, k0, ns, buf, threaded)))
-			break;
-		c->c->pixels += ns * plane;
-		tomo_progress_report(pr, k0 + ns, n);
-	}
-	rc2 = writer_join(&wr);
-	if (!rc)
-		rc = rc2;
-	free(bufs[0]);
-	free(bufs[1]);
-	free(raw);
-	free(fr);
-	free(ga);
-	free(gb);
-	free(w);
+	free(f.fr);
+	free(f.ga);
+	free(f.gb);
+	free(f.w);
 	return rc;
 }
 
