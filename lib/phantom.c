@@ -7,13 +7,13 @@
  */
 #include <math.h>
 #include <omp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tomo/err.h"
 #include "tomo/phantom.h"
+#include "tomo/pipeline.h"
 
 #define DEG (M_PI / 180.0)
 
@@ -461,7 +461,14 @@ int
 tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d, const double *deg,
                      int64_t na, float *out)
 {
-	const int64_t nc = d->ncols, nr = d->nrows, ne = p->n;
+	return tomo_phantom_project_rows(p, d, deg, na, 0, d->nrows, out);
+}
+
+int
+tomo_phantom_project_rows(const struct tomo_phantom *p, const struct tomo_detector *d,
+                          const double *deg, int64_t na, int64_t row0, int64_t nr, float *out)
+{
+	const int64_t nc = d->ncols, ne = p->n;
 	const double s0 = 0.5 - d->center;
 	struct ang_coef *coef;
 	int fail = 0;
@@ -483,8 +490,8 @@ tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d
 		}
 #pragma omp for schedule(dynamic, 4)
 		for (int64_t ar = 0; ar < na * nr; ar++) {
-			int64_t a = ar / nr, r = ar % nr;
-			double z = (double)r + 0.5 - (double)nr / 2;
+			int64_t a = ar / nr, r = row0 + ar % nr;
+			double z = (double)r + 0.5 - (double)d->nrows / 2;
 			float *o = out + ar * nc;
 			if (!acc)
 				continue;
@@ -581,124 +588,71 @@ tomo_phantom_sample(const struct tomo_phantom *p, int64_t n, int64_t rows, int64
 	return TOMO_OK;
 }
 
-/* Planes per slab: a pipe reader should start soon, so at most 64 MiB,
- * and at most half of the memory budget. */
-static int64_t
-slab_planes(int64_t bytes_per_plane, int64_t memory, int64_t total)
-{
-	int64_t budget = memory / 2;
-	if (budget > (64LL << 20))
-		budget = 64LL << 20;
-	return tomo_slab_planes(bytes_per_plane, budget, total);
-}
-
-/* Compute planes z0..z0+nz of an output into buf. */
-typedef int (*fill_fn)(const void *ctx, int64_t z0, int64_t nz, float *buf);
-
-/* One slab on its way out, written by its own thread while the next slab
- * is computed. The library's error message is per thread: carry it. */
-struct slab_write {
-	struct tomo_output *out;
-	int64_t z, n;
-	const float *buf;
-	int rc;
-	char msg[1024];
-};
-
-static void *
-write_slab(void *arg)
-{
-	struct slab_write *w = arg;
-	w->rc = tomo_output_write(w->out, w->z, w->n, w->buf);
-	if (w->rc)
-		snprintf(w->msg, sizeof w->msg, "%s", tomo_errmsg());
-	return NULL;
-}
-
-/* Fill and write an output of total planes, a slab at a time, computing
- * one slab while the previous one is written (two buffers, each within
- * half the memory budget). */
-static int
-stream_planes(int64_t plane, int64_t total, fill_fn fill, const void *ctx, struct tomo_output *out,
-              int64_t memory, const struct tomo_progress_cb *progress)
-{
-	int64_t slab = slab_planes(plane * 4, memory / 2, total);
-	size_t bytes = (size_t)(slab * plane) * sizeof(float);
-	float *buf[2] = {malloc(bytes), total > slab ? malloc(bytes) : NULL};
-	struct slab_write w = {.out = out};
-	pthread_t writer;
-	int rc = TOMO_OK, writing = 0, cur = 0;
-
-	if (!buf[0] || (total > slab && !buf[1])) {
-		free(buf[0]);
-		free(buf[1]);
-		return tomo_error(TOMO_ERR, "out of memory for a slab of %lld planes",
-		                  (long long)slab);
-	}
-	for (int64_t z = 0; z < total && rc == TOMO_OK; z += slab, cur ^= 1) {
-		int64_t m = z + slab > total ? total - z : slab;
-		rc = fill(ctx, z, m, buf[cur]);
-		if (writing) {
-			pthread_join(writer, NULL);
-			writing = 0;
-			if (w.rc && rc == TOMO_OK)
-				rc = tomo_error(w.rc, "%s", w.msg);
-		}
-		if (rc)
-			break;
-		w = (struct slab_write){.out = out, .z = z, .n = m, .buf = buf[cur]};
-		if (pthread_create(&writer, NULL, write_slab, &w) == 0)
-			writing = 1;
-		else if ((rc = tomo_output_write(out, z, m, buf[cur])))
-			break;
-		tomo_progress_report(progress, z + m, total);
-	}
-	if (writing) {
-		pthread_join(writer, NULL);
-		if (w.rc && rc == TOMO_OK)
-			rc = tomo_error(w.rc, "%s", w.msg);
-	}
-	free(buf[0]);
-	free(buf[1]);
-	return rc;
-}
-
-struct fill_ctx {
+/*
+ * The projections and the volume as stages of the pipeline
+ * (lib/pipeline.c), with no input: slabs of planes (angles, or slices)
+ * made on the calling thread while the writer thread writes the one
+ * before. A slab stays under 64 MiB, so that a pipe reader starts soon.
+ */
+struct phantom_stage {
 	const struct tomo_phantom *p;
 	const struct tomo_detector *d;
 	const double *deg;
-	int64_t n, rows;
+	int64_t n, rows; /* the volume */
 };
 
 static int
-fill_projections(const void *ctx, int64_t z0, int64_t nz, float *buf)
+project_slab(void *impl, struct tomo_slab *sl, const struct tomo_progress_cb *cb)
 {
-	const struct fill_ctx *c = ctx;
-	return tomo_phantom_project(c->p, c->d, c->deg + z0, nz, buf);
+	const struct phantom_stage *s = impl;
+	return tomo_phantom_project_rows(s->p, s->d, s->deg + sl->out.z0, sl->out.nz, sl->out.y0,
+	                                 sl->out.ny, sl->out_data);
 }
 
 static int
-fill_volume(const void *ctx, int64_t z0, int64_t nz, float *buf)
+sample_slab(void *impl, struct tomo_slab *sl, const struct tomo_progress_cb *cb)
 {
-	const struct fill_ctx *c = ctx;
-	return tomo_phantom_sample(c->p, c->n, c->rows, z0, nz, buf);
+	const struct phantom_stage *s = impl;
+	return tomo_phantom_sample(s->p, s->n, s->rows, sl->out.z0, sl->out.nz, sl->out_data);
+}
+
+static int
+stream_planes(struct phantom_stage *s, int (*make)(void *, struct tomo_slab *,
+                                                   const struct tomo_progress_cb *),
+              const struct tomo_box *region, struct tomo_output *out, int64_t memory,
+              const struct tomo_progress_cb *progress)
+{
+	struct tomo_stage st = {.name = "phantom", .impl = s, .axis = 2, .process = make};
+	struct tomo_pipeline pl = {
+		.out = out,
+		.stage = &st,
+		.region = *region,
+		.memory = memory,
+		.max_slab_bytes = (int64_t)64 << 20,
+		.progress = progress ? *progress : (struct tomo_progress_cb){0},
+	};
+	return tomo_pipeline_run(&pl);
 }
 
 int
 tomo_phantom_write_projections(const struct tomo_phantom *p, const struct tomo_detector *d,
                                const double *deg, int64_t na, struct tomo_output *out,
-                               int64_t memory, const struct tomo_progress_cb *progress)
+                               const struct tomo_box *region, int64_t memory,
+                               const struct tomo_progress_cb *progress)
 {
-	struct fill_ctx c = {.p = p, .d = d, .deg = deg};
-	return stream_planes(d->ncols * d->nrows, na, fill_projections, &c, out, memory, progress);
+	struct phantom_stage s = {.p = p, .d = d, .deg = deg};
+	const struct tomo_box whole = {0, d->ncols, 0, d->nrows, 0, na};
+	return stream_planes(&s, project_slab, region ? region : &whole, out, memory, progress);
 }
 
 int
 tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t rows,
-                          struct tomo_output *out, int64_t memory, const struct tomo_progress_cb *progress)
+                          struct tomo_output *out, const struct tomo_box *region, int64_t memory,
+                          const struct tomo_progress_cb *progress)
 {
-	struct fill_ctx c = {.p = p, .n = n, .rows = rows};
-	return stream_planes(n * n, rows, fill_volume, &c, out, memory, progress);
+	struct phantom_stage s = {.p = p, .n = n, .rows = rows};
+	const struct tomo_box whole = {0, n, 0, n, 0, rows};
+	return stream_planes(&s, sample_slab, region ? region : &whole, out, memory, progress);
 }
 
 double

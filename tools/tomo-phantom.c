@@ -280,12 +280,12 @@ main(int argc, char **argv)
 		             (unsigned long long)a.s.seed);
 		rc = tomo_sim_scan_write(p, &det, deg, a.angles, &a.s, c.output, c.memory, &cb);
 	} else {
-		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, c.memory, &cb);
+		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, NULL, c.memory, &cb);
 	}
 	if (rc)
 		tomo_die_lib(rc);
 	tomo_progress_part(&pr, frames, a.rows);
-	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout, c.memory, &cb)))
+	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout, NULL, c.memory, &cb)))
 		tomo_die_lib(rc);
 	tomo_progress_end(&pr);
 	if (vout && (rc = tomo_output_close(vout)))

@@ -84,15 +84,25 @@ int tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detecto
 int tomo_phantom_sample(const struct tomo_phantom *p, int64_t n, int64_t rows, int64_t z0,
                         int64_t nz, float *out);
 
+/* Line integrals of detector rows row0..row0+nr-1 (of d's nrows) for na
+ * angles into out, [na][nr][ncols]: the same numbers as those rows of
+ * tomo_phantom_project's. */
+int tomo_phantom_project_rows(const struct tomo_phantom *p, const struct tomo_detector *d,
+                              const double *deg, int64_t na, int64_t row0, int64_t nr,
+                              float *out);
+
 /* Stream the projections (header sizes ncols x nrows x nangles, angles in
  * the header) or the volume (n x n x rows) into an open output, a slab of
- * planes at a time within memory bytes. progress may be NULL. */
+ * planes at a time within memory bytes, through the pipeline. region: the
+ * box of the output to make (a part: rows of the projections, slices of
+ * the volume), or NULL for all of it. progress may be NULL. */
 int tomo_phantom_write_projections(const struct tomo_phantom *p, const struct tomo_detector *d,
                                    const double *deg, int64_t na, struct tomo_output *out,
-                                   int64_t memory, const struct tomo_progress_cb *progress);
+                                   const struct tomo_box *region, int64_t memory,
+                                   const struct tomo_progress_cb *progress);
 int tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t rows,
-                              struct tomo_output *out, int64_t memory,
-                              const struct tomo_progress_cb *progress);
+                              struct tomo_output *out, const struct tomo_box *region,
+                              int64_t memory, const struct tomo_progress_cb *progress);
 
 /* Default attenuation scale of a simulated scan of width ncols, 8/ncols:
  * the thickest Shepp-Logan path (0.54 ncols/2 pixels of value 1) then

@@ -382,6 +382,34 @@ test_bad_ellipsoid(void)
 	CHECK(tomo_phantom_new(&e, 1, &p) == TOMO_ERR, "NaN centre accepted");
 }
 
+/* Rows row0..row0+nr-1 alone (what a part of the detector projects) are
+ * those rows of the whole detector's projections, bit for bit. */
+static void
+test_project_rows(void)
+{
+	enum { N = 48, R = 11, A = 7 };
+	struct tomo_phantom *p;
+	struct tomo_detector d = {N, R, N / 2.0 + 0.3};
+	static float all[A][R][N], part[A][R][N];
+	double deg[A];
+
+	for (int a = 0; a < A; a++)
+		deg[a] = 180.0 * a / A + 1.7;
+	CHECK(tomo_phantom_shepp_logan(N, R, &p) == TOMO_OK, "%s", tomo_errmsg());
+	CHECK(tomo_phantom_project(p, &d, deg, A, &all[0][0][0]) == TOMO_OK, "%s", tomo_errmsg());
+	for (int r0 = 0; r0 < R; r0 += 4) {
+		const int nr = r0 + 4 <= R ? 4 : R - r0;
+		CHECK(tomo_phantom_project_rows(p, &d, deg, A, r0, nr, &part[0][0][0]) == TOMO_OK,
+		      "%s", tomo_errmsg());
+		for (int a = 0; a < A; a++)
+			CHECK(!memcmp(&part[0][0][0] + (a * nr) * N, all[a][r0],
+			              sizeof(float) * (size_t)(nr * N)),
+			      "rows %d..%d, angle %d differ", r0, r0 + nr - 1, a);
+	}
+	tomo_phantom_free(p);
+}
+
 UNIT_MAIN(T(test_sphere_chord), T(test_rotated_chord), T(test_ellipse_radon),
           T(test_mass_conservation), T(test_sample_matches_value), T(test_shepp_logan_orientation),
-          T(test_random), T(test_rng), T(test_poisson), T(test_scan_model), T(test_bad_ellipsoid))
+          T(test_random), T(test_rng), T(test_poisson), T(test_scan_model), T(test_bad_ellipsoid),
+          T(test_project_rows))
