@@ -301,6 +301,12 @@ fbp_stage_free(struct fbp_stage *s)
 	free(s->F);
 }
 
+int64_t
+tomo_fbp_part_multiple(const struct tomo_fbp_params *p)
+{
+	return p->method == TOMO_FBP_FOURIER ? 2 : 1;
+}
+
 int
 tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo_output *out,
              struct tomo_fbp_stats *stats)
@@ -322,7 +328,8 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo
 	}
 	stats->padded = g.P;
 	stats->grid = g.M;
-	const int64_t rows = p->row1 - p->row0;
+	const int64_t z0 = p->part ? p->z0 : 0, z1 = p->part ? p->z1 : p->row1 - p->row0;
+	const int64_t rows = z1 > z0 ? z1 - z0 : 0;
 	struct fbp_stage s = {
 		.p = p, .g = &g, .st = stats, .rep = {&p->progress, 0, g.A * g.N * g.N * rows}};
 	struct tomo_stage st;
@@ -331,7 +338,7 @@ tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo
 		.in = in,
 		.out = out,
 		.stage = &st,
-		.region = {0, g.N, 0, g.N, 0, rows},
+		.region = {0, g.N, 0, g.N, z0, rows},
 		.memory = p->memory,
 	};
 	rc = tomo_pipeline_run(&pl);

@@ -143,6 +143,9 @@ tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p)
 		return tomo_error(TOMO_ERR,
 		                  "slices %lld:%lld are outside the detector's rows 0:%lld",
 		                  (long long)p->row0, (long long)p->row1, (long long)R);
+	if (p->part && (p->z0 < 0 || p->z0 > p->z1 || p->z1 > p->row1 - p->row0))
+		return tomo_error(TOMO_ERR, "part slices %lld:%lld are outside the %lld slices",
+		                  (long long)p->z0, (long long)p->z1, (long long)(p->row1 - p->row0));
 	if (p->size < 1 || p->size > (1 << 20))
 		return tomo_error(TOMO_ERR, "size %lld is out of range", (long long)p->size);
 	if (!(p->cutoff > 0 && p->cutoff <= 1))

@@ -35,6 +35,7 @@ struct ctx {
 	float t;
 	int64_t budget;          /* bytes per buffer */
 	int64_t slab;            /* projections per slab */
+	int64_t part0;           /* the output row of the region's first */
 	float *buf, *tmp;        /* read_frames' scratch */
 	size_t buf_cap, tmp_cap; /* floats */
 	float *dark;             /* onx * ony */
@@ -735,7 +736,7 @@ run_projections(struct ctx *c, struct tomo_output *out, const struct tomo_progre
 		.in = in,
 		.out = out,
 		.stage = &st,
-		.region = {0, c->onx, 0, c->ony, 0, n},
+		.region = {0, c->onx, c->part0, c->ony, 0, n},
 		.memory = 4 * c->budget,
 		.progress = pr ? *pr : (struct tomo_progress_cb){0},
 	};
@@ -765,6 +766,16 @@ tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
 	c.ony = ((o->row1 ? o->row1 : s->nrows) - c.y0) / c.bin;
 	c.nx = c.onx * c.bin;
 	c.ny = c.ony * c.bin;
+	/* A part is the detector region of its rows: tables, reads and
+	 * correction cover them alone; the output box says where they go. */
+	const int64_t part0 = o->part ? o->part_row0 : 0;
+	const int64_t part1 = o->part ? o->part_row1 : c.ony;
+	if (part1 <= part0)
+		return TOMO_OK;
+	c.y0 += part0 * c.bin;
+	c.ony = part1 - part0;
+	c.ny = c.ony * c.bin;
+	c.part0 = part0;
 	c.halo = o->outliers > 0;
 	c.t = (float)o->outliers;
 	c.budget = min64(SLAB_MAX, max64(o->memory / 4, 1 << 20));

@@ -16,6 +16,7 @@
 
 #include "tomo/err.h"
 #include "tomo/io.h"
+#include "tomo/pipeline.h"
 #include "tomo/tool.h"
 
 #ifndef TOMO_VERSION
@@ -28,7 +29,7 @@ enum {
 	K_HELP = 'h', K_VERSION = 'V', K_VERBOSE = 'v', K_QUIET = 'q',
 	K_OUTPUT = 'o',
 	K_LIST = 0x10000, K_DEVICE, K_THREADS, K_MEMORY, K_PROGRESS, K_NOPROGRESS,
-	K_SHAPE,
+	K_SHAPE, K_PART,
 };
 
 static const struct tomo_opt common_opts[] = {
@@ -39,6 +40,7 @@ static const struct tomo_opt common_opts[] = {
 	{"progress", 0, NULL, "draw a progress bar on stderr (default when stderr is a terminal)", K_PROGRESS},
 	{"no-progress", 0, NULL, "never draw a progress bar", K_NOPROGRESS},
 	{"shape", 0, "XxYxZ", "sizes of a .raw input or raw float32 on stdin", K_SHAPE},
+	{"part", 0, "I/N", "make part I (0 to N-1) of N of the output, written at its place in it (or TOMO_PART)", K_PART},
 	{"verbose", 'v', NULL, "say what is being done", K_VERBOSE},
 	{"quiet", 'q', NULL, "print nothing but errors", K_QUIET},
 	{"help", 'h', NULL, "show this help and exit", K_HELP},
@@ -58,6 +60,7 @@ common_enabled(const struct tomo_tool *t, int key)
 	case K_MEMORY: return !!(t->common & TOMO_COMMON_MEMORY);
 	case K_PROGRESS:
 	case K_NOPROGRESS: return !!(t->common & TOMO_COMMON_PROGRESS);
+	case K_PART: return !!(t->common & TOMO_COMMON_PART);
 	case K_SHAPE: return !!(t->common & TOMO_COMMON_SHAPE);
 	default: return 1;
 	}
@@ -145,6 +148,13 @@ default_memory(void)
 }
 
 static void
+parse_part(struct tomo_common *c, const char *name, const char *arg)
+{
+	if (tomo_part_parse(arg, &c->part, &c->nparts))
+		tomo_usage_error("%s: %s", name, tomo_errmsg());
+}
+
+static void
 apply_env(struct tomo_common *c, const struct tomo_tool *t)
 {
 	const char *e;
@@ -158,6 +168,8 @@ apply_env(struct tomo_common *c, const struct tomo_tool *t)
 		c->threads = (int)tomo_arg_int("TOMO_THREADS", e, 1, 4096);
 	if ((t->common & TOMO_COMMON_MEMORY) && (e = getenv("TOMO_MEMORY")) && *e)
 		c->memory = tomo_arg_bytes("TOMO_MEMORY", e);
+	if ((t->common & TOMO_COMMON_PART) && (e = getenv("TOMO_PART")) && *e)
+		parse_part(c, "TOMO_PART", e);
 }
 
 void
@@ -170,6 +182,7 @@ tomo_opt_parse(const struct tomo_tool *t, int argc, char **argv,
 
 	memset(c, 0, sizeof *c);
 	c->memory = default_memory();
+	c->nparts = 1;
 	apply_env(c, t);
 	for (int pass = 0; pass < 2; pass++) {
 		const struct tomo_opt *o = pass ? common_opts : t->opts;
@@ -224,6 +237,7 @@ tomo_opt_parse(const struct tomo_tool *t, int argc, char **argv,
 		case K_MEMORY: c->memory = tomo_arg_bytes("--memory", optarg); break;
 		case K_PROGRESS: progress = 1; break;
 		case K_NOPROGRESS: progress = 0; break;
+		case K_PART: parse_part(c, "--part", optarg); break;
 		case K_SHAPE: {
 			int64_t s[3];
 			if (tomo_parse_shape(optarg, s))

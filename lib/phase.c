@@ -127,9 +127,23 @@ tomo_phase_filter(const struct tomo_phase_opts *o, int64_t px, int64_t py,
 	return TOMO_OK;
 }
 
+static int phase_create_rows(const struct tomo_phase_opts *o, int64_t nx, int64_t ny_all,
+                             int64_t y0, int64_t ny, int64_t max_planes, struct tomo_phase **out);
+
 int
 tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
                   int64_t max_planes, struct tomo_phase **out)
+{
+	return phase_create_rows(o, nx, ny, 0, ny, max_planes, out);
+}
+
+/* The filter of projections of ny_all rows, for rows y0..y0+ny of them:
+ * the padded grid (and so the filter) is the whole projection's, the rows
+ * sit at their place in it and the padding continues from their edges,
+ * so a part differs from the whole only by the rows it leaves out. */
+static int
+phase_create_rows(const struct tomo_phase_opts *o, int64_t nx, int64_t ny_all, int64_t y0,
+                  int64_t ny, int64_t max_planes, struct tomo_phase **out)
 {
 	struct tomo_phase *p;
 	int rc;
@@ -147,8 +161,9 @@ tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
 	p->g.from_log = o->from_log;
 	p->g.no_log = o->no_log;
 	if ((rc = tomo_phase_padding(o, nx, &p->g.px, &p->g.lx)) ||
-	    (rc = tomo_phase_padding(o, ny, &p->g.py, &p->g.ly)))
+	    (rc = tomo_phase_padding(o, ny_all, &p->g.py, &p->g.ly)))
 		goto fail;
+	p->g.ly += y0;
 	p->hx = p->g.px / 2 + 1;
 	p->filter = fftwf_malloc((size_t)(p->g.py * p->hx) * sizeof(float));
 	if (!p->filter) {
@@ -225,23 +240,97 @@ tomo_phase_free(struct tomo_phase *p)
 	free(p);
 }
 
+int
+tomo_phase_margin(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t *margin)
+{
+	int64_t px, lx, py, ly;
+	int rc;
+
+	if ((rc = tomo_phase_check(o)) || (rc = tomo_phase_padding(o, nx, &px, &lx)) ||
+	    (rc = tomo_phase_padding(o, ny, &py, &ly)))
+		return rc;
+	const int64_t hx = px / 2 + 1;
+	float *h = fftwf_malloc(sizeof(float) * (size_t)(py * hx * 2));
+	if (!h)
+		return tomo_error(TOMO_ERR, "out of memory for a %lld x %lld kernel", (long long)px,
+		                  (long long)py);
+	/* The half spectrum, real, as complex numbers: its inverse transform
+	 * is the kernel, centred on (0, 0), periodic. */
+	float *f = malloc(sizeof(float) * (size_t)(py * hx));
+	if (!f) {
+		fftwf_free(h);
+		return tomo_error(TOMO_ERR, "out of memory for a %lld x %lld filter",
+		                  (long long)hx, (long long)py);
+	}
+	tomo_phase_filter(o, px, py, f);
+	fftwf_complex *z = (fftwf_complex *)h;
+	for (int64_t i = 0; i < py * hx; i++) {
+		z[i][0] = f[i];
+		z[i][1] = 0;
+	}
+	free(f);
+	tomo_fft_lock();
+	fftwf_plan plan = fftwf_plan_dft_c2r_2d((int)py, (int)px, z, h, FFTW_ESTIMATE);
+	tomo_fft_unlock();
+	if (!plan) {
+		fftwf_free(h);
+		return tomo_error(TOMO_ERR, "FFTW could not plan a %lld x %lld transform",
+		                  (long long)px, (long long)py);
+	}
+	fftwf_execute(plan);
+	tomo_fft_lock();
+	fftwf_destroy_plan(plan);
+	tomo_fft_unlock();
+	/* c2r in place: rows of 2 hx floats, px of them samples */
+	double peak = 0;
+	for (int64_t y = 0; y < py; y++)
+		for (int64_t x = 0; x < px; x++)
+			peak = fmax(peak, fabs(h[y * 2 * hx + x]));
+	int64_t m = 0;
+	for (int64_t y = 0; y < py; y++) {
+		const int64_t d = y <= py / 2 ? y : py - y;
+		for (int64_t x = 0; x < px && d > m; x++)
+			if (fabs(h[y * 2 * hx + x]) >= 1e-6 * peak)
+				m = d;
+	}
+	fftwf_free(h);
+	*margin = m < ny ? m : ny;
+	return TOMO_OK;
+}
+
 /*
  * tomo_phase_run as a stage of the pipeline (lib/pipeline.c): slabs of
- * whole projections filtered in place, the filter and FFT plans made once
- * the slab size is known, slot buffers pinned for the GPU.
+ * projections, filtered in place (whole projections) or, for a part, its
+ * rows with their margin filtered and the part's rows kept; the filter and
+ * FFT plans made once the slab size is known, slot buffers pinned for the
+ * GPU.
  */
 struct phase_stage {
 	const struct tomo_phase_opts *o;
-	int64_t nx, ny;
+	int64_t nx, ny;  /* the projections filtered (a part's rows and margin) */
+	int64_t ny_all;  /* the detector's rows */
+	int64_t y0;      /* the first row filtered */
+	int64_t margin;  /* of a part */
 	struct tomo_phase *phase;
 	double filter_seconds;
 };
+
+static void
+phase_input_box(void *impl, const struct tomo_box *out, struct tomo_box *in)
+{
+	const struct phase_stage *s = impl;
+	const int64_t y0 = out->y0 - s->margin, y1 = out->y0 + out->ny + s->margin;
+
+	*in = *out;
+	in->y0 = y0 > 0 ? y0 : 0;
+	in->ny = (y1 < s->ny_all ? y1 : s->ny_all) - in->y0;
+}
 
 static int
 phase_prepare(void *impl, int64_t *units)
 {
 	struct phase_stage *s = impl;
-	return tomo_phase_create(s->o, s->nx, s->ny, *units, &s->phase);
+	return phase_create_rows(s->o, s->nx, s->ny_all, s->y0, s->ny, *units, &s->phase);
 }
 
 static int
@@ -249,17 +338,26 @@ phase_process(void *impl, struct tomo_slab *sl, const struct tomo_progress_cb *c
 {
 	struct phase_stage *s = impl;
 	double t0 = tomo_now();
-	int rc = tomo_phase_apply(s->phase, sl->out_data, sl->out.nz);
+	int rc = tomo_phase_apply(s->phase, sl->in_data, sl->out.nz);
 
 	s->filter_seconds += tomo_now() - t0;
-	return rc;
+	if (rc || sl->in_data == sl->out_data)
+		return rc;
+	/* a part: its rows of the filtered rows and margins */
+	const int64_t nx = s->nx, skip = sl->out.y0 - sl->in.y0;
+	for (int64_t z = 0; z < sl->out.nz; z++)
+		memcpy(sl->out_data + z * sl->out.ny * nx,
+		       (const float *)sl->in_data + (z * sl->in.ny + skip) * nx,
+		       sizeof(float) * (size_t)(sl->out.ny * nx));
+	return TOMO_OK;
 }
 
 static void *
 phase_alloc(void *impl, int64_t bytes)
 {
 	struct phase_stage *s = impl;
-	return tomo_phase_buffer_alloc(s->phase, bytes / (int64_t)sizeof(float) / (s->nx * s->ny));
+	const int64_t plane = (int64_t)sizeof(float) * s->nx * s->ny;
+	return tomo_phase_buffer_alloc(s->phase, (bytes + plane - 1) / plane);
 }
 
 static void
@@ -293,7 +391,6 @@ phase_plan(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, struct tomo_
 	if (cap < 2 * threads)
 		cap = 2 * threads;
 	st->axis = 2;
-	st->in_place = 1;
 	st->work_bytes = work;
 	st->max_units = cap;
 }
@@ -303,7 +400,10 @@ tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
                const struct tomo_phase_opts *o, struct tomo_phase_result *r)
 {
 	const struct tomo_header *h = tomo_input_header(in);
-	struct phase_stage ps = {.o = o, .nx = h->size[0], .ny = h->size[1]};
+	const int64_t ny = h->size[1];
+	const int part = o->part;
+	const int64_t y0 = part ? o->part_row0 : 0, y1 = part ? o->part_row1 : ny;
+	struct phase_stage ps = {.o = o, .nx = h->size[0], .ny = ny, .ny_all = ny};
 	struct tomo_stage st = {
 		.name = "phase retrieval",
 		.impl = &ps,
@@ -316,7 +416,7 @@ tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
 		.in = in,
 		.out = out,
 		.stage = &st,
-		.region = {0, h->size[0], 0, h->size[1], 0, h->size[2]},
+		.region = {0, h->size[0], y0, y1 > y0 ? y1 - y0 : 0, 0, h->size[2]},
 		.memory = o->memory,
 		.progress = o->progress,
 	};
@@ -324,8 +424,24 @@ tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
 
 	if ((rc = tomo_phase_check(o)))
 		return rc;
-	phase_plan(o, h->size[0], h->size[1], &st);
-	rc = tomo_pipeline_run(&pl);
+	if (y0 < 0 || y1 > ny || y0 > y1)
+		return tomo_error(TOMO_EUSAGE, "rows %lld:%lld are outside the projections' 0:%lld",
+		                  (long long)y0, (long long)y1, (long long)ny);
+	if (part && (rc = tomo_phase_margin(o, ps.nx, ny, &ps.margin)))
+		return rc;
+	if (part) {
+		/* the rows filtered: the part's and its margins, as far as the
+		 * detector reaches (the same for every slab) */
+		struct tomo_box ib;
+		phase_input_box(&ps, &pl.region, &ib);
+		ps.y0 = ib.y0;
+		ps.ny = ib.ny;
+	}
+	phase_plan(o, ps.nx, ps.ny, &st);
+	st.in_place = !part;
+	st.input_box = part ? phase_input_box : NULL;
+	if (y1 > y0)
+		rc = tomo_pipeline_run(&pl);
 	if (r) {
 		memset(r, 0, sizeof *r);
 		if (ps.phase) {
@@ -335,6 +451,7 @@ tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
 			r->gpu = ps.phase->gpu != NULL;
 		}
 		r->slab = pl.slab_units;
+		r->margin = ps.margin;
 		r->filter_seconds = ps.filter_seconds;
 	}
 	tomo_phase_free(ps.phase);

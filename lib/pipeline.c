@@ -214,18 +214,12 @@ read_slab(struct run *r, struct tomo_slab *s)
 static int
 write_slab(struct run *r, const struct tomo_slab *s)
 {
-	const struct tomo_header *h = &r->p->out->hdr;
-	const struct tomo_box *b = &s->out;
 	double t0 = tomo_now();
 	int rc;
 
 	if (r->serialize)
 		pthread_mutex_lock(&r->io);
-	if (b->x0 == 0 && b->y0 == 0 && b->nx == h->size[0] && b->ny == h->size[1])
-		rc = tomo_output_write(r->p->out, b->z0, b->nz, s->out_data);
-	else
-		rc = tomo_error(TOMO_ERR, "%s: writing a box of planes is not supported yet",
-		                tomo_output_name(r->p->out));
+	rc = tomo_output_write_box(r->p->out, &s->out, s->out_data);
 	if (r->serialize)
 		pthread_mutex_unlock(&r->io);
 	r->p->write_s += tomo_now() - t0;
@@ -350,7 +344,7 @@ tomo_pipeline_run(struct tomo_pipeline *p)
 	r.a0 = *axis_start(&reg, r.axis);
 	r.a1 = r.a0 + *axis_count(&reg, r.axis);
 	r.units = tomo_pipeline_plan(p);
-	if (r.a1 <= r.a0 || r.units <= 0)
+	if (r.a1 <= r.a0 || r.units <= 0 || box_floats(&reg) == 0)
 		return TOMO_OK;
 	if (r.st->prepare && (rc = r.st->prepare(r.st->impl, &r.units)))
 		return rc;
@@ -437,17 +431,17 @@ tomo_part_parse(const char *s, int *i, int *n)
 	long a, b;
 
 	if (!s || !*s)
-		return tomo_error(TOMO_EUSAGE, "--part: empty (expected I/N, e.g. 0/4)");
+		return tomo_error(TOMO_EUSAGE, "empty (expected I/N, e.g. 0/4)");
 	a = strtol(s, &end, 10);
 	if (end == s || *end != '/' || a < 0)
-		return tomo_error(TOMO_EUSAGE, "--part '%s': expected I/N with 0 <= I < N", s);
+		return tomo_error(TOMO_EUSAGE, "'%s' is not I/N with 0 <= I < N", s);
 	const char *t = end + 1;
 	b = strtol(t, &end, 10);
 	if (end == t || *end || b < 1 || b > 1000000)
-		return tomo_error(TOMO_EUSAGE, "--part '%s': expected I/N with 0 <= I < N", s);
+		return tomo_error(TOMO_EUSAGE, "'%s' is not I/N with 0 <= I < N", s);
 	if (a >= b)
-		return tomo_error(TOMO_EUSAGE, "--part '%s': part %ld does not exist in %ld parts "
-		                               "(they are numbered 0 to %ld)",
+		return tomo_error(TOMO_EUSAGE, "'%s': there is no part %ld of %ld (parts are "
+		                               "numbered 0 to %ld)",
 		                  s, a, b, b - 1);
 	*i = (int)a;
 	*n = (int)b;

@@ -266,7 +266,13 @@ main(int argc, char **argv)
 	oh.spacing[0] = oh.spacing[1] = oh.spacing[2] = NAN;
 	if (!isnan(a.pixel_size))
 		oh.pixel_size = a.pixel_size;
-	if ((rc = tomo_output_open(c.output, &oh, &out)))
+	/* --part: its slices of the volume, written at their place in it */
+	int64_t z0, z1;
+	tomo_part_range(p.row1 - p.row0, tomo_fbp_part_multiple(&p), c.part, c.nparts, &z0, &z1);
+	if (c.nparts > 1)
+		p.part = 1, p.z0 = z0, p.z1 = z1;
+	const struct tomo_box region = {0, p.size, 0, p.size, z0, z1 - z0};
+	if ((rc = tomo_output_open_region(c.output, &oh, &region, &out)))
 		tomo_die_lib(rc);
 	tomo_header_free(&oh);
 
@@ -279,7 +285,7 @@ main(int argc, char **argv)
 		p.center, tomo_fbp_filter_names[p.filter], p.cutoff,
 		p.pad == TOMO_FBP_PAD_ZERO ? "zero" : "edge",
 		p.use_gpu ? tomo_gpu_name() : "the CPU");
-	tomo_progress_start(&pr, &c, "reconstructing", "slices", p.row1 - p.row0);
+	tomo_progress_start(&pr, &c, "reconstructing", "slices", z1 - z0);
 	p.progress = tomo_progress_cb_of(&pr);
 	rc = tomo_fbp_run(in, &p, out, &st);
 	tomo_progress_end(&pr);

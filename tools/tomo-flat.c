@@ -182,7 +182,16 @@ main(int argc, char **argv)
 		tomo_die_lib(rc);
 	describe(s, &h);
 	a.flat.use_gpu = tomo_tool_use_gpu(&c);
-	if ((rc = tomo_output_open(c.output, &h, &out)))
+	/* --part: its rows of every projection, written at their place */
+	int64_t r0, r1;
+	tomo_part_range(h.size[1], 1, c.part, c.nparts, &r0, &r1);
+	if (c.nparts > 1) {
+		a.flat.part = 1;
+		a.flat.part_row0 = r0;
+		a.flat.part_row1 = r1;
+	}
+	const struct tomo_box region = {0, h.size[0], r0, r1 - r0, 0, h.size[2]};
+	if ((rc = tomo_output_open_region(c.output, &h, &region, &out)))
 		tomo_die_lib(rc);
 	tomo_progress_start(&pr, &c, "flat", "projections", h.size[2]);
 	const struct tomo_progress_cb cb = tomo_progress_cb_of(&pr);

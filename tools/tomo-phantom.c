@@ -57,7 +57,8 @@ static const struct tomo_tool tool = {
 	"[options]",
 	"Make test data: exact projections of a 3D phantom, its volume, or a "
 	"simulated scan.",
-	TOMO_COMMON_OUTPUT | TOMO_COMMON_THREADS | TOMO_COMMON_MEMORY | TOMO_COMMON_PROGRESS,
+	TOMO_COMMON_OUTPUT | TOMO_COMMON_THREADS | TOMO_COMMON_MEMORY | TOMO_COMMON_PROGRESS |
+		TOMO_COMMON_PART,
 	opts,
 	0,
 };
@@ -157,6 +158,9 @@ check(struct args *a, const struct tomo_common *c)
 	if (!a->scan && (a->seed_set || a->mu_set || a->zingers_set))
 		tomo_usage_error("--seed, --mu and --zingers apply to a simulated "
 		                 "scan only (--flats, --darks, --photons, --nexus)");
+	if (a->scan && c->nparts > 1)
+		tomo_usage_error("--part makes parts of projections and volumes, not of a "
+		                 "simulated scan (one HDF5 file with its flats and darks)");
 	if (a->volume && is_stdout(a->volume) && is_stdout(c->output) && !a->scan)
 		tomo_usage_error("--volume and the projections cannot both go to "
 		                 "stdout: give -o PATH or a --volume PATH");
@@ -258,10 +262,17 @@ main(int argc, char **argv)
 		set_kv(&vh, "tomo_phantom_mu", num);
 	}
 
-	/* Open everything first: a refused output costs no computing. */
-	if (!a.scan && (rc = tomo_output_open(c.output, &ph, &pout)))
+	/* --part: its rows of the projections and its slices of the volume,
+	 * written at their place. Open everything first: a refused output
+	 * costs no computing. */
+	int64_t r0, r1, z0, z1;
+	tomo_part_range(a.rows, 1, c.part, c.nparts, &r0, &r1);
+	tomo_part_range(a.rows, 1, c.part, c.nparts, &z0, &z1);
+	const struct tomo_box preg = {0, a.size, r0, r1 - r0, 0, a.angles};
+	const struct tomo_box vreg = {0, a.size, 0, a.size, z0, z1 - z0};
+	if (!a.scan && (rc = tomo_output_open_region(c.output, &ph, &preg, &pout)))
 		tomo_die_lib(rc);
-	if (a.volume && (rc = tomo_output_open(a.volume, &vh, &vout)))
+	if (a.volume && (rc = tomo_output_open_region(a.volume, &vh, &vreg, &vout)))
 		tomo_die_lib(rc);
 
 	tomo_verbose("%s phantom, %lld x %lld detector, %lld angles %g..%g "
@@ -280,12 +291,13 @@ main(int argc, char **argv)
 		             (unsigned long long)a.s.seed);
 		rc = tomo_sim_scan_write(p, &det, deg, a.angles, &a.s, c.output, c.memory, &cb);
 	} else {
-		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, NULL, c.memory, &cb);
+		rc = tomo_phantom_write_projections(p, &det, deg, a.angles, pout, &preg, c.memory,
+		                                    &cb);
 	}
 	if (rc)
 		tomo_die_lib(rc);
 	tomo_progress_part(&pr, frames, a.rows);
-	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout, NULL, c.memory, &cb)))
+	if (vout && (rc = tomo_phantom_write_volume(p, a.size, a.rows, vout, &vreg, c.memory, &cb)))
 		tomo_die_lib(rc);
 	tomo_progress_end(&pr);
 	if (vout && (rc = tomo_output_close(vout)))

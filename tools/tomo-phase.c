@@ -202,7 +202,17 @@ main(int argc, char **argv)
 	oh.energy = a.o.energy;
 	oh.distance = a.o.distance;
 	oh.pixel_size = a.o.pixel_size;
-	if ((rc = tomo_output_open(c.output, &oh, &out)))
+	/* --part: its rows of every projection (filtered with the margin the
+	 * filter needs), written at their place */
+	int64_t r0, r1;
+	tomo_part_range(h->size[1], 1, c.part, c.nparts, &r0, &r1);
+	if (c.nparts > 1) {
+		a.o.part = 1;
+		a.o.part_row0 = r0;
+		a.o.part_row1 = r1;
+	}
+	const struct tomo_box region = {0, h->size[0], r0, r1 - r0, 0, h->size[2]};
+	if ((rc = tomo_output_open_region(c.output, &oh, &region, &out)))
 		tomo_die_lib(rc);
 	tomo_header_free(&oh);
 
@@ -219,6 +229,9 @@ main(int argc, char **argv)
 	if ((rc = tomo_phase_run(in, out, &a.o, &r)))
 		tomo_die_lib(rc);
 	tomo_progress_end(&pr);
+	if (c.nparts > 1)
+		tomo_verbose("part %d of %d: rows %lld:%lld, filtered with a margin of %lld rows",
+		             c.part, c.nparts, (long long)r0, (long long)r1, (long long)r.margin);
 	double el = tomo_now() - t0;
 	tomo_verbose("%lld projections of %lld x %lld on the %s, FFT %lld x %lld, "
 	             "%lld per slab: %.3g s (%.4g projections/s), filtering alone "

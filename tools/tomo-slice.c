@@ -65,7 +65,7 @@ static const struct tomo_tool tool = {
 	"[options] [INPUT]",
 	"Cut slices out of a volume as images or streams, or convert a whole input.",
 	TOMO_COMMON_OUTPUT | TOMO_COMMON_MEMORY | TOMO_COMMON_THREADS | TOMO_COMMON_PROGRESS |
-		TOMO_COMMON_SHAPE,
+		TOMO_COMMON_SHAPE | TOMO_COMMON_PART,
 	opts,
 	1,
 };
@@ -284,6 +284,12 @@ check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
 		tomo_usage_error("--%s makes one image: -o must name a .png, a .pgm "
 		                 "or (with --bits) a .tif, without a %%d pattern",
 		                 a->ortho ? "ortho" : "montage");
+	if (c->nparts > 1 && (a->ortho || a->montage || (o->image && !o->pattern)))
+		tomo_usage_error("--part: one image cannot be cut into parts; write one "
+		                 "image per slice (a %%d pattern) or float32 slices");
+	if (c->nparts > 1 && o->image && !a->window)
+		tomo_usage_error("--part with images needs --window MIN:MAX: each part would "
+		                 "otherwise take the percentiles of its own slices");
 	if (a->axis < 0)
 		a->axis = TOMO_AXIS_Z;
 	if (a->bin < 1)
@@ -307,6 +313,7 @@ check_args(struct args *a, const struct tomo_common *c, struct outspec *o)
 struct progress {
 	struct tomo_progress bar;
 	int64_t before, chunk, shown; /* slices done before this chunk, in it */
+	int64_t origin;               /* the first slice of a part */
 };
 
 static void
@@ -334,7 +341,7 @@ read_slices(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0, i
 {
 	struct tomo_slice_req r = {s, k0, nk, dst};
 
-	pr->before = k0;
+	pr->before = k0 - pr->origin;
 	pr->chunk = nk;
 	check(tomo_slice_read(in, &r, 1, on_progress, pr));
 }
@@ -355,10 +362,11 @@ chunk_slices(const struct tomo_slice_sel *s, const struct tomo_common *c)
 	return tomo_slab_planes(per, budget, s->count);
 }
 
-/* Floats out: one stream, or one stream file per slice with a pattern. */
+/* Floats out: one stream, or one stream file per slice with a pattern;
+ * slices k0..k1-1 of the selection (a part), at their place in it. */
 static void
-write_stream(struct tomo_input *in, const struct tomo_slice_sel *s, const struct outspec *o,
-             const struct tomo_common *c, struct progress *pr)
+write_stream(struct tomo_input *in, const struct tomo_slice_sel *s, int64_t k0, int64_t k1,
+             const struct outspec *o, const struct tomo_common *c, struct progress *pr)
 {
 	const struct tomo_header *ih = tomo_input_header(in);
 	const int64_t n = s->count, area = s->width * s->height;
@@ -372,12 +380,14 @@ write_stream(struct tomo_input *in, const struct tomo_slice_sel *s, const struct
 
 	check(tomo_scratch_alloc(&st, per * area, once ? c->memory : INT64_MAX));
 	if (!o->pattern) {
+		const struct tomo_box region = {0, s->width, 0, s->height, k0, k1 - k0};
 		check(tomo_slice_header(ih, s, 0, n, &h));
-		check(tomo_output_open(o->spec, &h, &out));
+		check(tomo_output_open_region(o->spec, &h, &region, &out));
 		tomo_header_free(&h);
 	}
-	for (int64_t k0 = 0; k0 < n; k0 += per) {
-		const int64_t nk = n - k0 < per ? n - k0 : per;
+	pr->origin = k0;
+	for (; k0 < k1; k0 += per) {
+		const int64_t nk = k1 - k0 < per ? k1 - k0 : per;
 		read_slices(in, s, k0, nk, st.data, pr);
 		/* Out in blocks, so a spilled stack goes back to its file. */
 		const int64_t block = chunk_slices(s, c);
@@ -739,14 +749,23 @@ main(int argc, char **argv)
 			s.count = (a.rb - a.ra + a.rstep - 1) / a.rstep;
 		}
 		check(tomo_slice_resolve(tomo_input_header(in), &s));
+		/* --part: its slices of the selection (images are named by their
+		 * index; a float32 stack is written at its place) */
+		int64_t k0, k1;
+		tomo_part_range(s.count, 1, c.part, c.nparts, &k0, &k1);
+		if (o.image) {
+			s.first += k0 * s.step;
+			s.count = k1 - k0;
+			k0 = 0, k1 = s.count;
+		}
 		tomo_verbose("%lld slice(s) along %c of %lld x %lld%s", (long long)s.count,
 		             "xyz"[s.axis], (long long)s.width, (long long)s.height,
 		             a.bin > 1 ? " after binning" : "");
-		tomo_progress_start(&pr.bar, &c, "slicing", NULL, 1000 * s.count);
+		tomo_progress_start(&pr.bar, &c, "slicing", NULL, 1000 * (k1 - k0));
 		if (o.image)
 			write_images(in, &s, &o, &a, &c, &pr);
 		else
-			write_stream(in, &s, &o, &c, &pr);
+			write_stream(in, &s, k0, k1, &o, &c, &pr);
 	}
 	tomo_progress_end(&pr.bar);
 	tomo_input_close(in);

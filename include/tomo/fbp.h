@@ -63,6 +63,10 @@ struct tomo_fbp_params {
 	enum tomo_fbp_pad pad;
 	int64_t size;       /* output width and height N */
 	int64_t row0, row1; /* detector rows row0..row1-1 to reconstruct */
+	int part;           /* a part (--part): output slices z0..z1-1 of the
+	                       row1 - row0 only (tomo_fbp_part_multiple
+	                       aligns them); 0: all */
+	int64_t z0, z1;
 	double scale;       /* multiplies the result (1/pixel size); 1 */
 	int use_gpu;        /* 1: CUDA back-end (caller checked it is usable) */
 	enum tomo_fbp_method method;
@@ -97,6 +101,10 @@ struct tomo_fbp_stats {
  * are attenuation per pixel length times p->scale. The caller has checked
  * the parameters (tomo_fbp_check). stats may be NULL. Errors set
  * tomo_error's message and return TOMO_ERR (CUDA failures included). */
+/* Parts of a reconstruction start at multiples of this from row0 (the
+ * Fourier method reconstructs rows in pairs): tomo_part_range's multiple. */
+int64_t tomo_fbp_part_multiple(const struct tomo_fbp_params *p);
+
 int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo_output *out,
                  struct tomo_fbp_stats *stats);
 

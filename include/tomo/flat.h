@@ -35,6 +35,12 @@ struct tomo_flat_opts {
 	int64_t row0, row1, col0, col1;
 	int64_t proj0, proj1, proj_step;
 	int64_t bin;    /* N x N binning by mean, N >= 1 */
+	/* A part (--part, when part is 1): output rows part_row0..part_row1-1
+	 * of the planned output only, written at their place. Only
+	 * those rows of the frames are read (and their neighbours for the
+	 * outliers' 3x3), flats and darks included. */
+	int part;
+	int64_t part_row0, part_row1;
 	int use_gpu;    /* run the heavy steps on the GPU */
 	int64_t memory; /* bytes for buffers (slabs use part of it) */
 };

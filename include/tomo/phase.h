@@ -51,6 +51,11 @@ struct tomo_phase_opts {
 	int use_gpu;       /* run on the GPU (tomo_device_select said it may) */
 	int64_t memory;    /* bytes of host buffers to use (at least one slab
 	                      of one projection is used whatever this says) */
+	/* A part (--part, when part is 1): rows part_row0..part_row1-1 of
+	 * each projection only, filtered with tomo_phase_margin rows of
+	 * context on each side (as far as the detector reaches). */
+	int part;
+	int64_t part_row0, part_row1;
 	/* Reports in projections filtered, from the calling thread after
 	 * each slab (tomo/progress.h); fn may be NULL. */
 	struct tomo_progress_cb progress;
@@ -62,6 +67,7 @@ struct tomo_phase_result {
 	int64_t clamped_out; /* filtered samples replaced by TOMO_PHASE_EPS */
 	int64_t padded[2];   /* FFT sizes x, y */
 	int64_t slab;        /* projections per slab */
+	int64_t margin;      /* rows of context on each side of a part */
 	int gpu;             /* 1 if the GPU ran it */
 	double filter_seconds; /* time spent filtering (not reading or writing) */
 };
@@ -88,6 +94,12 @@ int tomo_phase_padding(const struct tomo_phase_opts *o, int64_t n,
  * h[ky * (px/2+1) + kx], scaled by 1/(px py) so that a forward and an
  * unnormalised inverse FFT with it in between filter with unit gain where
  * the filter is 1. Computed in double precision, stored as float. */
+/* Rows of context a part of nx x ny projections needs on each side: the
+ * filter's kernel in real space (the padded grid's inverse transform)
+ * stays under 1e-6 of its peak beyond them; ny when it never does.
+ * TOMO_ERR (message set) when out of memory. */
+int tomo_phase_margin(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t *margin);
+
 int tomo_phase_filter(const struct tomo_phase_opts *o, int64_t px, int64_t py,
                       float *h);
 

@@ -10,6 +10,7 @@
 #include "tomo/header.h"
 #include "tomo/io.h"
 #include "tomo/nrrd.h"
+#include "tomo/pipeline.h"
 #include "tomo/tool.h"
 
 #endif

@@ -33,7 +33,8 @@ enum {
 	TOMO_COMMON_MEMORY = 1 << 3,   /* --memory SIZE (TOMO_MEMORY) */
 	TOMO_COMMON_PROGRESS = 1 << 4, /* --progress, --no-progress */
 	TOMO_COMMON_SHAPE = 1 << 5,    /* --shape XxYxZ for raw input */
-	TOMO_COMMON_ALL = 0x3f,
+	TOMO_COMMON_PART = 1 << 6,     /* --part I/N (TOMO_PART) */
+	TOMO_COMMON_ALL = 0x7f,
 };
 
 struct tomo_tool {
@@ -53,6 +54,7 @@ struct tomo_common {
 	int64_t memory;         /* bytes */
 	int progress;           /* 1 when a progress bar should be drawn */
 	const char *shape;      /* NULL unless --shape */
+	int part, nparts;       /* --part I/N (TOMO_PART); 0 of 1: the whole output */
 	char **operands;
 	int noperands;
 	const char *input;      /* operands[0], or "-" */
