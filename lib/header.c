@@ -286,6 +286,88 @@ tomo_angles_match(const char *spec, int64_t n, int64_t total, int64_t want, cons
 	                  total > want ? ":FIRST:END (zero-based, END excluded)" : "");
 }
 
+int
+tomo_angles_choose(const struct tomo_angle_source *s, const struct tomo_header *h,
+                   const char *input, int64_t nproj, double **deg)
+{
+	int rc;
+
+	*deg = malloc(sizeof **deg * (size_t)(nproj > 0 ? nproj : 1));
+	if (!*deg)
+		return tomo_error(TOMO_ERR, "out of memory for %lld angles", (long long)nproj);
+	if (s->file) {
+		if ((rc = tomo_angles_match(s->file, s->file_n, s->file_total, nproj, input))) {
+			free(*deg);
+			*deg = NULL;
+			return rc;
+		}
+		memcpy(*deg, s->file_deg, sizeof **deg * (size_t)nproj);
+		return TOMO_OK;
+	}
+	if (!s->have_range && h->nangles > 0) {
+		if (h->nangles != nproj) {
+			free(*deg);
+			*deg = NULL;
+			return tomo_error(TOMO_ERR,
+			                  "%s lists %lld angles (tomo_angles) for %lld projections",
+			                  input, (long long)h->nangles, (long long)nproj);
+		}
+		memcpy(*deg, h->angles, sizeof **deg * (size_t)nproj);
+		return TOMO_OK;
+	}
+	const double start = s->have_range ? s->range[0] : 0, stop = s->have_range ? s->range[1] : 180;
+	for (int64_t i = 0; i < nproj; i++)
+		(*deg)[i] = start + (stop - start) * (double)i / (double)nproj;
+	return TOMO_OK;
+}
+
+/* "projections or sinograms" */
+static void
+list_names(char *buf, size_t n, unsigned set, int kinds)
+{
+	int first = 1, count = 0, seen = 0;
+
+	for (int k = 1; k < 8; k++)
+		count += !!(set & (1u << k));
+	buf[0] = 0;
+	for (int k = 1; k < 8; k++) {
+		if (!(set & (1u << k)))
+			continue;
+		const char *name = kinds ? tomo_kind_name(k) : tomo_quantity_name(k);
+		size_t len = strlen(buf);
+		snprintf(buf + len, n - len, "%s%s", first ? "" : ++seen == count - 1 ? " or " : ", ",
+		         name);
+		first = 0;
+	}
+}
+
+int
+tomo_stream_accept(const struct tomo_header *h, const char *input, const char *tool,
+                   unsigned kinds, unsigned quantities)
+{
+	char takes[128];
+
+	if (h->kind != TOMO_KIND_UNKNOWN && !(kinds & TOMO_KINDS(h->kind))) {
+		list_names(takes, sizeof takes, kinds, 1);
+		return tomo_error(TOMO_ERR, "%s holds %s (tomo_kind %s); %s takes %s", input,
+		                  h->kind == TOMO_KIND_VOLUME ? "a volume" : tomo_kind_name(h->kind),
+		                  tomo_kind_name(h->kind), tool, takes);
+	}
+	if (h->quantity == TOMO_QUANTITY_UNKNOWN || (quantities & TOMO_QUANTITIES(h->quantity)))
+		return TOMO_OK;
+	list_names(takes, sizeof takes, quantities, 0);
+	if (h->quantity == TOMO_QUANTITY_COUNTS)
+		return tomo_error(TOMO_ERR, "%s holds raw detector counts (tomo_quantity counts); "
+		                            "run tomo-flat first (flat and dark correction, --log for "
+		                            "line integrals): %s takes %s",
+		                  input, tool, takes);
+	return tomo_error(TOMO_ERR, "%s holds %s (tomo_quantity %s); %s takes %s", input,
+	                  h->quantity == TOMO_QUANTITY_ATTENUATION
+	                          ? "attenuation, a reconstruction"
+	                          : tomo_quantity_name(h->quantity),
+	                  tomo_quantity_name(h->quantity), tool, takes);
+}
+
 static int
 reserved_key(const char *key)
 {

@@ -137,39 +137,6 @@ handle(void *ctx, int key, const char *arg)
 
 /* The angles: --angles (read before the input is opened: file, n of
  * total), --range, the stream's, or 0:180; nproj of them. */
-static double *
-choose_angles(const struct args *a, double *file, int64_t n, int64_t total,
-              const struct tomo_header *h, const char *name, int64_t nproj)
-{
-	double *ang;
-	int rc;
-
-	if (a->angles) {
-		if ((rc = tomo_angles_match(a->angles, n, total, nproj, name)))
-			tomo_die_lib(rc);
-		return file;
-	}
-	if (!a->have_range && h->nangles > 0) {
-		if (h->nangles != nproj)
-			tomo_die(TOMO_ERR,
-			         "%s lists %lld angles (tomo_angles) for %lld projections", name,
-			         (long long)h->nangles, (long long)nproj);
-		ang = malloc(sizeof *ang * (size_t)nproj);
-		if (!ang)
-			tomo_die(TOMO_ERR, "out of memory");
-		memcpy(ang, h->angles, sizeof *ang * (size_t)nproj);
-		return ang;
-	}
-	double start = a->have_range ? a->range[0] : 0;
-	double stop = a->have_range ? a->range[1] : 180;
-	ang = malloc(sizeof *ang * (size_t)nproj);
-	if (!ang)
-		tomo_die(TOMO_ERR, "out of memory");
-	for (int64_t i = 0; i < nproj; i++)
-		ang[i] = start + (stop - start) * (double)i / (double)nproj;
-	return ang;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -205,19 +172,12 @@ main(int argc, char **argv)
 		tomo_die_lib(rc);
 	const struct tomo_header *h = tomo_input_header(in);
 	const char *name = tomo_input_name(in);
-	if (h->kind == TOMO_KIND_VOLUME)
-		tomo_die(TOMO_ERR,
-		         "%s holds a volume (tomo_kind volume), not projections or sinograms",
-		         name);
-	if (h->quantity == TOMO_QUANTITY_COUNTS)
-		tomo_die(
-			TOMO_ERR,
-			"%s holds raw detector counts: run tomo-flat first (flat/dark correction, --log)",
-			name);
-	if (h->quantity == TOMO_QUANTITY_ATTENUATION)
-		tomo_die(TOMO_ERR,
-		         "%s holds attenuation (an output of reconstruction), not projections",
-		         name);
+	if ((rc = tomo_stream_accept(h, name, "tomo-fbp",
+	                             TOMO_KINDS(TOMO_KIND_PROJECTIONS) |
+	                                     TOMO_KINDS(TOMO_KIND_SINOGRAMS),
+	                             TOMO_QUANTITIES(TOMO_QUANTITY_TRANSMISSION) |
+	                                     TOMO_QUANTITIES(TOMO_QUANTITY_LINE_INTEGRAL))))
+		tomo_die_lib(rc);
 	p.sinograms =
 		h->kind == TOMO_KIND_SINOGRAMS || (h->kind == TOMO_KIND_UNKNOWN && a.sinograms);
 	if (a.sinograms && h->kind == TOMO_KIND_PROJECTIONS)
@@ -227,7 +187,17 @@ main(int argc, char **argv)
 	const int64_t C = h->size[0];
 	const int64_t nproj = p.sinograms ? h->size[1] : h->size[2];
 	const int64_t nrows = p.sinograms ? h->size[2] : h->size[1];
-	double *angles = choose_angles(&a, file_angles, nfile, file_total, h, name, nproj);
+	double *angles;
+	const struct tomo_angle_source src = {
+		.file = a.angles,
+		.file_deg = file_angles,
+		.file_n = nfile,
+		.file_total = file_total,
+		.have_range = a.have_range,
+		.range = {a.range[0], a.range[1]},
+	};
+	if ((rc = tomo_angles_choose(&src, h, name, nproj, &angles)))
+		tomo_die_lib(rc);
 	p.angles = angles;
 	p.nangles = nproj;
 	p.center = !isnan(a.center) ? a.center : !isnan(h->center) ? h->center : 0.5 * (double)C;
@@ -313,5 +283,6 @@ main(int argc, char **argv)
 		tomo_die_lib(rc);
 	tomo_input_close(in);
 	free(angles);
+	free(file_angles);
 	return 0;
 }

@@ -116,9 +116,11 @@ check_input(const struct tomo_input *in, const struct args *a)
 	const struct tomo_header *h = tomo_input_header(in);
 	const char *name = tomo_input_name(in);
 
-	if (h->kind == TOMO_KIND_SINOGRAMS || h->kind == TOMO_KIND_VOLUME)
-		tomo_die(TOMO_ERR, "%s: holds %s; tomo-phase filters projections", name,
-		         tomo_kind_name(h->kind));
+	int rc = tomo_stream_accept(h, name, "tomo-phase", TOMO_KINDS(TOMO_KIND_PROJECTIONS),
+	                            TOMO_QUANTITIES(TOMO_QUANTITY_TRANSMISSION) |
+	                                    TOMO_QUANTITIES(TOMO_QUANTITY_LINE_INTEGRAL));
+	if (rc)
+		tomo_die_lib(rc);
 	switch (h->quantity) {
 	case TOMO_QUANTITY_LINE_INTEGRAL:
 		if (!a->o.from_log)
@@ -131,12 +133,6 @@ check_input(const struct tomo_input *in, const struct args *a)
 			tomo_die(TOMO_ERR, "%s: holds transmission, but --from-log "
 			         "expects line integrals", name);
 		break;
-	case TOMO_QUANTITY_COUNTS:
-		tomo_die(TOMO_ERR, "%s: holds raw counts; correct them with tomo-flat "
-		         "first", name);
-	case TOMO_QUANTITY_ATTENUATION:
-		tomo_die(TOMO_ERR, "%s: holds a reconstruction (attenuation), not "
-		         "projections", name);
 	default:
 		break;
 	}

@@ -79,6 +79,36 @@ int tomo_angles_read(const char *spec, double **deg, int64_t *n, int64_t *total)
 int tomo_angles_match(const char *spec, int64_t n, int64_t total, int64_t want,
                       const char *input);
 
+/* Where a tool's projection angles come from, first given first: an
+ * angle file (--angles, read with tomo_angles_read), an even range
+ * (--range START:STOP), the stream's tomo_angles, else 0:180 evenly. */
+struct tomo_angle_source {
+	const char *file;       /* --angles SPEC, or NULL */
+	const double *file_deg; /* its selected angles */
+	int64_t file_n, file_total;
+	int have_range;
+	double range[2];        /* START, STOP (excluded), degrees */
+};
+
+/* The nproj angles of input (named in messages) with header h from s, in
+ * *deg (malloc'd). TOMO_ERR naming both counts when a file's or the
+ * stream's list does not hold nproj angles (tomo_angles_match's message
+ * for a file). */
+int tomo_angles_choose(const struct tomo_angle_source *s, const struct tomo_header *h,
+                       const char *input, int64_t nproj, double **deg);
+
+/* Bit sets of kinds and quantities (1 << TOMO_KIND_*, 1 << TOMO_QUANTITY_*). */
+#define TOMO_KINDS(k) (1u << (k))
+#define TOMO_QUANTITIES(q) (1u << (q))
+
+/* The stream contract of a stage: TOMO_OK when h's kind is in kinds and
+ * its quantity in quantities (an unknown kind or quantity is taken as
+ * the stage takes it); else TOMO_ERR with one message in one wording for
+ * every tool: "INPUT holds WHAT; TOOL takes WHAT IT TAKES", with the way
+ * out where there is one (raw counts: run tomo-flat first). */
+int tomo_stream_accept(const struct tomo_header *h, const char *input, const char *tool,
+                       unsigned kinds, unsigned quantities);
+
 /* Set (add or replace) a carried key; value NULL removes it. Keys must not
  * contain ":=" nor newlines; the tomo_* keys above are rejected here. */
 int tomo_header_set_kv(struct tomo_header *h, const char *key, const char *value);
