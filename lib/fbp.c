@@ -7,6 +7,7 @@
  * (kernels/fbp.cu, kernels/fourier.cu) do both in their own pinned slot
  * buffers. The tables are lib/fbp_geom.c's.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -299,6 +300,26 @@ fbp_stage_free(struct fbp_stage *s)
 	fbp_cpu_destroy(s->cpu);
 	fbp_fourier_cpu_destroy(s->fc);
 	free(s->F);
+}
+
+int
+tomo_fbp_output_header(const struct tomo_header *in, const struct tomo_fbp_params *p,
+                       double pixel_size, struct tomo_header *out)
+{
+	int rc;
+
+	if ((rc = tomo_header_copy(out, in)))
+		return rc;
+	out->kind = TOMO_KIND_VOLUME;
+	out->quantity = TOMO_QUANTITY_ATTENUATION;
+	out->size[0] = out->size[1] = p->size;
+	out->size[2] = p->row1 - p->row0;
+	tomo_header_set_angles(out, NULL, 0);
+	out->center = NAN;
+	out->spacing[0] = out->spacing[1] = out->spacing[2] = NAN;
+	if (!isnan(pixel_size))
+		out->pixel_size = pixel_size;
+	return TOMO_OK;
 }
 
 int64_t

@@ -458,6 +458,22 @@ tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
 	return rc;
 }
 
+int
+tomo_phase_output_header(const struct tomo_header *in, const struct tomo_phase_opts *o,
+                         struct tomo_header *out)
+{
+	int rc;
+
+	if ((rc = tomo_header_copy(out, in)))
+		return rc;
+	out->kind = TOMO_KIND_PROJECTIONS;
+	out->quantity = o->no_log ? TOMO_QUANTITY_TRANSMISSION : TOMO_QUANTITY_LINE_INTEGRAL;
+	out->energy = o->energy;
+	out->distance = o->distance;
+	out->pixel_size = o->pixel_size;
+	return TOMO_OK;
+}
+
 const char *
 tomo_phase_method_name(enum tomo_phase_method m)
 {

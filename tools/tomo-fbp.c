@@ -226,16 +226,8 @@ main(int argc, char **argv)
 			p.memory = c.memory - bytes;
 	}
 
-	tomo_header_copy(&oh, h);
-	oh.kind = TOMO_KIND_VOLUME;
-	oh.quantity = TOMO_QUANTITY_ATTENUATION;
-	oh.size[0] = oh.size[1] = p.size;
-	oh.size[2] = p.row1 - p.row0;
-	tomo_header_set_angles(&oh, NULL, 0);
-	oh.center = NAN;
-	oh.spacing[0] = oh.spacing[1] = oh.spacing[2] = NAN;
-	if (!isnan(a.pixel_size))
-		oh.pixel_size = a.pixel_size;
+	if ((rc = tomo_fbp_output_header(h, &p, a.pixel_size, &oh)))
+		tomo_die_lib(rc);
 	/* --part: its slices of the volume, written at their place in it */
 	int64_t z0, z1;
 	tomo_part_range(p.row1 - p.row0, tomo_fbp_part_multiple(&p), c.part, c.nparts, &z0, &z1);

@@ -190,14 +190,8 @@ main(int argc, char **argv)
 	if ((rc = tomo_phase_check(&a.o)))
 		tomo_die_lib(rc);
 
-	if (tomo_header_copy(&oh, h))
-		tomo_die_lib(TOMO_ERR);
-	oh.kind = TOMO_KIND_PROJECTIONS;
-	oh.quantity = a.o.no_log ? TOMO_QUANTITY_TRANSMISSION
-	                         : TOMO_QUANTITY_LINE_INTEGRAL;
-	oh.energy = a.o.energy;
-	oh.distance = a.o.distance;
-	oh.pixel_size = a.o.pixel_size;
+	if ((rc = tomo_phase_output_header(h, &a.o, &oh)))
+		tomo_die_lib(rc);
 	/* --part: its rows of every projection (filtered with the margin the
 	 * filter needs), written at their place */
 	int64_t r0, r1;

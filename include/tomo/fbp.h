@@ -101,6 +101,14 @@ struct tomo_fbp_stats {
  * are attenuation per pixel length times p->scale. The caller has checked
  * the parameters (tomo_fbp_check). stats may be NULL. Errors set
  * tomo_error's message and return TOMO_ERR (CUDA failures included). */
+/* The header of the volume that p makes of the input with header in:
+ * sizes (size x size x the rows), kind volume, quantity attenuation, no
+ * angles, centre or spacings; pixel_size when it is a number (the output
+ * is then in 1/m); in's other keys carried. out must be uninitialised or
+ * freed; the caller frees it. */
+int tomo_fbp_output_header(const struct tomo_header *in, const struct tomo_fbp_params *p,
+                           double pixel_size, struct tomo_header *out);
+
 /* Parts of a reconstruction start at multiples of this from row0 (the
  * Fourier method reconstructs rows in pairs): tomo_part_range's multiple. */
 int64_t tomo_fbp_part_multiple(const struct tomo_fbp_params *p);

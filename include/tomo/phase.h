@@ -126,6 +126,13 @@ void tomo_phase_counts(const struct tomo_phase *p, int64_t *clamped_in,
                        int64_t *clamped_out);
 void tomo_phase_free(struct tomo_phase *p);
 
+/* The header of what tomo_phase_run makes of projections with header in:
+ * projections of line integrals (transmission with no_log), the beam's
+ * energy, distance and pixel size o used; in's other keys carried. out
+ * must be uninitialised or freed; the caller frees it. */
+int tomo_phase_output_header(const struct tomo_header *in, const struct tomo_phase_opts *o,
+                             struct tomo_header *out);
+
 /* The tools' entry point: filter every projection of in into out (created
  * by the caller with in's sizes), slab by slab: reading the next slab,
  * filtering one and writing the previous one overlap, so the first output
