@@ -144,6 +144,8 @@ tomo_tool_use_gpu(const struct tomo_common *c)
 	return gpu;
 }
 
+static void progress_draw(struct tomo_progress *p, int pct, double now);
+
 void
 tomo_progress_start(struct tomo_progress *p, const struct tomo_common *c, const char *label,
                     const char *unit, int64_t total)
@@ -158,6 +160,9 @@ tomo_progress_start(struct tomo_progress *p, const struct tomo_common *c, const 
 	p->start = tomo_now();
 	p->drawn = -1;
 	p->last_pct = -1;
+	/* On a terminal the bar shows at once, before the first report. */
+	if (p->on && p->tty)
+		progress_draw(p, 0, p->start);
 }
 
 /* "12 s", "4:05", "1:02:03" */
