@@ -3,7 +3,8 @@
  * names none (tomo_hdf5_pick), the same for every tool and for tomo-flat's
  * scans: a DXchange file's /exchange/data, an NXtomo file's stack (searched
  * for: entries are not at fixed paths), else the file's one dataset. It
- * also counts a scan's flat and dark frames. Metadata only: input_hdf5.c
+ * also counts a scan's flat and dark frames and names the layouts it tells
+ * apart (tomo_scan_layout_name). Metadata only: input_hdf5.c
  * reads the samples, scan_nxtomo.c splits the frames and finds the angles.
  */
 #include <stdio.h>
@@ -373,6 +374,16 @@ is_dxchange(hid_t file)
 {
 	return H5Lexists(file, "/exchange", H5P_DEFAULT) > 0 &&
 	       H5Lexists(file, "/exchange/data", H5P_DEFAULT) > 0;
+}
+
+const char *
+tomo_scan_layout_name(enum tomo_scan_layout l)
+{
+	switch (l) {
+	case TOMO_SCAN_DXCHANGE: return "DXchange";
+	case TOMO_SCAN_NXTOMO: return "NXtomo";
+	default: return "plain";
+	}
 }
 
 void

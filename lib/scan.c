@@ -19,16 +19,6 @@
 #include "tomo/err.h"
 #include "tomo/scan.h"
 
-const char *
-tomo_scan_layout_name(enum tomo_scan_layout l)
-{
-	switch (l) {
-	case TOMO_SCAN_DXCHANGE: return "DXchange";
-	case TOMO_SCAN_NXTOMO: return "NXtomo";
-	default: return "plain";
-	}
-}
-
 static void
 frames_free(struct tomo_frames *f)
 {
