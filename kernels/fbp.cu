@@ -43,7 +43,7 @@ struct slot {
 	int have_r2c, have_c2r;
 };
 
-struct tomo_fbp_gpu {
+struct fbp_gpu {
 	struct tomo_fbp_gpu_desc d;
 	int64_t R, groups, nbins, fft_angles;
 	float *d_filter, *d_weight;
@@ -189,7 +189,7 @@ slot_bytes(const struct tomo_fbp_gpu_desc *d, int64_t R, int64_t fft_angles)
 }
 
 static int
-slot_init(struct tomo_fbp_gpu *g, struct slot *s)
+slot_init(struct fbp_gpu *g, struct slot *s)
 {
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	const int64_t R = g->R, lines = g->fft_angles * L;
@@ -227,7 +227,7 @@ slot_free(struct slot *s)
 }
 
 static int
-create(struct tomo_fbp_gpu *g)
+fbp_init(struct fbp_gpu *g)
 {
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	size_t free_b = 0, total_b = 0;
@@ -272,52 +272,10 @@ create(struct tomo_fbp_gpu *g)
 	return TOMO_OK;
 }
 
-extern "C" int
-tomo_fbp_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fbp_gpu **out)
+static int
+fbp_submit_parts(void *h, int k, int64_t rows, unsigned parts)
 {
-	struct tomo_fbp_gpu *g = (struct tomo_fbp_gpu *)calloc(1, sizeof *g);
-	int rc;
-
-	*out = NULL;
-	if (!g)
-		return tomo_error(TOMO_ERR, "out of memory");
-	g->d = *d; /* the host tables are read by create only */
-	if ((rc = create(g))) {
-		tomo_fbp_gpu_destroy(g);
-		return rc;
-	}
-	g->d.filter = g->d.cosv = g->d.sinv = g->d.weight = NULL;
-	*out = g;
-	return TOMO_OK;
-}
-
-extern "C" int64_t
-tomo_fbp_gpu_slab_rows(const struct tomo_fbp_gpu *g)
-{
-	return g->R;
-}
-
-extern "C" float *
-tomo_fbp_gpu_input(struct tomo_fbp_gpu *g, int k)
-{
-	return g->s[k].io.h_in;
-}
-
-extern "C" const float *
-tomo_fbp_gpu_output(struct tomo_fbp_gpu *g, int k)
-{
-	return g->s[k].io.h_out;
-}
-
-extern "C" int
-tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows)
-{
-	return tomo_fbp_gpu_submit_parts(g, k, rows, TOMO_FBP_GPU_ALL);
-}
-
-extern "C" int
-tomo_fbp_gpu_submit_parts(struct tomo_fbp_gpu *g, int k, int64_t rows, unsigned parts)
-{
+	struct fbp_gpu *g = (struct fbp_gpu *)h;
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	struct slot *s = &g->s[k];
 	const int64_t A = d->nangles, C = d->ncols, N = d->size, P = d->padded;
@@ -368,15 +326,11 @@ tomo_fbp_gpu_submit_parts(struct tomo_fbp_gpu *g, int k, int64_t rows, unsigned 
 	return gpu_slab_finish(&s->io, rows, rows * N * N, parts & TOMO_FBP_GPU_COPY_OUT);
 }
 
-extern "C" int
-tomo_fbp_gpu_wait(struct tomo_fbp_gpu *g, int k, int64_t *clamped)
+static void
+fbp_destroy(void *h)
 {
-	return gpu_slab_wait(&g->s[k].io, clamped);
-}
+	struct fbp_gpu *g = (struct fbp_gpu *)h;
 
-extern "C" void
-tomo_fbp_gpu_destroy(struct tomo_fbp_gpu *g)
-{
 	if (!g)
 		return;
 	for (int k = 0; k < NSLOT; k++)
@@ -386,3 +340,15 @@ tomo_fbp_gpu_destroy(struct tomo_fbp_gpu *g)
 	cudaFreeHost(g->h_trig);
 	free(g);
 }
+
+extern "C" const struct tomo_fbp_gpu_ops tomo_fbp_gpu_direct = {
+	"direct",
+	gpu_slab_create<fbp_gpu, fbp_init, fbp_destroy>,
+	gpu_slab_rows<fbp_gpu>,
+	gpu_slab_input<fbp_gpu>,
+	gpu_slab_output<fbp_gpu>,
+	gpu_slab_submit<fbp_submit_parts>,
+	fbp_submit_parts,
+	gpu_slab_wait_slot<fbp_gpu>,
+	fbp_destroy,
+};

@@ -1,10 +1,10 @@
 /*
- * fbp_gpu: the C interface of the GPU back-ends of filtered back-projection
- * (kernels/fbp.cu: direct; kernels/fourier.cu: gridding; kernels/NAME_stub.c
- * in builds without CUDA, where every call reports that there is no
- * device). lib/fbp.c drives either the same way: two slots, each a CUDA
- * stream with pinned host buffers, so that reading slab k+1 and writing
- * slab k-1 overlap the GPU's work on slab k.
+ * fbp_gpu: the C interface of the GPU back-ends of filtered back-projection,
+ * one struct of functions each (kernels/fbp.cu: direct; kernels/fourier.cu:
+ * gridding; kernels/gpu_stub.c in builds without CUDA, where every call
+ * reports that there is no device). lib/fbp.c drives either the same way:
+ * two slots, each a CUDA stream with pinned host buffers, so that reading
+ * slab k+1 and writing slab k-1 overlap the GPU's work on slab k.
  */
 #ifndef TOMO_KERNELS_FBP_GPU_H
 #define TOMO_KERNELS_FBP_GPU_H
@@ -38,28 +38,12 @@ struct tomo_fbp_gpu_desc {
 	const float *deap_x, *deap_y; /* N each */
 };
 
-struct tomo_fbp_gpu;
-
-/* Set up device buffers, plans and tables for desc. Slab rows may be
- * lowered to fit the GPU's memory: read the value used back with
- * tomo_fbp_gpu_slab_rows. */
-int tomo_fbp_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fbp_gpu **g);
-int64_t tomo_fbp_gpu_slab_rows(const struct tomo_fbp_gpu *g);
-
-/* The pinned host buffers of slot k (0 or 1): the raw slab to fill
- * ([A][R][C] floats for projections, [R][A][C] for sinograms, R the
- * rows of the slab) and the slices it will produce ([R][N][N]). */
-float *tomo_fbp_gpu_input(struct tomo_fbp_gpu *g, int k);
-const float *tomo_fbp_gpu_output(struct tomo_fbp_gpu *g, int k);
-
-/* Queue the reconstruction of the rows rows in slot k's input buffer
- * (asynchronous: returns once queued). */
-int tomo_fbp_gpu_submit(struct tomo_fbp_gpu *g, int k, int64_t rows);
-
 /* The steps of a submission, for tomo-bench to time them apart (on data
  * a previous submission left in the slot's device buffers): copy the raw
- * slab in, filter it (pad, -ln, FFT, filter, inverse FFT, weight and
- * interleave), back-project it, copy the slices out. */
+ * slab in, filter it (direct: pad, -ln, FFT, filter, inverse FFT, weight
+ * and interleave; Fourier: pre-process, FFT, filter, weight and phase),
+ * back-project it (Fourier: grid, inverse 2D FFT, deapodise), copy the
+ * slices out. */
 enum {
 	TOMO_FBP_GPU_COPY_IN = 1,
 	TOMO_FBP_GPU_FILTER = 2,
@@ -68,31 +52,37 @@ enum {
 	TOMO_FBP_GPU_ALL = 15,
 };
 
-/* tomo_fbp_gpu_submit doing only the parts named (a mask of the above);
- * submit is submit_parts with TOMO_FBP_GPU_ALL. */
-int tomo_fbp_gpu_submit_parts(struct tomo_fbp_gpu *g, int k, int64_t rows, unsigned parts);
+/* A back-end: its calls on the handle create makes (void *: each back-end
+ * has its own state). */
+struct tomo_fbp_gpu_ops {
+	const char *name; /* "direct", "fourier" */
+	/* Set up device buffers, plans and tables for d. Slab rows may be
+	 * lowered to fit the GPU's memory (the Fourier method: even numbers
+	 * of rows travel best, two as one complex line): read the value used
+	 * back with slab_rows. */
+	int (*create)(const struct tomo_fbp_gpu_desc *d, void **g);
+	int64_t (*slab_rows)(const void *g);
+	/* The pinned host buffers of slot k (0 or 1): the raw slab to fill
+	 * ([A][R][C] floats for projections, [R][A][C] for sinograms, R the
+	 * rows of the slab) and the slices it will produce ([R][N][N]). */
+	float *(*input)(void *g, int k);
+	const float *(*output)(void *g, int k);
+	/* Queue the reconstruction of the rows rows in slot k's input buffer
+	 * (asynchronous: returns once queued). */
+	int (*submit)(void *g, int k, int64_t rows);
+	/* submit doing only the steps named (a mask of the above); submit is
+	 * submit_parts with TOMO_FBP_GPU_ALL. */
+	int (*submit_parts)(void *g, int k, int64_t rows, unsigned parts);
+	/* Wait until slot k's work is done (its output buffer then holds the
+	 * slices); adds the clamped-sample count of that slab to *clamped. */
+	int (*wait)(void *g, int k, int64_t *clamped);
+	void (*destroy)(void *g);
+};
 
-/* Wait until slot k's work is done (its output buffer then holds the
- * slices); adds the clamped-sample count of that slab to *clamped. */
-int tomo_fbp_gpu_wait(struct tomo_fbp_gpu *g, int k, int64_t *clamped);
-
-void tomo_fbp_gpu_destroy(struct tomo_fbp_gpu *g);
-
-/* The Fourier method's back-end: the same calls and contracts (slab rows
- * may be lowered; even numbers of rows travel best, two as one complex
- * line). */
-struct tomo_fourier_gpu;
-int tomo_fourier_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fourier_gpu **g);
-int64_t tomo_fourier_gpu_slab_rows(const struct tomo_fourier_gpu *g);
-float *tomo_fourier_gpu_input(struct tomo_fourier_gpu *g, int k);
-const float *tomo_fourier_gpu_output(struct tomo_fourier_gpu *g, int k);
-int tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows);
-/* Its steps (the masks above): filter = pre-process, FFT, filter, weight
- * and phase; back-project = grid, inverse 2D FFT, deapodise. */
-int tomo_fourier_gpu_submit_parts(struct tomo_fourier_gpu *g, int k, int64_t rows,
-                                  unsigned parts);
-int tomo_fourier_gpu_wait(struct tomo_fourier_gpu *g, int k, int64_t *clamped);
-void tomo_fourier_gpu_destroy(struct tomo_fourier_gpu *g);
+/* kernels/fbp.cu: direct back-projection; kernels/fourier.cu: the Fourier
+ * method. In a build without CUDA (kernels/gpu_stub.c) create says that
+ * there is no device. */
+extern const struct tomo_fbp_gpu_ops tomo_fbp_gpu_direct, tomo_fbp_gpu_fourier;
 
 #ifdef __cplusplus
 }

@@ -3,7 +3,7 @@
  * GPU. Kernels are index arithmetic, a bounds check and a call into
  * flat_math.h, the CPU path's arithmetic; launchers copy host slabs in and
  * out and check every CUDA call. Device buffers live in struct
- * tomo_flat_gpu and grow with the slabs.
+ * tomo_flat_gpu_state and grow with the slabs.
  */
 #include <cuda_runtime.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 #include "flat_math.h"
 #include "tomo/err.h"
 
-struct tomo_flat_gpu {
+struct tomo_flat_gpu_state {
 	int64_t npix;
 	int ngroups;
 	float *dark, *den;       /* npix, ngroups * npix */
@@ -105,8 +105,8 @@ ensure(void **p, size_t *cap, size_t need, const char *what)
 	return TOMO_OK;
 }
 
-extern "C" void
-tomo_flat_gpu_destroy(struct tomo_flat_gpu *g)
+static void
+flat_destroy(struct tomo_flat_gpu_state *g)
 {
 	if (!g)
 		return;
@@ -122,11 +122,12 @@ tomo_flat_gpu_destroy(struct tomo_flat_gpu *g)
 	ocache_free();
 }
 
-extern "C" int
-tomo_flat_gpu_create(struct tomo_flat_gpu **out, int64_t npix, const float *dark,
-                     const float *const *den, int ngroups)
+static int
+flat_create(const struct tomo_flat_gpu_desc *d, struct tomo_flat_gpu_state **out)
 {
-	struct tomo_flat_gpu *g = (struct tomo_flat_gpu *)calloc(1, sizeof *g);
+	struct tomo_flat_gpu_state *g = (struct tomo_flat_gpu_state *)calloc(1, sizeof *g);
+	const int64_t npix = d->npix;
+	const int ngroups = d->ngroups;
 	size_t plane = (size_t)npix * sizeof(float);
 	int rc;
 
@@ -139,25 +140,24 @@ tomo_flat_gpu_create(struct tomo_flat_gpu **out, int64_t npix, const float *dark
 	    (rc = check(cudaMalloc((void **)&g->den, plane * ngroups), "allocating the flats")) ||
 	    (rc = check(cudaMalloc((void **)&g->count, 2 * sizeof *g->count),
 	                "allocating counters")) ||
-	    (rc = check(cudaMemcpy(g->dark, dark, plane, cudaMemcpyHostToDevice),
+	    (rc = check(cudaMemcpy(g->dark, d->dark, plane, cudaMemcpyHostToDevice),
 	                "copying the dark")))
 		goto fail;
 	for (int i = 0; i < ngroups; i++)
-		if ((rc = check(cudaMemcpy(g->den + (size_t)i * npix, den[i], plane,
+		if ((rc = check(cudaMemcpy(g->den + (size_t)i * npix, d->den[i], plane,
 		                           cudaMemcpyHostToDevice),
 		                "copying the flats")))
 			goto fail;
 	*out = g;
 	return TOMO_OK;
 fail:
-	tomo_flat_gpu_destroy(g);
+	flat_destroy(g);
 	return rc;
 }
 
-extern "C" int
-tomo_flat_gpu_correct(struct tomo_flat_gpu *g, const void *raw, int raw_u16, int64_t nz,
-                      const int *ga, const int *gb, const float *w, int take_log, float *out,
-                      int64_t counts[2])
+static int
+flat_correct(struct tomo_flat_gpu_state *g, const void *raw, int raw_u16, int64_t nz, const int *ga,
+             const int *gb, const float *w, int take_log, float *out, int64_t counts[2])
 {
 	size_t n = (size_t)(nz * g->npix), in_bytes = n * (raw_u16 ? 2 : 4);
 	unsigned long long c[2];
@@ -212,7 +212,7 @@ tomo_flat_gpu_correct(struct tomo_flat_gpu *g, const void *raw, int raw_u16, int
 
 /* Device buffers of the outlier filter, kept between calls (it runs once
  * per slab, and a cudaMalloc/cudaFree pair per slab cost more than the
- * filter); freed with the last tomo_flat_gpu_destroy or at exit. */
+ * filter); freed with the last destroy or at exit. */
 static struct {
 	float *din, *dout;
 	size_t in_cap, out_cap;
@@ -228,9 +228,9 @@ ocache_free(void)
 	memset(&ocache, 0, sizeof ocache);
 }
 
-extern "C" int
-tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
-                       int64_t *replaced)
+static int
+flat_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
+              int64_t *replaced)
 {
 	size_t bytes = (size_t)(nx * ny * nz) * sizeof(float);
 	unsigned long long c = 0;
@@ -258,3 +258,10 @@ tomo_flat_gpu_outliers(const float *in, float *out, int64_t nx, int64_t ny, int6
 	*replaced = (int64_t)c;
 	return TOMO_OK;
 }
+
+extern "C" const struct tomo_flat_gpu_ops tomo_flat_gpu = {
+	flat_create,
+	flat_correct,
+	flat_destroy,
+	flat_outliers,
+};

@@ -57,7 +57,7 @@ struct fslot {
 	int have_line, have_grid;
 };
 
-struct tomo_fourier_gpu {
+struct fourier_gpu {
 	struct tomo_fbp_gpu_desc d;
 	int64_t R, pairs; /* rows per slab, pairs per slab */
 	float *d_filter, *d_weight, *d_cos, *d_sin, *d_coef, *d_deap_x, *d_deap_y;
@@ -370,7 +370,7 @@ fslot_bytes(const struct tomo_fbp_gpu_desc *d, int64_t R)
 }
 
 static int
-fslot_init(struct tomo_fourier_gpu *g, struct fslot *s)
+fslot_init(struct fourier_gpu *g, struct fslot *s)
 {
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	const int64_t R = g->R, pairs = g->pairs;
@@ -419,9 +419,9 @@ upload(T **dst, const T *src, int64_t n)
 	return TOMO_OK;
 }
 
-/* The gather's tables (see struct tomo_fourier_gpu), from the host's. */
+/* The gather's tables (see struct fourier_gpu), from the host's. */
 static int
-gather_tables(struct tomo_fourier_gpu *g)
+gather_tables(struct fourier_gpu *g)
 {
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	const int64_t A = d->nangles;
@@ -458,11 +458,16 @@ gather_tables(struct tomo_fourier_gpu *g)
 }
 
 static int
-fcreate(struct tomo_fourier_gpu *g)
+fourier_init(struct fourier_gpu *g)
 {
 	const struct tomo_fbp_gpu_desc *d = &g->d;
+	/* A knob for measuring the two gridding kernels against each other
+	 * on a GPU (HACKING.md), not an option. */
+	const char *spread = getenv("TOMO_FOURIER_SPREAD");
 	size_t free_b = 0, total_b = 0;
 	int rc;
+
+	g->scatter = spread && !strcmp(spread, "scatter");
 
 	if (d->nangles > 65535 || d->size > 65535)
 		return tomo_error(TOMO_ERR, "%lld angles or a size of %lld is more than the GPU "
@@ -500,52 +505,10 @@ fcreate(struct tomo_fourier_gpu *g)
 	return TOMO_OK;
 }
 
-extern "C" int
-tomo_fourier_gpu_create(const struct tomo_fbp_gpu_desc *d, struct tomo_fourier_gpu **out)
+static int
+fourier_submit_parts(void *h, int k, int64_t rows, unsigned parts)
 {
-	struct tomo_fourier_gpu *g = (struct tomo_fourier_gpu *)calloc(1, sizeof *g);
-	int rc;
-
-	*out = NULL;
-	if (!g)
-		return tomo_error(TOMO_ERR, "out of memory");
-	g->d = *d; /* the host tables are read by fcreate only */
-	/* A knob for measuring the two gridding kernels against each other
-	 * on a GPU (HACKING.md), not an option. */
-	const char *spread = getenv("TOMO_FOURIER_SPREAD");
-	g->scatter = spread && !strcmp(spread, "scatter");
-	if ((rc = fcreate(g))) {
-		tomo_fourier_gpu_destroy(g);
-		return rc;
-	}
-	g->d.filter = g->d.cosv = g->d.sinv = g->d.weight = g->d.coef = NULL;
-	g->d.deap_x = g->d.deap_y = NULL;
-	g->d.shift = NULL;
-	*out = g;
-	return TOMO_OK;
-}
-
-extern "C" int64_t
-tomo_fourier_gpu_slab_rows(const struct tomo_fourier_gpu *g)
-{
-	return g->R;
-}
-
-extern "C" float *
-tomo_fourier_gpu_input(struct tomo_fourier_gpu *g, int k)
-{
-	return g->s[k].io.h_in;
-}
-
-extern "C" const float *
-tomo_fourier_gpu_output(struct tomo_fourier_gpu *g, int k)
-{
-	return g->s[k].io.h_out;
-}
-
-extern "C" int
-tomo_fourier_gpu_submit_parts(struct tomo_fourier_gpu *g, int k, int64_t rows, unsigned parts)
-{
+	struct fourier_gpu *g = (struct fourier_gpu *)h;
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	struct fslot *s = &g->s[k];
 	const int64_t A = d->nangles, C = d->ncols, N = d->size, P = d->padded, M = d->grid;
@@ -611,21 +574,11 @@ tomo_fourier_gpu_submit_parts(struct tomo_fourier_gpu *g, int k, int64_t rows, u
 	return gpu_slab_finish(&s->io, rows, rows * N * N, parts & TOMO_FBP_GPU_COPY_OUT);
 }
 
-extern "C" int
-tomo_fourier_gpu_submit(struct tomo_fourier_gpu *g, int k, int64_t rows)
+static void
+fourier_destroy(void *h)
 {
-	return tomo_fourier_gpu_submit_parts(g, k, rows, TOMO_FBP_GPU_ALL);
-}
+	struct fourier_gpu *g = (struct fourier_gpu *)h;
 
-extern "C" int
-tomo_fourier_gpu_wait(struct tomo_fourier_gpu *g, int k, int64_t *clamped)
-{
-	return gpu_slab_wait(&g->s[k].io, clamped);
-}
-
-extern "C" void
-tomo_fourier_gpu_destroy(struct tomo_fourier_gpu *g)
-{
 	if (!g)
 		return;
 	for (int k = 0; k < NSLOT; k++)
@@ -646,3 +599,15 @@ tomo_fourier_gpu_destroy(struct tomo_fourier_gpu *g)
 	cudaFree(g->d_order);
 	free(g);
 }
+
+extern "C" const struct tomo_fbp_gpu_ops tomo_fbp_gpu_fourier = {
+	"fourier",
+	gpu_slab_create<fourier_gpu, fourier_init, fourier_destroy>,
+	gpu_slab_rows<fourier_gpu>,
+	gpu_slab_input<fourier_gpu>,
+	gpu_slab_output<fourier_gpu>,
+	gpu_slab_submit<fourier_submit_parts>,
+	fourier_submit_parts,
+	gpu_slab_wait_slot<fourier_gpu>,
+	fourier_destroy,
+};

@@ -1,8 +1,8 @@
 /*
- * gpu: the C interface of the CUDA back-end. Each function is defined in a
- * kernels/NAME.cu (CUDA builds) and in kernels/NAME_stub.c (builds without
- * CUDA, where it reports that there is no device). Launchers check every
- * CUDA call and return a tomo_status with tomo_error's message set.
+ * gpu: the device probe of the CUDA back-end (kernels/dev.cu; in builds
+ * without CUDA kernels/gpu_stub.c, which also has every back-end's
+ * struct of functions: kernels/NAME_gpu.h). Launchers check every CUDA
+ * call and return a tomo_status with tomo_error's message set.
  */
 #ifndef TOMO_KERNELS_GPU_H
 #define TOMO_KERNELS_GPU_H

@@ -2,14 +2,18 @@
  * gpu_slab: what the two GPU back-ends of tomo-fbp (kernels/fbp.cu and
  * kernels/fourier.cu) keep alike in each of their slots: a stream, the
  * pinned host buffers of a slab's raw rows and of its slices, their device
- * copies, the count of clamped samples, and the one slab in flight. For
- * .cu files only, after cuda_check.h.
+ * copies, the count of clamped samples, and the one slab in flight; and
+ * the calls of their struct tomo_fbp_gpu_ops that are alike. For .cu files
+ * only, after cuda_check.h.
  */
 #ifndef TOMO_KERNELS_GPU_SLAB_H
 #define TOMO_KERNELS_GPU_SLAB_H
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "fbp_gpu.h"
 
 struct gpu_slab {
 	cudaStream_t stream;
@@ -93,6 +97,69 @@ gpu_slab_wait(struct gpu_slab *s, int64_t *clamped)
 		*clamped += (int64_t)*s->h_clamped;
 	s->rows = 0;
 	return TOMO_OK;
+}
+
+/*
+ * The calls of a back-end (fbp_gpu.h) that are alike in both, for its
+ * state G: the description d, R rows per slab, slots s[k] each with its
+ * gpu_slab io. create makes G with init (destroy on failure), which alone
+ * reads the host tables of d; G keeps none of them.
+ */
+template <class G, int (*init)(G *), void (*destroy)(void *)>
+static int
+gpu_slab_create(const struct tomo_fbp_gpu_desc *d, void **out)
+{
+	G *g = (G *)calloc(1, sizeof *g);
+	int rc;
+
+	*out = NULL;
+	if (!g)
+		return tomo_error(TOMO_ERR, "out of memory");
+	g->d = *d;
+	if ((rc = init(g))) {
+		destroy(g);
+		return rc;
+	}
+	g->d.filter = g->d.cosv = g->d.sinv = g->d.weight = g->d.coef = NULL;
+	g->d.deap_x = g->d.deap_y = NULL;
+	g->d.shift = NULL;
+	*out = g;
+	return TOMO_OK;
+}
+
+template <class G>
+static int64_t
+gpu_slab_rows(const void *h)
+{
+	return ((const G *)h)->R;
+}
+
+template <class G>
+static float *
+gpu_slab_input(void *h, int k)
+{
+	return ((G *)h)->s[k].io.h_in;
+}
+
+template <class G>
+static const float *
+gpu_slab_output(void *h, int k)
+{
+	return ((G *)h)->s[k].io.h_out;
+}
+
+template <int (*submit_parts)(void *, int, int64_t, unsigned)>
+static int
+gpu_slab_submit(void *h, int k, int64_t rows)
+{
+	return submit_parts(h, k, rows, TOMO_FBP_GPU_ALL);
+}
+
+template <class G>
+static int
+gpu_slab_wait_slot(void *h, int k, int64_t *clamped)
+{
+	return gpu_slab_wait(&((G *)h)->s[k].io, clamped);
 }
 
 #endif

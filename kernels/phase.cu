@@ -27,7 +27,7 @@ struct lane {
 	void *work;          /* cuFFT work area shared by fwd and inv */
 };
 
-struct tomo_phase_gpu {
+struct tomo_phase_gpu_state {
 	struct tomo_phase_geom g;
 	int64_t hx, batch;
 	float *filter;                   /* py * hx */
@@ -175,8 +175,8 @@ lane_destroy(struct lane *l)
 		cudaStreamDestroy(l->stream);
 }
 
-extern "C" void
-tomo_phase_gpu_destroy(struct tomo_phase_gpu *c)
+static void
+phase_destroy(struct tomo_phase_gpu_state *c)
 {
 	if (!c)
 		return;
@@ -188,7 +188,7 @@ tomo_phase_gpu_destroy(struct tomo_phase_gpu *c)
 }
 
 static int
-create(struct tomo_phase_gpu *c, const float *filter, int64_t max_batch)
+create(struct tomo_phase_gpu_state *c, const float *filter, int64_t max_batch)
 {
 	const tomo_phase_geom *g = &c->g;
 	size_t free_b = 0, total_b = 0;
@@ -225,19 +225,18 @@ create(struct tomo_phase_gpu *c, const float *filter, int64_t max_batch)
 	return TOMO_OK;
 }
 
-extern "C" int
-tomo_phase_gpu_create(const struct tomo_phase_geom *g, const float *filter,
-                      int64_t max_batch, struct tomo_phase_gpu **out)
+static int
+phase_create(const struct tomo_phase_gpu_desc *d, struct tomo_phase_gpu_state **out)
 {
-	struct tomo_phase_gpu *c = (struct tomo_phase_gpu *)calloc(1, sizeof *c);
+	struct tomo_phase_gpu_state *c = (struct tomo_phase_gpu_state *)calloc(1, sizeof *c);
 
 	*out = NULL;
 	if (!c)
 		return tomo_error(TOMO_ERR, "out of memory");
-	c->g = *g;
-	c->hx = g->px / 2 + 1;
-	if (create(c, filter, max_batch < 1 ? 1 : max_batch)) {
-		tomo_phase_gpu_destroy(c);
+	c->g = *d->geom;
+	c->hx = c->g.px / 2 + 1;
+	if (create(c, d->filter, d->max_batch < 1 ? 1 : d->max_batch)) {
+		phase_destroy(c);
 		return TOMO_ERR;
 	}
 	*out = c;
@@ -246,8 +245,7 @@ tomo_phase_gpu_create(const struct tomo_phase_geom *g, const float *filter,
 
 /* Queue chunk [off, off + m) of the slab on lane l. */
 static int
-chunk(struct tomo_phase_gpu *c, struct lane *l, float *planes, int64_t off,
-      int64_t m)
+chunk(struct tomo_phase_gpu_state *c, struct lane *l, float *planes, int64_t off, int64_t m)
 {
 	const tomo_phase_geom *g = &c->g;
 	const size_t bytes = (size_t)(m * g->nx * g->ny) * sizeof(float);
@@ -275,8 +273,7 @@ chunk(struct tomo_phase_gpu *c, struct lane *l, float *planes, int64_t off,
 }
 
 static int
-apply(struct tomo_phase_gpu *c, float *planes, int64_t n, int64_t *cin,
-      int64_t *cout)
+phase_apply(struct tomo_phase_gpu_state *c, float *planes, int64_t n, int64_t *cin, int64_t *cout)
 {
 	unsigned long long counts[2];
 	int rc = TOMO_OK;
@@ -306,15 +303,8 @@ apply(struct tomo_phase_gpu *c, float *planes, int64_t n, int64_t *cin,
 	return TOMO_OK;
 }
 
-extern "C" int
-tomo_phase_gpu_apply(struct tomo_phase_gpu *c, float *planes, int64_t n,
-                     int64_t *cin, int64_t *cout)
-{
-	return apply(c, planes, n, cin, cout);
-}
-
-extern "C" void *
-tomo_phase_gpu_host_alloc(size_t bytes)
+static void *
+phase_host_alloc(struct tomo_phase_gpu_state *c, size_t bytes)
 {
 	void *p = NULL;
 	cudaError_t e = cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocPortable);
@@ -327,9 +317,13 @@ tomo_phase_gpu_host_alloc(size_t bytes)
 	return p;
 }
 
-extern "C" void
-tomo_phase_gpu_host_free(void *p)
+static void
+phase_host_free(struct tomo_phase_gpu_state *c, void *p)
 {
 	if (p)
 		cudaFreeHost(p);
 }
+
+extern "C" const struct tomo_phase_gpu_ops tomo_phase_gpu = {
+	phase_create, phase_apply, phase_destroy, phase_host_alloc, phase_host_free,
+};

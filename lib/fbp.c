@@ -16,98 +16,6 @@
 #include "tomo/err.h"
 #include "tomo/pipeline.h"
 
-/* The GPU back-ends behind one set of calls (kernels/fbp_gpu.h). */
-struct gpu_ops {
-	int (*create)(const struct tomo_fbp_gpu_desc *d, void **h);
-	int64_t (*slab_rows)(const void *h);
-	float *(*input)(void *h, int k);
-	const float *(*output)(void *h, int k);
-	int (*submit)(void *h, int k, int64_t rows);
-	int (*wait)(void *h, int k, int64_t *clamped);
-	void (*destroy)(void *h);
-};
-
-static int
-direct_create(const struct tomo_fbp_gpu_desc *d, void **h)
-{
-	return tomo_fbp_gpu_create(d, (struct tomo_fbp_gpu **)h);
-}
-static int64_t
-direct_slab_rows(const void *h)
-{
-	return tomo_fbp_gpu_slab_rows(h);
-}
-static float *
-direct_input(void *h, int k)
-{
-	return tomo_fbp_gpu_input(h, k);
-}
-static const float *
-direct_output(void *h, int k)
-{
-	return tomo_fbp_gpu_output(h, k);
-}
-static int
-direct_submit(void *h, int k, int64_t rows)
-{
-	return tomo_fbp_gpu_submit(h, k, rows);
-}
-static int
-direct_wait(void *h, int k, int64_t *clamped)
-{
-	return tomo_fbp_gpu_wait(h, k, clamped);
-}
-static void
-direct_destroy(void *h)
-{
-	tomo_fbp_gpu_destroy(h);
-}
-
-static int
-fourier_create(const struct tomo_fbp_gpu_desc *d, void **h)
-{
-	return tomo_fourier_gpu_create(d, (struct tomo_fourier_gpu **)h);
-}
-static int64_t
-fourier_slab_rows(const void *h)
-{
-	return tomo_fourier_gpu_slab_rows(h);
-}
-static float *
-fourier_input(void *h, int k)
-{
-	return tomo_fourier_gpu_input(h, k);
-}
-static const float *
-fourier_output(void *h, int k)
-{
-	return tomo_fourier_gpu_output(h, k);
-}
-static int
-fourier_submit(void *h, int k, int64_t rows)
-{
-	return tomo_fourier_gpu_submit(h, k, rows);
-}
-static int
-fourier_wait(void *h, int k, int64_t *clamped)
-{
-	return tomo_fourier_gpu_wait(h, k, clamped);
-}
-static void
-fourier_destroy(void *h)
-{
-	tomo_fourier_gpu_destroy(h);
-}
-
-static const struct gpu_ops direct_ops = {
-	direct_create, direct_slab_rows, direct_input,   direct_output,
-	direct_submit, direct_wait,      direct_destroy,
-};
-static const struct gpu_ops fourier_ops = {
-	fourier_create, fourier_slab_rows, fourier_input,   fourier_output,
-	fourier_submit, fourier_wait,      fourier_destroy,
-};
-
 void
 fbp_gpu_desc(struct tomo_fbp_gpu_desc *d, const struct fbp_geom *g,
              const struct tomo_fbp_params *p, int64_t slab_rows)
@@ -147,7 +55,7 @@ struct fbp_stage {
 	struct fbp_cpu *cpu;     /* direct, CPU */
 	float *F;                /* its filtered slab */
 	struct fourier_cpu *fc;  /* Fourier, CPU */
-	const struct gpu_ops *ops; /* GPU */
+	const struct tomo_fbp_gpu_ops *ops; /* GPU */
 	void *gpu;
 };
 
@@ -268,7 +176,7 @@ fbp_stage_init(struct fbp_stage *s, struct tomo_stage *st)
 		.input_box = fbp_input_box,
 	};
 	if (s->p->use_gpu) {
-		s->ops = g->M ? &fourier_ops : &direct_ops;
+		s->ops = g->M ? &tomo_fbp_gpu_fourier : &tomo_fbp_gpu_direct;
 		st->slots = 2;
 		st->granule = g->M ? 0 : TOMO_FBP_LANES;
 		st->max_units = ((int64_t)1 << 30) / row_bytes;

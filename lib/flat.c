@@ -42,7 +42,7 @@ struct ctx {
 	float **den;             /* F - D per flat group */
 	double *anchor;
 	int ngroups;
-	struct tomo_flat_gpu *gpu;
+	struct tomo_flat_gpu_state *gpu;
 	struct tomo_flat_counts *c;
 };
 
@@ -201,7 +201,7 @@ outliers(struct ctx *c, const float *in, float *out, int64_t nx, int64_t ny, int
 {
 	if (c->o->use_gpu) {
 		int64_t h;
-		int rc = tomo_flat_gpu_outliers(in, out, nx, ny, nz, c->t, &h);
+		int rc = tomo_flat_gpu.outliers(in, out, nx, ny, nz, c->t, &h);
 		*hits += h;
 		return rc;
 	}
@@ -602,7 +602,7 @@ ctx_free(struct ctx *c)
 		free(c->den[g]);
 	free(c->den);
 	free(c->anchor);
-	tomo_flat_gpu_destroy(c->gpu);
+	tomo_flat_gpu.destroy(c->gpu);
 }
 
 /* Read the raw samples of frames frame[0..n) unconverted (uint16). */
@@ -683,7 +683,7 @@ flat_process(void *impl, struct tomo_slab *sl, const struct tomo_progress_cb *cb
 		              &w[q]);
 	if (c->gpu) {
 		int64_t cnt[2] = {0, 0};
-		rc = tomo_flat_gpu_correct(c->gpu, sl->in_data, f->native, nz, ga, gb, w,
+		rc = tomo_flat_gpu.correct(c->gpu, sl->in_data, f->native, nz, ga, gb, w,
 		                           c->o->take_log, sl->out_data, cnt);
 		c->c->den_clamped += cnt[0];
 		c->c->t_low += cnt[1];
@@ -781,9 +781,16 @@ tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
 	c.budget = min64(SLAB_MAX, max64(o->memory / 4, 1 << 20));
 	if ((rc = prepare_tables(&c)))
 		goto out;
-	if (o->use_gpu && (rc = tomo_flat_gpu_create(&c.gpu, c.onx * c.ony, c.dark,
-	                                             (const float *const *)c.den, c.ngroups)))
-		goto out;
+	if (o->use_gpu) {
+		const struct tomo_flat_gpu_desc gd = {
+			.npix = c.onx * c.ony,
+			.dark = c.dark,
+			.den = (const float *const *)c.den,
+			.ngroups = c.ngroups,
+		};
+		if ((rc = tomo_flat_gpu.create(&gd, &c.gpu)))
+			goto out;
+	}
 	rc = run_projections(&c, out, progress);
 out:
 	ctx_free(&c);

@@ -28,7 +28,7 @@ struct tomo_phase {
 	int64_t hx;       /* px/2 + 1 complex columns */
 	float *filter;    /* py * hx, scaled by 1/(px py) */
 	struct phase_cpu *cpu;
-	struct tomo_phase_gpu *gpu;
+	struct tomo_phase_gpu_state *gpu;
 	int64_t clamped_in, clamped_out;
 };
 
@@ -173,7 +173,12 @@ phase_create_rows(const struct tomo_phase_opts *o, int64_t nx, int64_t ny_all, i
 	}
 	tomo_phase_filter(o, p->g.px, p->g.py, p->filter);
 	if (o->use_gpu) {
-		if ((rc = tomo_phase_gpu_create(&p->g, p->filter, max_planes, &p->gpu)))
+		const struct tomo_phase_gpu_desc gd = {
+			.geom = &p->g,
+			.filter = p->filter,
+			.max_batch = max_planes,
+		};
+		if ((rc = tomo_phase_gpu.create(&gd, &p->gpu)))
 			goto fail;
 		*out = p;
 		return TOMO_OK;
@@ -191,7 +196,7 @@ int
 tomo_phase_apply(struct tomo_phase *p, float *planes, int64_t n)
 {
 	int64_t cin = 0, cout = 0;
-	int rc = p->gpu ? tomo_phase_gpu_apply(p->gpu, planes, n, &cin, &cout)
+	int rc = p->gpu ? tomo_phase_gpu.apply(p->gpu, planes, n, &cin, &cout)
 	                : phase_cpu_apply(p->cpu, planes, n, &cin, &cout);
 
 	p->clamped_in += cin;
@@ -203,7 +208,7 @@ float *
 tomo_phase_buffer_alloc(struct tomo_phase *p, int64_t nplanes)
 {
 	size_t bytes = (size_t)(nplanes * p->g.nx * p->g.ny) * sizeof(float);
-	float *b = p->gpu ? tomo_phase_gpu_host_alloc(bytes) : malloc(bytes);
+	float *b = p->gpu ? tomo_phase_gpu.host_alloc(p->gpu, bytes) : malloc(bytes);
 
 	if (!b && !p->gpu)
 		tomo_error(TOMO_ERR, "out of memory for a slab of %lld projections",
@@ -215,7 +220,7 @@ void
 tomo_phase_buffer_free(struct tomo_phase *p, float *buf)
 {
 	if (p->gpu)
-		tomo_phase_gpu_host_free(buf);
+		tomo_phase_gpu.host_free(p->gpu, buf);
 	else
 		free(buf);
 }
@@ -234,7 +239,7 @@ tomo_phase_free(struct tomo_phase *p)
 	if (!p)
 		return;
 	if (p->gpu)
-		tomo_phase_gpu_destroy(p->gpu);
+		tomo_phase_gpu.destroy(p->gpu);
 	phase_cpu_free(p->cpu);
 	fftwf_free(p->filter);
 	free(p);

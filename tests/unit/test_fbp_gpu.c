@@ -289,128 +289,84 @@ parts_params(int64_t A, int64_t R, int64_t N, enum tomo_fbp_method method)
 	};
 }
 
-/* tomo_fbp_gpu_submit_parts (tomo-bench times the steps apart): the
- * steps one submission at a time give what one whole submission gives,
- * and a step left out is not done (no copy out: the host slices stay). */
+/* A back-end's submit_parts (tomo-bench times the steps apart), for
+ * method (the Fourier method's gathering, or its spreading with scatter):
+ * the steps one submission at a time give what one whole submission
+ * gives, a step left out is not done (no copy out: the host slices stay),
+ * and the back-projection again on the filtered lines left on the device
+ * gives the same slices (it overwrites, it does not add). */
 static void
-test_submit_parts(void)
+check_submit_parts(enum tomo_fbp_method method, int scatter)
 {
 	const int64_t C = 24, A = 30, R = 5, N = 20;
-	struct tomo_fbp_params p = parts_params(A, R, N, TOMO_FBP_DIRECT);
-	struct fbp_geom g;
-	struct tomo_fbp_gpu *gpu = NULL;
+	const struct tomo_fbp_gpu_ops *ops =
+		method == TOMO_FBP_FOURIER ? &tomo_fbp_gpu_fourier : &tomo_fbp_gpu_direct;
+	struct tomo_fbp_params p = parts_params(A, R, N, method);
 	float *whole = malloc(sizeof(float) * (size_t)(R * N * N));
-	int64_t clamped = 0;
+	struct tomo_fbp_gpu_desc d;
+	struct fbp_geom g;
+	void *gpu = NULL;
+	int64_t clamped = 0, differ = 0;
+	double norm = 0;
 
 	for (int64_t a = 0; a < A; a++)
 		angles[a] = 180.0 * (double)a / (double)A;
-	CHECK(fbp_geom_init(&g, C, &p) == TOMO_OK, "%s", tomo_errmsg());
-	struct tomo_fbp_gpu_desc d;
-	fbp_gpu_desc(&d, &g, &p, R);
-	CHECK(tomo_fbp_gpu_create(&d, &gpu) == TOMO_OK, "%s", tomo_errmsg());
-	float *in = tomo_fbp_gpu_input(gpu, 0);
-	float *out = (float *)tomo_fbp_gpu_output(gpu, 0);
+	CHECK(fbp_geom_init(&g, C, &p) == TOMO_OK &&
+	              (method != TOMO_FBP_FOURIER || fbp_fourier_init(&g, &p) == TOMO_OK),
+	      "%s", tomo_errmsg());
+	/* Slabs of 6 rows: for the Fourier method's pairs, 5 rows are a
+	 * partial slab. TOMO_FOURIER_SPREAD is read by create. */
+	fbp_gpu_desc(&d, &g, &p, R + 1);
+	if (scatter)
+		setenv("TOMO_FOURIER_SPREAD", "scatter", 1);
+	CHECK(ops->create(&d, &gpu) == TOMO_OK, "%s: %s", ops->name, tomo_errmsg());
+	unsetenv("TOMO_FOURIER_SPREAD");
+	float *in = ops->input(gpu, 0);
+	float *out = (float *)ops->output(gpu, 0);
 	for (int64_t i = 0; i < A * R * C; i++)
 		in[i] = (float)(1.0 + sin(0.37 * (double)i) * 0.5);
-	CHECK(tomo_fbp_gpu_submit(gpu, 0, R) == TOMO_OK &&
-	              tomo_fbp_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
-	      "%s", tomo_errmsg());
+	CHECK(ops->submit(gpu, 0, R) == TOMO_OK && ops->wait(gpu, 0, &clamped) == TOMO_OK, "%s",
+	      tomo_errmsg());
 	memcpy(whole, out, sizeof(float) * (size_t)(R * N * N));
-	double norm = 0;
 	for (int64_t i = 0; i < R * N * N; i++)
 		norm += fabs(whole[i]);
-	CHECK(norm > 0, "the whole submission gave zeros");
+	CHECK(norm > 0, "%s: the whole submission gave zeros", ops->name);
 
-	/* Zero both ends, then step by step; the copy out last. */
+	/* Zero the slices, then step by step, the copy out last; then the
+	 * back-projection again. */
 	memset(out, 0, sizeof(float) * (size_t)(R * N * N));
 	static const unsigned steps[] = {TOMO_FBP_GPU_COPY_IN, TOMO_FBP_GPU_FILTER,
-	                                 TOMO_FBP_GPU_BACKPROJECT, TOMO_FBP_GPU_COPY_OUT};
-	for (int k = 0; k < 4; k++) {
-		CHECK(tomo_fbp_gpu_submit_parts(gpu, 0, R, steps[k]) == TOMO_OK &&
-		              tomo_fbp_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
+	                                 TOMO_FBP_GPU_BACKPROJECT, TOMO_FBP_GPU_COPY_OUT,
+	                                 TOMO_FBP_GPU_BACKPROJECT | TOMO_FBP_GPU_COPY_OUT};
+	for (int k = 0; k < 5; k++) {
+		CHECK(ops->submit_parts(gpu, 0, R, steps[k]) == TOMO_OK &&
+		              ops->wait(gpu, 0, &clamped) == TOMO_OK,
 		      "%s", tomo_errmsg());
-		if (k == 2) {
-			int64_t nonzero = 0;
-			for (int64_t i = 0; i < R * N * N; i++)
-				nonzero += out[i] != 0;
-			CHECK(nonzero == 0, "slices copied out without TOMO_FBP_GPU_COPY_OUT");
-		}
+		int64_t nonzero = 0;
+		for (int64_t i = 0; i < R * N * N; i++)
+			nonzero += out[i] != 0;
+		CHECK(k > 2 || nonzero == 0, "%s: slices copied out at step %d", ops->name, k);
+		for (int64_t i = 0; k > 2 && i < R * N * N; i++)
+			differ += out[i] != whole[i];
 	}
-	int64_t differ = 0;
-	for (int64_t i = 0; i < R * N * N; i++)
-		differ += out[i] != whole[i];
-	CHECK(differ == 0, "%lld samples differ between the steps and the whole",
-	      (long long)differ);
-
-	/* The back-projection again on the filtered lines left on the device:
-	 * the same slices (it overwrites, it does not add). */
-	CHECK(tomo_fbp_gpu_submit_parts(
-		      gpu, 0, R, TOMO_FBP_GPU_BACKPROJECT | TOMO_FBP_GPU_COPY_OUT) == TOMO_OK &&
-	              tomo_fbp_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
-	      "%s", tomo_errmsg());
-	differ = 0;
-	for (int64_t i = 0; i < R * N * N; i++)
-		differ += out[i] != whole[i];
-	CHECK(differ == 0, "a repeated back-projection changed %lld samples", (long long)differ);
-	tomo_fbp_gpu_destroy(gpu);
+	CHECK(differ == 0, "%s%s: %lld samples differ between the steps and the whole", ops->name,
+	      scatter ? " (scatter)" : "", (long long)differ);
+	ops->destroy(gpu);
 	fbp_geom_free(&g);
 	free(whole);
 }
 
-/* tomo_fourier_gpu_submit_parts, as test_submit_parts checks direct
- * FBP's, with each gridding kernel: step by step gives the whole, and the
- * gridding again on the spectra left on the device gives the same slices
- * (it overwrites the grid, it does not add). */
+static void
+test_submit_parts(void)
+{
+	check_submit_parts(TOMO_FBP_DIRECT, 0);
+}
+
 static void
 test_fourier_submit_parts(void)
 {
-	const int64_t C = 24, A = 30, R = 5, N = 20;
-	struct tomo_fbp_params p = parts_params(A, R, N, TOMO_FBP_FOURIER);
-	float *whole = malloc(sizeof(float) * (size_t)(R * N * N));
-	struct fbp_geom g;
-
-	for (int64_t a = 0; a < A; a++)
-		angles[a] = 180.0 * (double)a / (double)A;
-	CHECK(fbp_geom_init(&g, C, &p) == TOMO_OK && fbp_fourier_init(&g, &p) == TOMO_OK, "%s",
-	      tomo_errmsg());
-	for (int scatter = 0; scatter < 2; scatter++) {
-		struct tomo_fbp_gpu_desc d;
-		fbp_gpu_desc(&d, &g, &p, R + 1); /* pairs: 5 rows are a partial slab */
-		struct tomo_fourier_gpu *gpu = NULL;
-		int64_t clamped = 0, differ = 0;
-		if (scatter)
-			setenv("TOMO_FOURIER_SPREAD", "scatter", 1);
-		CHECK(tomo_fourier_gpu_create(&d, &gpu) == TOMO_OK, "%s", tomo_errmsg());
-		unsetenv("TOMO_FOURIER_SPREAD");
-		float *in = tomo_fourier_gpu_input(gpu, 0);
-		float *out = (float *)tomo_fourier_gpu_output(gpu, 0);
-		for (int64_t i = 0; i < A * R * C; i++)
-			in[i] = (float)(1.0 + sin(0.37 * (double)i) * 0.5);
-		CHECK(tomo_fourier_gpu_submit(gpu, 0, R) == TOMO_OK &&
-		              tomo_fourier_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
-		      "%s", tomo_errmsg());
-		memcpy(whole, out, sizeof(float) * (size_t)(R * N * N));
-		memset(out, 0, sizeof(float) * (size_t)(R * N * N));
-		static const unsigned steps[] = {TOMO_FBP_GPU_COPY_IN, TOMO_FBP_GPU_FILTER,
-		                                 TOMO_FBP_GPU_BACKPROJECT, TOMO_FBP_GPU_COPY_OUT,
-		                                 TOMO_FBP_GPU_BACKPROJECT | TOMO_FBP_GPU_COPY_OUT};
-		for (int k = 0; k < 5; k++) {
-			CHECK(tomo_fourier_gpu_submit_parts(gpu, 0, R, steps[k]) == TOMO_OK &&
-			              tomo_fourier_gpu_wait(gpu, 0, &clamped) == TOMO_OK,
-			      "%s", tomo_errmsg());
-			int64_t nonzero = 0;
-			for (int64_t i = 0; i < R * N * N; i++)
-				nonzero += out[i] != 0;
-			CHECK(k > 2 || nonzero == 0, "slices copied out at step %d", k);
-			for (int64_t i = 0; k > 2 && i < R * N * N; i++)
-				differ += out[i] != whole[i];
-		}
-		CHECK(differ == 0, "%lld samples differ between the steps and the whole (%s)",
-		      (long long)differ, scatter ? "scatter" : "gather");
-		tomo_fourier_gpu_destroy(gpu);
-	}
-	fbp_geom_free(&g);
-	free(whole);
+	check_submit_parts(TOMO_FBP_FOURIER, 0);
+	check_submit_parts(TOMO_FBP_FOURIER, 1);
 }
 
 /* Larger grids: samples whose taps wrap around the grid's edges, more

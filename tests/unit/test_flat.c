@@ -483,9 +483,11 @@ test_gpu_matches_cpu(void)
 	char why[256];
 	if (!tomo_gpu_usable(why, sizeof why)) {
 		printf("# skip GPU comparison: %s\n", why);
-		struct tomo_flat_gpu *g;
+		struct tomo_flat_gpu_state *g;
 		const float one = 1, *den[1] = {&one};
-		int rc = tomo_flat_gpu_create(&g, 1, &one, den, 1);
+		const struct tomo_flat_gpu_desc d = {
+			.npix = 1, .dark = &one, .den = den, .ngroups = 1};
+		int rc = tomo_flat_gpu.create(&d, &g);
 		CHECK(rc != TOMO_OK && *tomo_errmsg(),
 		      "without a GPU the launcher fails and says why");
 		return;
@@ -499,18 +501,20 @@ test_gpu_matches_cpu(void)
 		dark[i] = (float)(100 + 5 * rnd()), d0[i] = (float)(4000 * rnd()),
 		d1[i] = (float)(3000 * rnd() - 10);
 	int64_t h1 = tomo_flat_outliers(in, o1, NX, NY, NZ, 0.2f), h2 = -1;
-	CHECK(tomo_flat_gpu_outliers(in, o2, NX, NY, NZ, 0.2f, &h2) == TOMO_OK, "%s",
+	CHECK(tomo_flat_gpu.outliers(in, o2, NX, NY, NZ, 0.2f, &h2) == TOMO_OK, "%s",
 	      tomo_errmsg());
 	CHECK(h1 == h2 && !memcmp(o1, o2, sizeof o1), "outliers: %lld vs %lld", (long long)h1,
 	      (long long)h2);
-	struct tomo_flat_gpu *g;
+	struct tomo_flat_gpu_state *g;
 	const float *den[2] = {d0, d1};
 	int ga[NZ] = {0, 0, 0, 1, 0}, gb[NZ] = {0, 1, 1, 1, 1};
 	float w[NZ] = {0, 0.25f, 0.5f, 0, 1};
 	int64_t cnt[2] = {0, 0};
-	CHECK(tomo_flat_gpu_create(&g, NX * NY, dark, den, 2) == TOMO_OK, "%s", tomo_errmsg());
+	const struct tomo_flat_gpu_desc d = {
+		.npix = NX * NY, .dark = dark, .den = den, .ngroups = 2};
+	CHECK(tomo_flat_gpu.create(&d, &g) == TOMO_OK, "%s", tomo_errmsg());
 	for (int lg = 0; lg < 2; lg++) {
-		CHECK(tomo_flat_gpu_correct(g, in, 0, NZ, ga, gb, w, lg, o2, cnt) == TOMO_OK, "%s",
+		CHECK(tomo_flat_gpu.correct(g, in, 0, NZ, ga, gb, w, lg, o2, cnt) == TOMO_OK, "%s",
 		      tomo_errmsg());
 		int64_t bad = 0;
 		for (int z = 0; z < NZ; z++)
@@ -525,7 +529,7 @@ test_gpu_matches_cpu(void)
 			}
 		CHECK(bad == 0, "log %d: %lld pixels differ", lg, (long long)bad);
 	}
-	tomo_flat_gpu_destroy(g);
+	tomo_flat_gpu.destroy(g);
 }
 
 /* tomo_flat_correct_planes (tomo-bench's entry point) against the

@@ -23,7 +23,7 @@ struct fourier_job {
 	const float *raw; /* [A][R][N] */
 	struct fourier_cpu *cpu;
 	float *slices; /* CPU: [R][N][N] */
-	struct tomo_fourier_gpu *gpu;
+	void *gpu;     /* tomo_fbp_gpu_fourier's */
 	int64_t rows;
 	unsigned parts;
 };
@@ -32,7 +32,8 @@ static void
 fourier_job_free(struct fourier_job *j)
 {
 	fbp_fourier_cpu_destroy(j->cpu);
-	tomo_fourier_gpu_destroy(j->gpu);
+	if (j->gpu)
+		tomo_fbp_gpu_fourier.destroy(j->gpu);
 	free(j->slices);
 	free(j->deg);
 	if (j->have_geom)
@@ -70,11 +71,11 @@ fourier_job_init(struct fourier_job *j, const struct tomo_bench_config *c, const
 	}
 	struct tomo_fbp_gpu_desc d;
 	fbp_gpu_desc(&d, &j->g, &p, R);
-	if ((rc = tomo_fourier_gpu_create(&d, &j->gpu)))
+	if ((rc = tomo_fbp_gpu_fourier.create(&d, &j->gpu)))
 		return rc;
-	if ((rc = bench_gpu_slab_fits(tomo_fourier_gpu_slab_rows(j->gpu), R)))
+	if ((rc = bench_gpu_slab_fits(tomo_fbp_gpu_fourier.slab_rows(j->gpu), R)))
 		return rc;
-	memcpy(tomo_fourier_gpu_input(j->gpu, 0), raw, sizeof(float) * (size_t)(A * R * N));
+	memcpy(tomo_fbp_gpu_fourier.input(j->gpu, 0), raw, sizeof(float) * (size_t)(A * R * N));
 	return TOMO_OK;
 }
 
@@ -93,8 +94,8 @@ fourier_gpu_run(void *ctx)
 {
 	struct fourier_job *j = ctx;
 	int64_t clamped = 0;
-	int rc = tomo_fourier_gpu_submit_parts(j->gpu, 0, j->rows, j->parts);
-	int rc2 = tomo_fourier_gpu_wait(j->gpu, 0, &clamped);
+	int rc = tomo_fbp_gpu_fourier.submit_parts(j->gpu, 0, j->rows, j->parts);
+	int rc2 = tomo_fbp_gpu_fourier.wait(j->gpu, 0, &clamped);
 	return rc ? rc : rc2;
 }
 

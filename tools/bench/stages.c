@@ -223,7 +223,7 @@ make_counts(struct bench *b, struct counts *k)
 struct flat_job {
 	const struct counts *k;
 	float *out;
-	struct tomo_flat_gpu *gpu;
+	struct tomo_flat_gpu_state *gpu;
 	int *ga, *gb; /* zeros: one flat group */
 	float *w;
 };
@@ -235,7 +235,7 @@ flat_run(void *ctx)
 	int64_t counts[2] = {0, 0};
 
 	if (j->gpu)
-		return tomo_flat_gpu_correct(j->gpu, j->k->proj, 1, j->k->nz, j->ga, j->gb, j->w, 0,
+		return tomo_flat_gpu.correct(j->gpu, j->k->proj, 1, j->k->nz, j->ga, j->gb, j->w, 0,
 		                             j->out, counts);
 	tomo_flat_correct_planes(j->k->proj, 1, j->k->nz, j->k->npix, j->k->dark, j->k->den, 0,
 	                         j->out, counts);
@@ -258,13 +258,15 @@ flat_job_init(struct flat_job *j, const struct counts *k, int gpu, float *out)
 	j->w = calloc((size_t)k->nz, sizeof *j->w);
 	if (!j->ga || !j->gb || !j->w)
 		return tomo_error(TOMO_ERR, "out of memory");
-	return tomo_flat_gpu_create(&j->gpu, k->npix, k->dark, den, 1);
+	const struct tomo_flat_gpu_desc d = {
+		.npix = k->npix, .dark = k->dark, .den = den, .ngroups = 1};
+	return tomo_flat_gpu.create(&d, &j->gpu);
 }
 
 static void
 flat_job_free(struct flat_job *j)
 {
-	tomo_flat_gpu_destroy(j->gpu);
+	tomo_flat_gpu.destroy(j->gpu);
 	free(j->ga);
 	free(j->gb);
 	free(j->w);
@@ -422,7 +424,7 @@ struct fbp_job {
 	int have_geom;
 	double *deg;
 	struct fbp_cpu *cpu;
-	struct tomo_fbp_gpu *gpu;
+	void *gpu; /* tomo_fbp_gpu_direct's */
 	float *F, *slices;
 	const float *raw; /* [A][R][N] line integrals */
 	int64_t rows;
@@ -433,7 +435,8 @@ static void
 fbp_job_free(struct fbp_job *j)
 {
 	fbp_cpu_destroy(j->cpu);
-	tomo_fbp_gpu_destroy(j->gpu);
+	if (j->gpu)
+		tomo_fbp_gpu_direct.destroy(j->gpu);
 	free(j->F);
 	free(j->slices);
 	free(j->deg);
@@ -507,12 +510,13 @@ fbp_job_init(struct fbp_job *j, const struct tomo_bench_config *c, const float *
 	}
 	struct tomo_fbp_gpu_desc d;
 	fbp_gpu_desc(&d, &j->g, &p, R);
-	if ((rc = tomo_fbp_gpu_create(&d, &j->gpu)))
+	if ((rc = tomo_fbp_gpu_direct.create(&d, &j->gpu)))
 		return rc;
-	if ((rc = bench_gpu_slab_fits(tomo_fbp_gpu_slab_rows(j->gpu), R)))
+	if ((rc = bench_gpu_slab_fits(tomo_fbp_gpu_direct.slab_rows(j->gpu), R)))
 		return rc;
 	if (raw)
-		memcpy(tomo_fbp_gpu_input(j->gpu, 0), raw, sizeof(float) * (size_t)(A * R * N));
+		memcpy(tomo_fbp_gpu_direct.input(j->gpu, 0), raw,
+		       sizeof(float) * (size_t)(A * R * N));
 	return TOMO_OK;
 }
 
@@ -521,8 +525,8 @@ fbp_gpu_run(void *ctx)
 {
 	struct fbp_job *j = ctx;
 	int64_t clamped = 0;
-	int rc = tomo_fbp_gpu_submit_parts(j->gpu, 0, j->rows, j->parts);
-	int rc2 = tomo_fbp_gpu_wait(j->gpu, 0, &clamped);
+	int rc = tomo_fbp_gpu_direct.submit_parts(j->gpu, 0, j->rows, j->parts);
+	int rc2 = tomo_fbp_gpu_direct.wait(j->gpu, 0, &clamped);
 	return rc ? rc : rc2;
 }
 
@@ -656,7 +660,7 @@ bench_pipeline(struct bench *b, int gpu)
 	    (rc = tomo_phase_create(&o, N, R, A, &j.phase)))
 		goto done;
 	j.fbp.parts = TOMO_FBP_GPU_ALL;
-	j.work = gpu ? tomo_fbp_gpu_input(j.fbp.gpu, 0) : alloc_floats(A * R * N);
+	j.work = gpu ? tomo_fbp_gpu_direct.input(j.fbp.gpu, 0) : alloc_floats(A * R * N);
 	if (!j.work) {
 		rc = tomo_error(TOMO_ERR, "out of memory");
 		goto done;
