@@ -232,7 +232,7 @@ fbp_init(struct fbp_gpu *g)
 	const struct tomo_fbp_gpu_desc *d = &g->d;
 	size_t free_b = 0, total_b = 0;
 
-	CK(cudaSetDevice(0));
+	CK(cudaSetDevice(d->device));
 	CK(cudaMemGetInfo(&free_b, &total_b));
 	g->nbins = d->padded / 2 + 1;
 	g->fft_angles = d->nangles < FFT_ANGLES ? d->nangles : FFT_ANGLES;
@@ -290,6 +290,7 @@ fbp_submit_parts(void *h, int k, int64_t rows, unsigned parts)
 	if (rows < 1 || rows > g->R)
 		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)", (long long)rows,
 		                  (long long)g->R);
+	CK(cudaSetDevice(d->device)); /* of this thread, which need not be create's */
 	if ((rc = gpu_slab_start(&s->io, rows * A * C, parts & TOMO_FBP_GPU_COPY_IN)))
 		return rc;
 	for (int64_t grp = 0; grp < groups && (parts & TOMO_FBP_GPU_FILTER); grp++) {

@@ -29,6 +29,7 @@ struct tomo_fbp_gpu_desc {
 	const float *cosv, *sinv; /* A each */
 	const float *weight;      /* A quadrature weights */
 	int64_t memory;           /* host bytes for pinned buffers */
+	int device;               /* the CUDA device's index */
 	/* The Fourier method (fbp_impl.h's struct fbp_geom has the meaning). */
 	int64_t grid;                 /* M */
 	int kernel_width, degree;     /* W, deg */
@@ -56,7 +57,8 @@ enum {
  * has its own state). */
 struct tomo_fbp_gpu_ops {
 	const char *name; /* "direct", "fourier" */
-	/* Set up device buffers, plans and tables for d. Slab rows may be
+	/* Set up device buffers, plans and tables for d on GPU d->device
+	 * (which the calls on g then make current). Slab rows may be
 	 * lowered to fit the GPU's memory (the Fourier method: even numbers
 	 * of rows travel best, two as one complex line): read the value used
 	 * back with slab_rows. */

@@ -15,6 +15,7 @@
 #include "tomo/err.h"
 
 struct tomo_flat_gpu_state {
+	int device;
 	int64_t npix;
 	int ngroups;
 	float *dark, *den;       /* npix, ngroups * npix */
@@ -134,9 +135,11 @@ flat_create(const struct tomo_flat_gpu_desc *d, struct tomo_flat_gpu_state **out
 	*out = NULL;
 	if (!g)
 		return tomo_error(TOMO_ERR, "out of memory");
+	g->device = d->device;
 	g->npix = npix;
 	g->ngroups = ngroups;
-	if ((rc = check(cudaMalloc((void **)&g->dark, plane), "allocating the dark")) ||
+	if ((rc = check(cudaSetDevice(d->device), "choosing the GPU")) ||
+	    (rc = check(cudaMalloc((void **)&g->dark, plane), "allocating the dark")) ||
 	    (rc = check(cudaMalloc((void **)&g->den, plane * ngroups), "allocating the flats")) ||
 	    (rc = check(cudaMalloc((void **)&g->count, 2 * sizeof *g->count),
 	                "allocating counters")) ||
@@ -165,6 +168,8 @@ flat_correct(struct tomo_flat_gpu_state *g, const void *raw, int raw_u16, int64_
 
 	if (nz < 1)
 		return TOMO_OK;
+	if ((rc = check(cudaSetDevice(g->device), "choosing the GPU")))
+		return rc;
 	if (nz > g->planes_cap) {
 		cudaFree(g->ga);
 		cudaFree(g->gb);
@@ -212,8 +217,9 @@ flat_correct(struct tomo_flat_gpu_state *g, const void *raw, int raw_u16, int64_
 
 /* Device buffers of the outlier filter, kept between calls (it runs once
  * per slab, and a cudaMalloc/cudaFree pair per slab cost more than the
- * filter); freed with the last destroy or at exit. */
+ * filter); freed with the last destroy, at exit, or for another device. */
 static struct {
+	int device;
 	float *din, *dout;
 	size_t in_cap, out_cap;
 	unsigned long long *dc;
@@ -229,7 +235,7 @@ ocache_free(void)
 }
 
 static int
-flat_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
+flat_outliers(int device, const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
               int64_t *replaced)
 {
 	size_t bytes = (size_t)(nx * ny * nz) * sizeof(float);
@@ -239,6 +245,11 @@ flat_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, f
 	*replaced = 0;
 	if (!bytes)
 		return TOMO_OK;
+	if ((rc = check(cudaSetDevice(device), "choosing the GPU")))
+		return rc;
+	if (ocache.device != device)
+		ocache_free();
+	ocache.device = device;
 	if ((rc = ensure((void **)&ocache.din, &ocache.in_cap, bytes, "allocating a slab")) ||
 	    (rc = ensure((void **)&ocache.dout, &ocache.out_cap, bytes, "allocating a slab")) ||
 	    (!ocache.dc && (rc = check(cudaMalloc((void **)&ocache.dc, sizeof *ocache.dc),

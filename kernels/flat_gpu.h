@@ -21,12 +21,14 @@ struct tomo_flat_gpu_desc {
 	const float *dark;
 	const float *const *den;
 	int ngroups;
+	int device; /* the CUDA device's index */
 };
 
 /* Device copies of the correction's tables and the slab buffers. */
 struct tomo_flat_gpu_state;
 
 struct tomo_flat_gpu_ops {
+	/* On GPU d->device, which the calls on g then make current. */
 	int (*create)(const struct tomo_flat_gpu_desc *d, struct tomo_flat_gpu_state **g);
 	/* Correct nz planes of npix samples, raw uint16 (raw_u16) or float,
 	 * into out (floats; may be raw when raw is float): plane z uses
@@ -37,10 +39,10 @@ struct tomo_flat_gpu_ops {
 	               const int *ga, const int *gb, const float *w, int take_log, float *out,
 	               int64_t counts[2]);
 	void (*destroy)(struct tomo_flat_gpu_state *g);
-	/* tomo_flat_outliers on the GPU: nz planes of nx x ny from in to out
-	 * (distinct), *replaced set to the pixels replaced. */
-	int (*outliers)(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
-	                int64_t *replaced);
+	/* tomo_flat_outliers on GPU device: nz planes of nx x ny from in to
+	 * out (distinct), *replaced set to the pixels replaced. */
+	int (*outliers)(int device, const float *in, float *out, int64_t nx, int64_t ny, int64_t nz,
+	                float t, int64_t *replaced);
 };
 
 extern const struct tomo_flat_gpu_ops tomo_flat_gpu;

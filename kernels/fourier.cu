@@ -473,7 +473,7 @@ fourier_init(struct fourier_gpu *g)
 		return tomo_error(TOMO_ERR, "%lld angles or a size of %lld is more than the GPU "
 		                            "path's launches take (65535)",
 		                  (long long)d->nangles, (long long)d->size);
-	CK(cudaSetDevice(0));
+	CK(cudaSetDevice(d->device));
 	CK(cudaMemGetInfo(&free_b, &total_b));
 	/* Rows per slab: what the host asked for, lowered until two slots fit
 	 * in 80% of the free device memory, counting cuFFT's work areas as
@@ -524,6 +524,7 @@ fourier_submit_parts(void *h, int k, int64_t rows, unsigned parts)
 	if (rows < 1 || rows > g->R)
 		return tomo_error(TOMO_ERR, "GPU slab of %lld rows (at most %lld)", (long long)rows,
 		                  (long long)g->R);
+	CK(cudaSetDevice(d->device)); /* of this thread, which need not be create's */
 	if ((rc = gpu_slab_start(&s->io, rows * A * C, parts & TOMO_FBP_GPU_COPY_IN)))
 		return rc;
 	if (parts & TOMO_FBP_GPU_FILTER) {

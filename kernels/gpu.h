@@ -13,8 +13,10 @@
 extern "C" {
 #endif
 
-/* dev.cu: 1 if a GPU is usable; else 0 and why. name gets the device name. */
-int tomo_cuda_probe(char *why, size_t nwhy, char *name, size_t nname);
+/* dev.cu: 1 if GPU number device (CUDA's numbering, from 0) is usable, and
+ * then the current device of the calling thread; else 0 and why. name gets
+ * the device name. */
+int tomo_cuda_probe(int device, char *why, size_t nwhy, char *name, size_t nname);
 
 #ifdef __cplusplus
 }

@@ -28,7 +28,7 @@ nodev(void)
 }
 
 int
-tomo_cuda_probe(char *why, size_t nwhy, char *name, size_t nname)
+tomo_cuda_probe(int device, char *why, size_t nwhy, char *name, size_t nname)
 {
 	snprintf(why, nwhy, "%s", nocuda);
 	if (nname)
@@ -118,7 +118,7 @@ flat_destroy(struct tomo_flat_gpu_state *g)
 }
 
 static int
-flat_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
+flat_outliers(int device, const float *in, float *out, int64_t nx, int64_t ny, int64_t nz, float t,
               int64_t *replaced)
 {
 	return nodev();

@@ -28,6 +28,7 @@ struct lane {
 };
 
 struct tomo_phase_gpu_state {
+	int device;
 	struct tomo_phase_geom g;
 	int64_t hx, batch;
 	float *filter;                   /* py * hx */
@@ -198,6 +199,7 @@ create(struct tomo_phase_gpu_state *c, const float *filter, int64_t max_batch)
 		                  "%lld) are too large for the GPU path",
 		                  (long long)g->nx, (long long)g->ny,
 		                  (long long)g->px, (long long)g->py);
+	CUDA_CHECK(cudaSetDevice(c->device));
 	CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
 	/* Per projection: raw, padded real, spectrum, and about as much again
 	 * for cuFFT's work area; use at most half of the free memory. */
@@ -233,6 +235,7 @@ phase_create(const struct tomo_phase_gpu_desc *d, struct tomo_phase_gpu_state **
 	*out = NULL;
 	if (!c)
 		return tomo_error(TOMO_ERR, "out of memory");
+	c->device = d->device;
 	c->g = *d->geom;
 	c->hx = c->g.px / 2 + 1;
 	if (create(c, d->filter, d->max_batch < 1 ? 1 : d->max_batch)) {
@@ -278,6 +281,7 @@ phase_apply(struct tomo_phase_gpu_state *c, float *planes, int64_t n, int64_t *c
 	unsigned long long counts[2];
 	int rc = TOMO_OK;
 
+	CUDA_CHECK(cudaSetDevice(c->device));
 	/* The lanes' streams do not wait for the legacy stream: clear the
 	 * counters on one of them and wait for it. */
 	CUDA_CHECK(cudaMemsetAsync(c->counts, 0, sizeof counts, c->lane[0].stream));
@@ -307,8 +311,10 @@ static void *
 phase_host_alloc(struct tomo_phase_gpu_state *c, size_t bytes)
 {
 	void *p = NULL;
-	cudaError_t e = cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocPortable);
+	cudaError_t e = cudaSetDevice(c->device);
 
+	if (e == cudaSuccess)
+		e = cudaHostAlloc(&p, bytes ? bytes : 1, cudaHostAllocPortable);
 	if (e != cudaSuccess) {
 		tomo_error(TOMO_ERR, "CUDA: cannot allocate %zu bytes of page-locked "
 		           "memory: %s", bytes, cudaGetErrorString(e));

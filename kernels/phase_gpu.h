@@ -25,11 +25,13 @@ struct tomo_phase_gpu_desc {
 	int64_t max_batch;   /* the most projections one apply gets (the batch
 	                        per stream is chosen from it and the free
 	                        device memory) */
+	int device;          /* the CUDA device's index */
 };
 
 struct tomo_phase_gpu_state;
 
 struct tomo_phase_gpu_ops {
+	/* On GPU d->device, which the calls on g then make current. */
 	int (*create)(const struct tomo_phase_gpu_desc *d, struct tomo_phase_gpu_state **g);
 	/* Filter n projections ([n][ny][nx] floats, preferably from
 	 * host_alloc) in place; adds the clamped sample counts. Returns when

@@ -201,7 +201,7 @@ outliers(struct ctx *c, const float *in, float *out, int64_t nx, int64_t ny, int
 {
 	if (c->o->use_gpu) {
 		int64_t h;
-		int rc = tomo_flat_gpu.outliers(in, out, nx, ny, nz, c->t, &h);
+		int rc = tomo_flat_gpu.outliers(c->o->device, in, out, nx, ny, nz, c->t, &h);
 		*hits += h;
 		return rc;
 	}
@@ -787,6 +787,7 @@ tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
 			.dark = c.dark,
 			.den = (const float *const *)c.den,
 			.ngroups = c.ngroups,
+			.device = o->device,
 		};
 		if ((rc = tomo_flat_gpu.create(&gd, &c.gpu)))
 			goto out;

@@ -3,8 +3,10 @@
  * --version, --list-options, the common options and their environment
  * variables, and checked parsing of option values (tomo/tool.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <stdarg.h>
@@ -34,7 +36,7 @@ enum {
 
 static const struct tomo_opt common_opts[] = {
 	{"output", 'o', "PATH", "write to PATH (.nrrd, .raw, .tif, .npy, .h5:/dataset; default stdout)", K_OUTPUT},
-	{"device", 0, "auto|cpu|gpu", "where the heavy step runs (default auto, or TOMO_DEVICE)", K_DEVICE},
+	{"device", 0, "auto|cpu|gpu", "where the heavy step runs; gpu:N the GPU numbered N from 0 (default auto, or TOMO_DEVICE)", K_DEVICE},
 	{"threads", 0, "N", "CPU threads (default all cores, or TOMO_THREADS)", K_THREADS},
 	{"memory", 0, "SIZE", "memory to use for buffers, e.g. 512M, 4G (default a quarter of RAM, or TOMO_MEMORY)", K_MEMORY},
 	{"progress", 0, NULL, "draw a progress bar on stderr (default when stderr is a terminal)", K_PROGRESS},
@@ -139,6 +141,35 @@ list_options(const struct tomo_tool *t)
 
 static const char *const device_names[] = {"auto", "cpu", "gpu", NULL};
 
+/* --device or TOMO_DEVICE (name): auto, cpu, gpu, or gpu:N for the GPU
+ * numbered N from 0 (gpu is gpu:0). */
+static void
+parse_device(struct tomo_common *c, const char *name, const char *arg)
+{
+	if (!strncmp(arg, "gpu:", 4)) {
+		char *end;
+		long n;
+		errno = 0;
+		n = strtol(arg + 4, &end, 10);
+		if (!isdigit((unsigned char)arg[4]) || *end || errno || n > INT_MAX) {
+			tomo_usage_error("%s: '%s' is not gpu:N, N the GPU's number from 0", name,
+			                 arg);
+			return;
+		}
+		c->device = TOMO_DEVICE_GPU;
+		c->device_index = (int)n;
+		return;
+	}
+	for (int i = 0; device_names[i]; i++) {
+		if (!strcmp(arg, device_names[i])) {
+			c->device = (enum tomo_device)i;
+			c->device_index = 0;
+			return;
+		}
+	}
+	tomo_usage_error("%s: '%s' is not one of auto, cpu, gpu, gpu:N", name, arg);
+}
+
 static int64_t
 default_memory(void)
 {
@@ -159,11 +190,8 @@ apply_env(struct tomo_common *c, const struct tomo_tool *t)
 {
 	const char *e;
 
-	if ((t->common & TOMO_COMMON_DEVICE) && (e = getenv("TOMO_DEVICE")) && *e) {
-		int d = tomo_arg_choice("TOMO_DEVICE", e, device_names);
-		if (d >= 0)
-			c->device = d;
-	}
+	if ((t->common & TOMO_COMMON_DEVICE) && (e = getenv("TOMO_DEVICE")) && *e)
+		parse_device(c, "TOMO_DEVICE", e);
 	if ((t->common & TOMO_COMMON_THREADS) && (e = getenv("TOMO_THREADS")) && *e)
 		c->threads = (int)tomo_arg_int("TOMO_THREADS", e, 1, 4096);
 	if ((t->common & TOMO_COMMON_MEMORY) && (e = getenv("TOMO_MEMORY")) && *e)
@@ -227,12 +255,7 @@ tomo_opt_parse(const struct tomo_tool *t, int argc, char **argv,
 		case K_VERBOSE: c->verbose = 1; c->quiet = 0; break;
 		case K_QUIET: c->quiet = 1; c->verbose = 0; break;
 		case K_OUTPUT: c->output = optarg; break;
-		case K_DEVICE: {
-			int d = tomo_arg_choice("--device", optarg, device_names);
-			if (d >= 0)
-				c->device = d;
-			break;
-		}
+		case K_DEVICE: parse_device(c, "--device", optarg); break;
 		case K_THREADS: c->threads = (int)tomo_arg_int("--threads", optarg, 1, 4096); break;
 		case K_MEMORY: c->memory = tomo_arg_bytes("--memory", optarg); break;
 		case K_PROGRESS: progress = 1; break;

@@ -177,6 +177,7 @@ phase_create_rows(const struct tomo_phase_opts *o, int64_t nx, int64_t ny_all, i
 			.geom = &p->g,
 			.filter = p->filter,
 			.max_batch = max_planes,
+			.device = o->device,
 		};
 		if ((rc = tomo_phase_gpu.create(&gd, &p->gpu)))
 			goto fail;

@@ -133,14 +133,14 @@ tomo_tool_use_gpu(const struct tomo_common *c)
 	int gpu = 0;
 	char why[256];
 
-	if (tomo_device_select(c->device, &gpu))
+	if (tomo_device_select(c->device, c->device_index, &gpu))
 		tomo_die_lib(TOMO_ENODEV);
 	if (c->device == TOMO_DEVICE_AUTO && !gpu && tomo_built_with_cuda()) {
-		tomo_gpu_usable(why, sizeof why);
+		tomo_gpu_usable(c->device_index, why, sizeof why);
 		tomo_verbose("no usable GPU (%s): using the CPU", why);
 	}
 	if (gpu)
-		tomo_verbose("using the GPU %s", tomo_gpu_name());
+		tomo_verbose("using GPU %d, %s", c->device_index, tomo_gpu_name());
 	return gpu;
 }
 

@@ -334,6 +334,44 @@ bash_complete() {
 	report
 }
 
+@test "every tool with --device: gpu:N is GPU N (no GPU 7: exit 3, one line); gpu:x is a usage error" {
+	# At most one GPU visible: there is no GPU 7, wherever the suite runs.
+	export CUDA_VISIBLE_DEVICES=0
+	local n=0 v
+	for t in "${TOOLS[@]}"; do
+		long_options "$t" | grep -qx -- --device || continue
+		n=$((n + 1))
+		local cmd=("$t" -q ${STDIN_ARGS[$t]:-}) # -q: no warning before the error
+		make_stream ${STDIN_KIND[$t]:-} > "$T/$t.nrrd"
+		takes_input "$t" && cmd+=("$T/$t.nrrd")
+		writes_binary "$t" && cmd+=(-o "$T/$t.out.nrrd")
+		for v in "--device gpu:7" "TOMO_DEVICE=gpu:7"; do
+			if [[ $v == TOMO_DEVICE=* ]]; then
+				TOMO_DEVICE=gpu:7 run --separate-stderr "${cmd[@]}" </dev/null
+			else
+				run --separate-stderr "${cmd[@]}" $v </dev/null
+			fi
+			[ "$status" -eq 3 ] || problem "$t $v: exit $status: $stderr"
+			[ ${#stderr_lines[@]} -eq 1 ] && [ -z "$output" ] &&
+				[[ $stderr == "$t: error: --device gpu:7: no usable GPU ("*")" ]] ||
+				problem "$t $v: '$stderr' '$output'"
+			[ ! -e "$T/$t.out.nrrd" ] || problem "$t $v: an output was left"
+		done
+		for v in gpu:x gpu:-1 gpu: gpu:+1 gpu1 tpu; do
+			run --separate-stderr "${cmd[@]}" --device "$v" </dev/null
+			[ "$status" -eq 2 ] || problem "$t --device $v: exit $status: $stderr"
+			[[ ${stderr_lines[0]} == "$t: error: --device: '$v' is not "*gpu:N* ]] ||
+				problem "$t --device $v: '${stderr_lines[0]}'"
+		done
+		TOMO_DEVICE=gpu:x run --separate-stderr "${cmd[@]}" </dev/null
+		[ "$status" -eq 2 ] || problem "$t TOMO_DEVICE=gpu:x: exit $status: $stderr"
+		[[ ${stderr_lines[0]} == "$t: error: TOMO_DEVICE: 'gpu:x' is not gpu:N"* ]] ||
+			problem "$t TOMO_DEVICE=gpu:x: '${stderr_lines[0]}'"
+	done
+	[ $n -gt 0 ] || skip "no tool has --device"
+	report
+}
+
 @test "scripts/install-deps waits for a held dpkg lock, says so, and tells apt-get to wait" {
 	# Stand-ins for root's tools: every package missing, the lock held
 	# for the first two looks, apt-get and sleep recorded.

@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	c.repeat = (int)pick(a.repeat, 5, 3, a.quick);
 	c.cpu = com.device != TOMO_DEVICE_GPU;
 	c.gpu = com.device != TOMO_DEVICE_CPU;
+	c.device = com.device_index;
 	if (com.device == TOMO_DEVICE_GPU)
 		tomo_tool_use_gpu(&com); /* exits 3 when there is none */
 	c.tmpdir = tmp && *tmp ? tmp : "/tmp";

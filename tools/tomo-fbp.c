@@ -215,6 +215,7 @@ main(int argc, char **argv)
 	if ((rc = tomo_fbp_check(in, &p)))
 		tomo_die_lib(rc);
 	p.use_gpu = tomo_tool_use_gpu(&c);
+	p.device = c.device_index;
 
 	/* Every slab needs every angle: a pipe of projections is buffered
 	 * (in memory when it fits in half the budget, else in a file). */

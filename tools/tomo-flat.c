@@ -182,6 +182,7 @@ main(int argc, char **argv)
 		tomo_die_lib(rc);
 	describe(s, &h);
 	a.flat.use_gpu = tomo_tool_use_gpu(&c);
+	a.flat.device = c.device_index;
 	/* --part: its rows of every projection, written at their place */
 	int64_t r0, r1;
 	tomo_part_range(h.size[1], 1, c.part, c.nparts, &r0, &r1);

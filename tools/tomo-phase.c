@@ -186,6 +186,7 @@ main(int argc, char **argv)
 	tomo_usage_done();
 
 	a.o.use_gpu = tomo_tool_use_gpu(&c);
+	a.o.device = c.device_index;
 	a.o.memory = c.memory;
 	if ((rc = tomo_phase_check(&a.o)))
 		tomo_die_lib(rc);

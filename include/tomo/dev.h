@@ -19,16 +19,20 @@ enum tomo_device {
 	TOMO_DEVICE_GPU,
 };
 
-/* 1 if a CUDA GPU is usable (cached after the first call); else 0, and the
- * reason (e.g. "built without CUDA", "no CUDA driver") in why. */
-int tomo_gpu_usable(char *why, size_t n);
+/* 1 if CUDA GPU number index (CUDA's numbering from 0, as
+ * CUDA_VISIBLE_DEVICES leaves them) is usable, and then the calling
+ * thread's current device; else 0, and the reason (e.g. "built without
+ * CUDA", "no CUDA driver", "CUDA found 1 GPU, numbered from 0") in why.
+ * The answer for the last index asked about is cached. */
+int tomo_gpu_usable(int index, char *why, size_t n);
 
-/* The name of the GPU in use ("" if none). */
+/* The name of the GPU last found usable ("" if none). */
 const char *tomo_gpu_name(void);
 
-/* Choose for a request: *use_gpu set; TOMO_ENODEV with a message when the
- * GPU was demanded and is unusable. */
-int tomo_device_select(enum tomo_device req, int *use_gpu);
+/* Choose for a request on GPU index (TOMO_DEVICE_GPU with index N is
+ * --device gpu:N): *use_gpu set; TOMO_ENODEV with a message when the GPU
+ * was demanded and is unusable. */
+int tomo_device_select(enum tomo_device req, int index, int *use_gpu);
 
 /* 1 when this build has the CUDA back-end. */
 int tomo_built_with_cuda(void);

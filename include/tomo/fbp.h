@@ -69,6 +69,7 @@ struct tomo_fbp_params {
 	int64_t z0, z1;
 	double scale;       /* multiplies the result (1/pixel size); 1 */
 	int use_gpu;        /* 1: CUDA back-end (caller checked it is usable) */
+	int device;         /* which GPU: CUDA's index (tomo_device_select's) */
 	enum tomo_fbp_method method;
 	double oversample; /* Fourier grid / output size, 1.25..4; 0: default */
 	int kernel_width;  /* Fourier kernel width, 3..8 cells; 0: default */

@@ -42,6 +42,7 @@ struct tomo_flat_opts {
 	int part;
 	int64_t part_row0, part_row1;
 	int use_gpu;    /* run the heavy steps on the GPU */
+	int device;     /* which GPU: CUDA's index */
 	int64_t memory; /* bytes for buffers (slabs use part of it) */
 };
 
@@ -87,7 +88,7 @@ int tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *
  * is float), with the averaged dark and one flat group's den = F - D
  * (planes of npix floats): tomo_flat_correct per pixel, -ln with take_log.
  * OpenMP threads. counts[0] and counts[1] grow by the pixels whose den and
- * transmission were clamped. The GPU's is tomo_flat_gpu_correct. */
+ * transmission were clamped. The GPU's is tomo_flat_gpu.correct. */
 void tomo_flat_correct_planes(const void *raw, int raw_u16, int64_t nz, int64_t npix,
                               const float *dark, const float *den, int take_log, float *out,
                               int64_t counts[2]);

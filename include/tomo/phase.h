@@ -49,6 +49,7 @@ struct tomo_phase_opts {
 	int no_log;        /* output the filtered transmission, not -ln of it */
 	int from_log;      /* the input holds -ln(transmission): take exp first */
 	int use_gpu;       /* run on the GPU (tomo_device_select said it may) */
+	int device;        /* which GPU: CUDA's index */
 	int64_t memory;    /* bytes of host buffers to use (at least one slab
 	                      of one projection is used whatever this says) */
 	/* A part (--part, when part is 1): rows part_row0..part_row1-1 of

@@ -28,7 +28,7 @@ struct tomo_opt {
  * --list-options are always there. */
 enum {
 	TOMO_COMMON_OUTPUT = 1 << 0,   /* -o, --output PATH */
-	TOMO_COMMON_DEVICE = 1 << 1,   /* --device auto|cpu|gpu (TOMO_DEVICE) */
+	TOMO_COMMON_DEVICE = 1 << 1,   /* --device auto|cpu|gpu|gpu:N (TOMO_DEVICE) */
 	TOMO_COMMON_THREADS = 1 << 2,  /* --threads N (TOMO_THREADS) */
 	TOMO_COMMON_MEMORY = 1 << 3,   /* --memory SIZE (TOMO_MEMORY) */
 	TOMO_COMMON_PROGRESS = 1 << 4, /* --progress, --no-progress */
@@ -50,6 +50,7 @@ struct tomo_common {
 	const char *output;     /* NULL: stdout */
 	int verbose, quiet;
 	enum tomo_device device;
+	int device_index;       /* N of gpu:N (CUDA's numbering); 0 otherwise */
 	int threads;            /* 0: OpenMP's default */
 	int64_t memory;         /* bytes */
 	int progress;           /* 1 when a progress bar should be drawn */
@@ -110,7 +111,8 @@ void tomo_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tomo_verbose(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tomo_is_verbose(void);
 
-/* Resolve --device: 1 for the GPU, 0 for the CPU. Exits 3 when the GPU was
+/* Resolve --device: 1 for the GPU (c->device_index, to be handed to the
+ * library as the device), 0 for the CPU. Exits 3 when the GPU was
  * demanded and is unusable; with auto, falls back to the CPU (noted with -v). */
 int tomo_tool_use_gpu(const struct tomo_common *c);
 

@@ -5,6 +5,7 @@
  * slabs, checked without a GPU. The real GPU is checked against the CPU by
  * tests/tomo-fbp.bats (run_gpu). */
 #include <math.h>
+#include <string.h>
 
 #include "fbp_gpu.h"
 #include "fbp_impl.h"
@@ -413,7 +414,43 @@ test_fourier_angles(void)
 	}
 }
 
+/* The GPU is chosen by its index, which fbp_gpu_desc hands down from the
+ * parameters: the emulator has one GPU, number 0, so that either
+ * back-end's create on GPU 1 fails naming the CUDA call (tomo_fbp_run
+ * then fails, exit 1 in a tool). */
+static void
+test_device_index(void)
+{
+	for (int m = 0; m < 2; m++) {
+		const int64_t C = 24, A = 30, R = 4, N = 20;
+		struct tomo_fbp_params p =
+			parts_params(A, R, N, m ? TOMO_FBP_FOURIER : TOMO_FBP_DIRECT);
+		struct fbp_geom g;
+		struct tomo_fbp_gpu_desc d;
+		void *gpu = NULL;
+
+		for (int64_t a = 0; a < A; a++)
+			angles[a] = 180.0 * (double)a / (double)A;
+		CHECK(fbp_geom_init(&g, C, &p) == TOMO_OK &&
+		              (!m || fbp_fourier_init(&g, &p) == TOMO_OK),
+		      "%s", tomo_errmsg());
+		p.device = 1;
+		fbp_gpu_desc(&d, &g, &p, R);
+		CHECK(d.device == 1, "the description's device: %d", d.device);
+		const struct tomo_fbp_gpu_ops *ops =
+			m ? &tomo_fbp_gpu_fourier : &tomo_fbp_gpu_direct;
+		CHECK(ops->create(&d, &gpu) == TOMO_ERR && !gpu &&
+		              strstr(tomo_errmsg(), "cudaSetDevice") &&
+		              strstr(tomo_errmsg(), "invalid device ordinal"),
+		      "%s on GPU 1: '%s'", ops->name, tomo_errmsg());
+		d.device = 0;
+		CHECK(ops->create(&d, &gpu) == TOMO_OK && gpu, "%s", tomo_errmsg());
+		ops->destroy(gpu);
+		fbp_geom_free(&g);
+	}
+}
+
 UNIT_MAIN(T(test_projections), T(test_sinograms_transmission), T(test_filter_pad_size_slices),
           T(test_many_slabs), T(test_many_angles), T(test_small_gpu), T(test_submit_parts),
-          T(test_fourier), T(test_fourier_slabs), T(test_fourier_tiles),
-          T(test_fourier_angles), T(test_fourier_submit_parts))
+          T(test_fourier), T(test_fourier_slabs), T(test_fourier_tiles), T(test_fourier_angles),
+          T(test_fourier_submit_parts), T(test_device_index))

@@ -481,7 +481,7 @@ static void
 test_gpu_matches_cpu(void)
 {
 	char why[256];
-	if (!tomo_gpu_usable(why, sizeof why)) {
+	if (!tomo_gpu_usable(0, why, sizeof why)) {
 		printf("# skip GPU comparison: %s\n", why);
 		struct tomo_flat_gpu_state *g;
 		const float one = 1, *den[1] = {&one};
@@ -501,7 +501,7 @@ test_gpu_matches_cpu(void)
 		dark[i] = (float)(100 + 5 * rnd()), d0[i] = (float)(4000 * rnd()),
 		d1[i] = (float)(3000 * rnd() - 10);
 	int64_t h1 = tomo_flat_outliers(in, o1, NX, NY, NZ, 0.2f), h2 = -1;
-	CHECK(tomo_flat_gpu.outliers(in, o2, NX, NY, NZ, 0.2f, &h2) == TOMO_OK, "%s",
+	CHECK(tomo_flat_gpu.outliers(0, in, o2, NX, NY, NZ, 0.2f, &h2) == TOMO_OK, "%s",
 	      tomo_errmsg());
 	CHECK(h1 == h2 && !memcmp(o1, o2, sizeof o1), "outliers: %lld vs %lld", (long long)h1,
 	      (long long)h2);

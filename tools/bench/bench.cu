@@ -139,7 +139,8 @@ copy_kernel(const float4 *__restrict__ src, float4 *__restrict__ dst, int64_t n)
 }
 
 extern "C" int
-tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat, double *t)
+tomo_bench_gpu_copy(int device, int mem, int to_device, size_t bytes, int warmup, int repeat,
+                    double *t)
 {
 	const int64_t n4 = (int64_t)(bytes / sizeof(float4));
 	const size_t nbytes = (size_t)n4 * sizeof(float4);
@@ -148,7 +149,7 @@ tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat
 
 	if (n4 < 1)
 		return tomo_error(TOMO_ERR, "a copy of %zu bytes is too small", bytes);
-	CK(cudaSetDevice(0));
+	CK(cudaSetDevice(device));
 	if (mem == TOMO_BENCH_PAGEABLE) {
 		if (!(h = malloc(nbytes))) {
 			rc = tomo_error(TOMO_ERR, "out of memory for %zu bytes", nbytes);
@@ -190,12 +191,12 @@ done:
 }
 
 extern "C" int
-tomo_bench_gpu_d2d(size_t bytes, int warmup, int repeat, double *t)
+tomo_bench_gpu_d2d(int device, size_t bytes, int warmup, int repeat, double *t)
 {
 	void *a = NULL, *b = NULL;
 	int rc = TOMO_OK;
 
-	CK(cudaSetDevice(0));
+	CK(cudaSetDevice(device));
 	CK(cudaMalloc(&a, bytes));
 	CK(cudaMalloc(&b, bytes));
 	CK(cudaMemset(a, 1, bytes));
@@ -228,8 +229,8 @@ work_kernel(float *__restrict__ v, int64_t n, int flops)
 #define CHUNKS 16
 
 extern "C" int
-tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_float, int warmup,
-                       int repeat, double *t)
+tomo_bench_gpu_streams(int device, size_t bytes, int nstreams, unsigned what, int flops_per_float,
+                       int warmup, int repeat, double *t)
 {
 	const int64_t chunk = (int64_t)(bytes / sizeof(float) / CHUNKS);
 	const size_t cbytes = (size_t)chunk * sizeof(float);
@@ -239,7 +240,7 @@ tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_
 
 	if (chunk < 1 || nstreams < 1 || nstreams > 2)
 		return tomo_error(TOMO_ERR, "streams: %zu bytes on %d streams", bytes, nstreams);
-	CK(cudaSetDevice(0));
+	CK(cudaSetDevice(device));
 	CK(cudaHostAlloc((void **)&h, cbytes * CHUNKS, cudaHostAllocDefault));
 	memset(h, 0, cbytes * CHUNKS);
 	CK(cudaMalloc((void **)&d, cbytes * CHUNKS));
@@ -277,8 +278,8 @@ done:
 }
 
 extern "C" int
-tomo_bench_gpu_fft(int rank, int64_t nx, int64_t ny, int64_t batch, int warmup, int repeat,
-                   double *t)
+tomo_bench_gpu_fft(int device, int rank, int64_t nx, int64_t ny, int64_t batch, int warmup,
+                   int repeat, double *t)
 {
 	const int64_t rows = rank == 2 ? ny : 1, nb = nx / 2 + 1;
 	int n[2] = {(int)(rank == 2 ? ny : nx), (int)nx};
@@ -291,7 +292,7 @@ tomo_bench_gpu_fft(int rank, int64_t nx, int64_t ny, int64_t batch, int warmup, 
 	if (rank < 1 || rank > 2 || nx < 2 || rows < 1 || batch < 1)
 		return tomo_error(TOMO_ERR, "FFT of rank %d, %lld x %lld, batch %lld", rank,
 		                  (long long)nx, (long long)ny, (long long)batch);
-	CK(cudaSetDevice(0));
+	CK(cudaSetDevice(device));
 	CK(cudaMalloc((void **)&dr, sizeof(float) * (size_t)(batch * rows * nx)));
 	CK(cudaMalloc((void **)&ds, sizeof(cufftComplex) * (size_t)(batch * rows * nb)));
 	CK(cudaMemset(dr, 0, sizeof(float) * (size_t)(batch * rows * nx)));
@@ -370,14 +371,14 @@ __global__ void __launch_bounds__(256)
 }
 
 extern "C" int
-tomo_bench_gpu_lerp_peak(int warmup, int repeat, double *t, double *updates)
+tomo_bench_gpu_lerp_peak(int device, int warmup, int repeat, double *t, double *updates)
 {
 	const size_t fbytes = sizeof(float) * LP_LINES * LP_COLS * LANES;
 	float *F = NULL, *out = NULL, *h = NULL;
 	int rc = TOMO_OK, sms = 0, blocks;
 	const dim3 block(32, 8);
 
-	CK(cudaSetDevice(0));
+	CK(cudaSetDevice(device));
 	CK(cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, 0));
 	blocks = 8 * (sms > 0 ? sms : 1);
 	if (!(h = (float *)malloc(fbytes))) {

@@ -50,6 +50,7 @@ struct tomo_bench_config {
 	int warmup, repeat;   /* untimed runs, then timed runs (<= MAX_REPEAT) */
 	int cpu, gpu;         /* devices asked for (without a usable GPU, the
 	                         report lists the GPU stages as skipped) */
+	int device;           /* the GPU's index (--device gpu:N) */
 	unsigned stages;      /* mask of 1 << enum tomo_bench_stage */
 	const char *tmpdir;   /* scratch files (mmap, processes) */
 	const char *bindir;   /* the tools for TOMO_BENCH_PROCESSES */
@@ -153,8 +154,8 @@ float bench_sum(const void *p, int64_t bytes);
 
 /* ---- run.c */
 
-/* Who, where and when: CPU model, cores, GPU, date, load. */
-void tomo_bench_machine_info(struct tomo_bench_machine *m);
+/* Who, where and when: CPU model, cores, GPU number device, date, load. */
+void tomo_bench_machine_info(struct tomo_bench_machine *m, int device);
 
 /* Run the stages c asks for on the devices it asks for, appending rows to
  * r (initialised here; free with tomo_bench_report_free). A stage that

@@ -13,33 +13,34 @@ nodev(void)
 }
 
 int
-tomo_bench_gpu_copy(int mem, int to_device, size_t bytes, int warmup, int repeat, double *t)
+tomo_bench_gpu_copy(int device, int mem, int to_device, size_t bytes, int warmup, int repeat,
+                    double *t)
 {
 	return nodev();
 }
 
 int
-tomo_bench_gpu_d2d(size_t bytes, int warmup, int repeat, double *t)
+tomo_bench_gpu_d2d(int device, size_t bytes, int warmup, int repeat, double *t)
 {
 	return nodev();
 }
 
 int
-tomo_bench_gpu_streams(size_t bytes, int nstreams, unsigned what, int flops_per_float, int warmup,
-                       int repeat, double *t)
+tomo_bench_gpu_streams(int device, size_t bytes, int nstreams, unsigned what, int flops_per_float,
+                       int warmup, int repeat, double *t)
 {
 	return nodev();
 }
 
 int
-tomo_bench_gpu_fft(int rank, int64_t nx, int64_t ny, int64_t batch, int warmup, int repeat,
-                   double *t)
+tomo_bench_gpu_fft(int device, int rank, int64_t nx, int64_t ny, int64_t batch, int warmup,
+                   int repeat, double *t)
 {
 	return nodev();
 }
 
 int
-tomo_bench_gpu_lerp_peak(int warmup, int repeat, double *t, double *updates)
+tomo_bench_gpu_lerp_peak(int device, int warmup, int repeat, double *t, double *updates)
 {
 	return nodev();
 }

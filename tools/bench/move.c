@@ -228,11 +228,11 @@ bench_pinned(struct bench *b)
 	if (!b->gpu_ok)
 		return;
 	bench_say(b, "pinned copies: %lld bytes", (long long)c->move_bytes);
-	if (!tomo_bench_gpu_copy(TOMO_BENCH_PINNED, 1, (size_t)c->move_bytes, c->warmup, c->repeat,
-	                         t))
+	if (!tomo_bench_gpu_copy(c->device, TOMO_BENCH_PINNED, 1, (size_t)c->move_bytes, c->warmup,
+	                         c->repeat, t))
 		b->h2d_pinned = gb / tomo_bench_median(t, c->repeat);
-	if (!tomo_bench_gpu_copy(TOMO_BENCH_PINNED, 0, (size_t)c->move_bytes, c->warmup, c->repeat,
-	                         t))
+	if (!tomo_bench_gpu_copy(c->device, TOMO_BENCH_PINNED, 0, (size_t)c->move_bytes, c->warmup,
+	                         c->repeat, t))
 		b->d2h_pinned = gb / tomo_bench_median(t, c->repeat);
 }
 
@@ -254,8 +254,8 @@ bench_copy(struct bench *b, int gpu)
 				bench_row(b, TOMO_BENCH_COPY, name, 1);
 			snprintf(r->size, sizeof r->size, "%.0f MiB", (double)c->move_bytes / MIB);
 			bench_say(b, "%s", name);
-			rc = tomo_bench_gpu_copy(m, !dir, (size_t)c->move_bytes, c->warmup,
-			                         c->repeat, t);
+			rc = tomo_bench_gpu_copy(c->device, m, !dir, (size_t)c->move_bytes,
+			                         c->warmup, c->repeat, t);
 			if (rc) {
 				bench_fail(r, rc);
 				continue;
@@ -274,7 +274,7 @@ bench_copy(struct bench *b, int gpu)
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_COPY, "copy-d2d", 1);
 	snprintf(r->size, sizeof r->size, "%.0f MiB", (double)c->move_bytes / MIB);
 	bench_say(b, "copy-d2d");
-	if ((rc = tomo_bench_gpu_d2d((size_t)c->move_bytes, c->warmup, c->repeat, t))) {
+	if ((rc = tomo_bench_gpu_d2d(c->device, (size_t)c->move_bytes, c->warmup, c->repeat, t))) {
 		bench_fail(r, rc);
 		return;
 	}
@@ -301,22 +301,24 @@ bench_overlap(struct bench *b, int gpu)
 	bench_say(b, "overlap: parts alone");
 	/* Each part alone; the kernel's work set so that it takes about as
 	 * long as the copy in, where overlapping matters most. */
-	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_IN, 0, c->warmup, c->repeat, t)))
+	if ((rc = tomo_bench_gpu_streams(c->device, bytes, 1, TOMO_BENCH_GPU_IN, 0, c->warmup,
+	                                 c->repeat, t)))
 		goto fail;
 	tin = tomo_bench_median(t, c->repeat);
-	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_OUT, 0, c->warmup, c->repeat, t)))
+	if ((rc = tomo_bench_gpu_streams(c->device, bytes, 1, TOMO_BENCH_GPU_OUT, 0, c->warmup,
+	                                 c->repeat, t)))
 		goto fail;
 	tout = tomo_bench_median(t, c->repeat);
-	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_KERNEL, flops, c->warmup,
-	                                 c->repeat, t)))
+	if ((rc = tomo_bench_gpu_streams(c->device, bytes, 1, TOMO_BENCH_GPU_KERNEL, flops,
+	                                 c->warmup, c->repeat, t)))
 		goto fail;
 	tk = tomo_bench_median(t, c->repeat);
 	if (tk > 0) {
 		double f = (double)flops * tin / tk;
 		flops = f < 1 ? 1 : f > 1e5 ? 100000 : (int)f;
 	}
-	if ((rc = tomo_bench_gpu_streams(bytes, 1, TOMO_BENCH_GPU_KERNEL, flops, c->warmup,
-	                                 c->repeat, t)))
+	if ((rc = tomo_bench_gpu_streams(c->device, bytes, 1, TOMO_BENCH_GPU_KERNEL, flops,
+	                                 c->warmup, c->repeat, t)))
 		goto fail;
 	tk = tomo_bench_median(t, c->repeat);
 	const double ideal = 2.0 * gb / fmax(tin, fmax(tk, tout));
@@ -324,9 +326,10 @@ bench_overlap(struct bench *b, int gpu)
 	for (int s = 1; s <= 2; s++) {
 		struct tomo_bench_row *r = rows[s - 1];
 		bench_say(b, "%s", r->stage);
-		rc = tomo_bench_gpu_streams(
-			bytes, s, TOMO_BENCH_GPU_IN | TOMO_BENCH_GPU_KERNEL | TOMO_BENCH_GPU_OUT,
-			flops, c->warmup, c->repeat, t);
+		rc = tomo_bench_gpu_streams(c->device, bytes, s,
+		                            TOMO_BENCH_GPU_IN | TOMO_BENCH_GPU_KERNEL |
+		                                    TOMO_BENCH_GPU_OUT,
+		                            flops, c->warmup, c->repeat, t);
 		if (rc) {
 			bench_fail(r, rc);
 			continue;

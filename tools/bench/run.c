@@ -86,7 +86,7 @@ cpu_model(char *out, size_t n)
 }
 
 void
-tomo_bench_machine_info(struct tomo_bench_machine *m)
+tomo_bench_machine_info(struct tomo_bench_machine *m, int device)
 {
 	struct utsname u;
 	time_t now = time(NULL);
@@ -97,7 +97,7 @@ tomo_bench_machine_info(struct tomo_bench_machine *m)
 	m->cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	m->threads = omp_get_max_threads();
 	m->cuda_built = tomo_built_with_cuda();
-	m->gpu_usable = tomo_gpu_usable(m->gpu_reason, sizeof m->gpu_reason);
+	m->gpu_usable = tomo_gpu_usable(device, m->gpu_reason, sizeof m->gpu_reason);
 	snprintf(m->gpu, sizeof m->gpu, "%s", tomo_gpu_name());
 	gmtime_r(&now, &tm);
 	strftime(m->date, sizeof m->date, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -256,7 +256,7 @@ bench_lerp(struct bench *b, int gpu)
 	}
 	snprintf(r->size, sizeof r->size, "16 slices, L1");
 	bench_say(b, "back-projection arithmetic peak (%s)", gpu ? "gpu" : "cpu");
-	rc = gpu ? tomo_bench_gpu_lerp_peak(c->warmup, c->repeat, t, &updates)
+	rc = gpu ? tomo_bench_gpu_lerp_peak(c->device, c->warmup, c->repeat, t, &updates)
 	         : tomo_bench_lerp_peak(c->warmup, c->repeat, t, &updates);
 	if (rc) {
 		bench_fail(r, rc);
@@ -308,7 +308,7 @@ tomo_bench_run(const struct tomo_bench_config *c, struct tomo_bench_report *rep)
 		.d2h_pinned = NAN,
 	};
 	memset(rep, 0, sizeof *rep);
-	tomo_bench_machine_info(&rep->machine);
+	tomo_bench_machine_info(&rep->machine, c->device);
 	b.gpu_ok = rep->machine.gpu_usable;
 
 	for (int s = 0; s < TOMO_BENCH_NSTAGES; s++) {

@@ -42,7 +42,7 @@
 #define DARK_FRAMES 10
 
 static struct tomo_phase_opts
-phase_opts(int gpu)
+phase_opts(const struct tomo_bench_config *c, int gpu)
 {
 	return (struct tomo_phase_opts){
 		.method = TOMO_PHASE_PAGANIN,
@@ -53,6 +53,7 @@ phase_opts(int gpu)
 		.pad = TOMO_PHASE_PAD_AUTO,
 		.pad_mode = TOMO_PAD_EDGE,
 		.use_gpu = gpu,
+		.device = c->device,
 		.memory = (int64_t)1 << 30,
 	};
 }
@@ -149,7 +150,7 @@ bench_cufft_pair(struct bench *b, int rank, int64_t nx, int64_t ny, int64_t batc
 
 	bench_say(b, "cuFFT alone: %lld x %lld, batch %lld", (long long)nx, (long long)ny,
 	          (long long)batch);
-	if (tomo_bench_gpu_fft(rank, nx, ny, batch, b->c->warmup, b->c->repeat, t))
+	if (tomo_bench_gpu_fft(b->c->device, rank, nx, ny, batch, b->c->warmup, b->c->repeat, t))
 		return 0;
 	return tomo_bench_median(t, b->c->repeat) / (double)batch;
 }
@@ -242,9 +243,10 @@ flat_run(void *ctx)
 	return TOMO_OK;
 }
 
-/* The GPU's correction context (tables uploaded) and its plane tables. */
+/* With gpu, GPU device's correction context (tables uploaded) and its
+ * plane tables. */
 static int
-flat_job_init(struct flat_job *j, const struct counts *k, int gpu, float *out)
+flat_job_init(struct flat_job *j, const struct counts *k, int gpu, int device, float *out)
 {
 	const float *den[1] = {k->den};
 
@@ -259,7 +261,7 @@ flat_job_init(struct flat_job *j, const struct counts *k, int gpu, float *out)
 	if (!j->ga || !j->gb || !j->w)
 		return tomo_error(TOMO_ERR, "out of memory");
 	const struct tomo_flat_gpu_desc d = {
-		.npix = k->npix, .dark = k->dark, .den = den, .ngroups = 1};
+		.npix = k->npix, .dark = k->dark, .den = den, .ngroups = 1, .device = device};
 	return tomo_flat_gpu.create(&d, &j->gpu);
 }
 
@@ -293,7 +295,7 @@ bench_flat(struct bench *b, int gpu)
 		rc = tomo_error(TOMO_ERR, "out of memory");
 		goto done;
 	}
-	if ((rc = flat_job_init(&j, &k, gpu, out)))
+	if ((rc = flat_job_init(&j, &k, gpu, c->device, out)))
 		goto done;
 	bench_say(b, "flat-field (%s)", r->device);
 	if ((rc = tomo_bench_time(flat_run, NULL, &j, c->warmup, c->repeat, t)))
@@ -356,7 +358,7 @@ bench_paganin(struct bench *b, int gpu)
 	const struct tomo_bench_config *c = b->c;
 	const int64_t N = c->size, K = c->projections;
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_PAGANIN, "paganin", gpu);
-	struct tomo_phase_opts o = phase_opts(gpu);
+	struct tomo_phase_opts o = phase_opts(c, gpu);
 	struct phase_job j = {.n = K, .bytes = (int64_t)sizeof(float) * N * N * K};
 	double t[TOMO_BENCH_MAX_REPEAT];
 	int64_t px, lx;
@@ -476,6 +478,7 @@ bench_fbp_params(const struct tomo_bench_config *c, const double *deg, int gpu)
 		.row1 = c->rows,
 		.scale = 1.0,
 		.use_gpu = gpu,
+		.device = c->device,
 		.memory = (int64_t)4 << 30,
 	};
 }
@@ -645,7 +648,7 @@ bench_pipeline(struct bench *b, int gpu)
 	const struct tomo_bench_config *c = b->c;
 	const int64_t N = c->size, A = c->angles, R = c->rows;
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_PIPELINE, "pipeline", gpu);
-	struct tomo_phase_opts o = phase_opts(gpu);
+	struct tomo_phase_opts o = phase_opts(c, gpu);
 	struct pipeline_job j;
 	struct counts k;
 	double t[TOMO_BENCH_MAX_REPEAT];
@@ -665,7 +668,7 @@ bench_pipeline(struct bench *b, int gpu)
 		rc = tomo_error(TOMO_ERR, "out of memory");
 		goto done;
 	}
-	if ((rc = flat_job_init(&j.flat, &k, gpu, j.work)))
+	if ((rc = flat_job_init(&j.flat, &k, gpu, c->device, j.work)))
 		goto done;
 	bench_say(b, "pipeline (%s)", r->device);
 	if ((rc = tomo_bench_time(pipeline_run, NULL, &j, c->warmup, c->repeat, t)))
@@ -761,14 +764,17 @@ bench_processes(struct bench *b, int gpu)
 	const struct tomo_bench_config *c = b->c;
 	const int64_t N = c->size, A = c->angles, R = c->rows;
 	struct tomo_bench_row *r = bench_row(b, TOMO_BENCH_PROCESSES, "processes", gpu);
-	char dir[4096], data[4200], err[4200], cmd[20000], tool[4200];
-	const char *dev = gpu ? "gpu" : "cpu";
+	char dir[4096], data[4200], err[4200], cmd[20000], tool[4200], dev[32];
 	struct procs_job j = {cmd, err};
 	double t[TOMO_BENCH_MAX_REPEAT];
 	int rc = TOMO_OK;
 
 	snprintf(r->size, sizeof r->size, "%lld ang x %lld^2 x %lld", (long long)A, (long long)N,
 	         (long long)R);
+	if (gpu)
+		snprintf(dev, sizeof dev, "gpu:%d", c->device);
+	else
+		snprintf(dev, sizeof dev, "cpu");
 	static const char *const tools[] = {"tomo-flat", "tomo-phase", "tomo-fbp"};
 	for (size_t k = 0; k < sizeof tools / sizeof *tools; k++) {
 		snprintf(tool, sizeof tool, "%s/%s", c->bindir, tools[k]);

@@ -102,7 +102,11 @@ sincospi(double x, double *s, double *c)
 	*c = cos(3.14159265358979323846 * x);
 }
 
-typedef enum { cudaSuccess = 0, cudaErrorMemoryAllocation = 2 } cudaError_t;
+typedef enum {
+	cudaSuccess = 0,
+	cudaErrorMemoryAllocation = 2,
+	cudaErrorInvalidDevice = 101,
+} cudaError_t;
 typedef enum {
 	cudaMemcpyHostToDevice = 1,
 	cudaMemcpyDeviceToHost = 2,
@@ -114,17 +118,26 @@ typedef struct emu_stream *cudaStream_t;
 static inline const char *
 cudaGetErrorString(cudaError_t e)
 {
-	return e == cudaSuccess ? "no error" : "out of memory";
+	return e == cudaSuccess              ? "no error"
+	       : e == cudaErrorInvalidDevice ? "invalid device ordinal"
+	                                     : "out of memory";
 }
 static inline cudaError_t
 cudaGetLastError(void)
 {
 	return cudaSuccess;
 }
+/* One GPU, number 0. */
+static inline cudaError_t
+cudaGetDeviceCount(int *n)
+{
+	*n = 1;
+	return cudaSuccess;
+}
 static inline cudaError_t
 cudaSetDevice(int d)
 {
-	return cudaSuccess;
+	return d == 0 ? cudaSuccess : cudaErrorInvalidDevice;
 }
 /* A small "GPU", so that the tests also exercise the fitting of slabs. */
 extern size_t cuda_emu_free_bytes;
