@@ -219,6 +219,9 @@ $(BUILD)/tomo.pc: tomo.pc.in VERSION FORCE
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
+# The fuzz harnesses: `make fuzz`, and their regressions replayed by every build.
+include tests/fuzz/fuzz.mk
+
 # Debian packages the build and the tests need (installed when root).
 deps:
 	@scripts/install-deps
