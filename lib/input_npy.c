@@ -133,16 +133,21 @@ shape(struct cursor *c, int64_t *dims, int *rank)
 	if (!take(c, '('))
 		return malformed(c, "a shape tuple");
 	while (!take(c, ')')) {
-		char *end;
+		char num[32], *end;
 		const char *w = (skip_space(c), c->p);
 		size_t n = word(c);
 		if (!n)
 			return malformed(c, "a size");
+		/* The header is not NUL-terminated: convert a copy of the word. */
+		if (n >= sizeof num)
+			return malformed(c, "an integer size");
+		memcpy(num, w, n);
+		num[n] = 0;
 		errno = 0;
-		long long v = strtoll(w, &end, 10);
-		if (end < w + n && (*end == 'L' || *end == 'l')) /* Python 2's long */
+		long long v = strtoll(num, &end, 10);
+		if (end < num + n && (*end == 'L' || *end == 'l')) /* Python 2's long */
 			end++;
-		if (end != w + n || errno || *w == '+')
+		if (end != num + n || errno || *w == '+')
 			return malformed(c, "an integer size");
 		if (v < 0)
 			return tomo_error(TOMO_ERR, ".npy header: negative size %lld in its shape", v);

@@ -41,7 +41,7 @@ struct rawsrc {
 	/* stream */
 	unsigned char *pre;   /* bytes read past the header, used first */
 	size_t pre_len, pre_pos;
-	unsigned char *plane; /* one plane as stored */
+	unsigned char *plane; /* STREAM_PIECE bytes of scratch */
 };
 
 static int
@@ -363,33 +363,62 @@ stream_bytes(struct tomo_input *in, struct rawsrc *r, void *buf, size_t n,
 	return TOMO_OK;
 }
 
+/* The stream's scratch: skipped bytes and samples to convert pass through
+ * it in pieces, so that a header claiming huge planes costs no memory
+ * before the samples come (a box's own samples go to the caller's dst). */
+#define STREAM_PIECE ((int64_t)1 << 20)
+
+/* Consume n bytes of plane (for messages) of the stream into nothing. */
+static int
+stream_skip(struct tomo_input *in, struct rawsrc *r, int64_t n, int64_t plane)
+{
+	int rc;
+
+	for (int64_t k; n > 0; n -= k) {
+		k = n < STREAM_PIECE ? n : STREAM_PIECE;
+		if ((rc = stream_bytes(in, r, r->plane, (size_t)k, plane)))
+			return rc;
+	}
+	return TOMO_OK;
+}
+
 static int
 stream_read(struct tomo_input *in, const struct tomo_box *b, float *dst)
 {
 	struct rawsrc *r = in->impl;
 	const int64_t X = in->hdr.size[0], Y = in->hdr.size[1];
-	const size_t ts = tomo_dtype_size(r->type), plane_bytes = (size_t)(X * Y) * ts;
-	const int whole = b->x0 == 0 && b->nx == X && b->y0 == 0 && b->ny == Y;
+	const int64_t ts = (int64_t)tomo_dtype_size(r->type), plane_bytes = X * Y * ts;
+	/* Whole rows: the box's samples in a plane are one run. */
+	const int rows = b->x0 == 0 && b->nx == X;
+	const int direct = r->type == TOMO_F32 && !r->swap;
 	int rc;
 
-	if (!r->plane && !(r->plane = malloc(plane_bytes)))
+	if (!r->plane && !(r->plane = malloc((size_t)STREAM_PIECE)))
 		return tomo_error(TOMO_ERR, "out of memory");
 	for (int64_t z = in->next_z; z < b->z0; z++)
-		if ((rc = stream_bytes(in, r, r->plane, plane_bytes, z)))
+		if ((rc = stream_skip(in, r, plane_bytes, z)))
 			return rc;
 	for (int64_t z = 0; z < b->nz; z++) {
 		float *d = dst + z * b->ny * b->nx;
-		if (whole && r->type == TOMO_F32 && !r->swap) {
-			if ((rc = stream_bytes(in, r, d, plane_bytes, b->z0 + z)))
+		const int64_t runs = rows ? 1 : b->ny, len = rows ? b->ny * X : b->nx;
+		int64_t pos = 0;
+		for (int64_t y = 0; y < runs; y++) {
+			const int64_t at = ((b->y0 + y) * X + b->x0) * ts;
+			float *to = d + y * b->nx;
+			if ((rc = stream_skip(in, r, at - pos, b->z0 + z)))
 				return rc;
-			continue;
+			if (direct && (rc = stream_bytes(in, r, to, (size_t)(len * 4), b->z0 + z)))
+				return rc;
+			for (int64_t x = 0, k; !direct && x < len; x += k) {
+				k = len - x < STREAM_PIECE / ts ? len - x : STREAM_PIECE / ts;
+				if ((rc = stream_bytes(in, r, r->plane, (size_t)(k * ts), b->z0 + z)))
+					return rc;
+				tomo_convert_to_float(r->plane, r->type, r->swap, to + x, (size_t)k);
+			}
+			pos = at + len * ts;
 		}
-		if ((rc = stream_bytes(in, r, r->plane, plane_bytes, b->z0 + z)))
+		if ((rc = stream_skip(in, r, plane_bytes - pos, b->z0 + z)))
 			return rc;
-		for (int64_t y = 0; y < b->ny; y++)
-			tomo_convert_to_float(r->plane + (((b->y0 + y) * X) + b->x0) * ts,
-			                      r->type, r->swap, d + y * b->nx,
-			                      (size_t)b->nx);
 	}
 	return TOMO_OK;
 }

@@ -250,6 +250,29 @@ page_layout(TIFF *tif, const char *w, struct layout *l)
 	return TOMO_OK;
 }
 
+/* Tiles of a page: at most TILE_FREE on a side, or no larger than the
+ * image padded to the multiple of 16 that tiles are made of, so that a
+ * tile's buffer is bounded by the image's size. */
+#define TILE_FREE 1024
+
+static int
+check_tiles(TIFF *tif, const char *w, const struct layout *l)
+{
+	uint32_t tw = 0, th = 0;
+
+	if (!TIFFIsTiled(tif))
+		return TOMO_OK;
+	TIFFGetField(tif, TIFFTAG_TILEWIDTH, &tw);
+	TIFFGetField(tif, TIFFTAG_TILELENGTH, &th);
+	if (!tw || !th)
+		return tomo_error(TOMO_ERR, "%s has empty tiles", w);
+	if ((tw > TILE_FREE && tw > ((uint64_t)l->width + 15) / 16 * 16) ||
+	    (th > TILE_FREE && th > ((uint64_t)l->height + 15) / 16 * 16))
+		return tomo_error(TOMO_ERR, "%s has tiles of %ux%u, larger than its image of %ux%u", w,
+		                  tw, th, l->width, l->height);
+	return TOMO_OK;
+}
+
 /* The current directory's layout must be the first page's. */
 static int
 check_page(struct tiffsrc *t, const char *file, int64_t page, int first)
@@ -257,7 +280,7 @@ check_page(struct tiffsrc *t, const char *file, int64_t page, int first)
 	const char *w = where(t, file, page);
 	struct layout l;
 
-	if (page_layout(t->tif, w, &l))
+	if (page_layout(t->tif, w, &l) || check_tiles(t->tif, w, &l))
 		return TOMO_ERR;
 	if (first) {
 		t->lay = l;
@@ -418,6 +441,32 @@ grow_buf(struct tiffsrc *t, uint64_t n)
 	return TOMO_OK;
 }
 
+/* Compressed strips and tiles decode to at most this many times their
+ * stored bytes (deflate's limit is 1032, LZW's about 2730). */
+#define MAX_RATIO 4096
+
+/* need bytes from strip or tile i (what names it in messages) must be
+ * what its stored bytes can hold: as many uncompressed, MAX_RATIO times
+ * as many compressed. Checked before the buffer is made, so that a
+ * damaged count or size costs no memory. */
+static int
+check_stored(struct tiffsrc *t, const char *w, const char *what, uint32_t i, uint64_t need)
+{
+	uint16_t comp = COMPRESSION_NONE;
+	uint64_t stored = TIFFGetStrileByteCount(t->tif, i);
+	struct stat st;
+
+	/* A damaged count can say more than the file holds. */
+	if (fstat(TIFFFileno(t->tif), &st) == 0 && stored > (uint64_t)st.st_size)
+		stored = (uint64_t)st.st_size;
+	TIFFGetFieldDefaulted(t->tif, TIFFTAG_COMPRESSION, &comp);
+	if (comp == COMPRESSION_NONE ? need <= stored : need / MAX_RATIO < stored)
+		return TOMO_OK;
+	return tomo_error(TOMO_ERR, "%s: %s %u stores %llu bytes%s, too few for the %llu its rows need",
+	                  w, what, i, (unsigned long long)stored,
+	                  comp == COMPRESSION_NONE ? "" : " compressed", (unsigned long long)need);
+}
+
 /* Rows y0..y0+ny, columns x0..x0+nx of the current page into dst. */
 static int
 read_tiles(struct tiffsrc *t, const char *w, const struct tomo_box *b, float *dst)
@@ -427,11 +476,16 @@ read_tiles(struct tiffsrc *t, const char *w, const struct tomo_box *b, float *ds
 
 	TIFFGetField(t->tif, TIFFTAG_TILEWIDTH, &tw);
 	TIFFGetField(t->tif, TIFFTAG_TILELENGTH, &th);
-	if (!tw || !th || grow_buf(t, TIFFTileSize64(t->tif)))
-		return tw && th ? TOMO_ERR : tomo_error(TOMO_ERR, "%s has empty tiles", w);
+	if (!tw || !th) /* check_page refused these */
+		return tomo_error(TOMO_ERR, "%s has empty tiles", w);
+	const uint64_t size = TIFFTileSize64(t->tif);
+	if (size < (uint64_t)tw * th * ts)
+		return tomo_error(TOMO_ERR, "%s: bad tile size", w);
 	for (int64_t ty = b->y0 / th * th; ty < b->y0 + b->ny; ty += th)
 		for (int64_t tx = b->x0 / tw * tw; tx < b->x0 + b->nx; tx += tw) {
 			uint32_t tile = TIFFComputeTile(t->tif, (uint32_t)tx, (uint32_t)ty, 0, 0);
+			if (check_stored(t, w, "tile", tile, size) || grow_buf(t, size))
+				return TOMO_ERR;
 			tomo_tiff_clear();
 			if (TIFFReadEncodedTile(t->tif, tile, t->buf, (tmsize_t)t->buf_len) < 0)
 				return tomo_error(TOMO_ERR, "%s: cannot read tile %u: %s", w, tile,
@@ -469,7 +523,7 @@ read_strips(struct tiffsrc *t, const char *w, const struct tomo_box *b, float *d
 		int64_t end = first + rps < b->y0 + b->ny ? first + rps : b->y0 + b->ny;
 		/* Decode only up to the last row needed. */
 		uint64_t need = (uint64_t)(end - first) * line;
-		if (grow_buf(t, need))
+		if (check_stored(t, w, "strip", strip, need) || grow_buf(t, need))
 			return TOMO_ERR;
 		tomo_tiff_clear();
 		tmsize_t got = TIFFReadEncodedStrip(t->tif, strip, t->buf, (tmsize_t)need);
