@@ -68,6 +68,8 @@ TOOLS := $(patsubst tools/%.c,%,$(TOOL_SRCS))
 CU_SRCS := $(sort $(wildcard kernels/*.cu))
 STUB_SRCS := $(sort $(wildcard kernels/*_stub.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+# The installed headers: tomo/tool.h is the tools' own, not libtomo's API.
+PUBLIC_HEADERS := $(filter-out include/tomo/tool.h,$(sort $(wildcard include/tomo/*.h)))
 # tomo-bench's measuring is the tool's, not libtomo's: tools/bench/*.c,
 # with tools/bench/*.cu (nvcc) when CUDA=1, else their *_stub.c, linked
 # into $(BUILD)/bin/tomo-bench alone.
@@ -115,12 +117,20 @@ endif
 
 all: $(BINS) $(STATIC_LIB) $(SHARED_LIB) $(UNITS) $(BUILD)/tomo.pc
 
+# libtomo's own objects (lib/, kernels/) hide every symbol that no public
+# header declares with TOMO_API (tomo/api.h), so libtomo.so exports its API
+# alone; the tools and tests link libtomo.a and keep their symbols.
+LIB_VISIBILITY := -fvisibility=hidden
+
 # Rebuild everything when the configuration (flags, CUDA on/off) changes.
-CONFIG := $(ALL_CFLAGS) | $(CUDA) | $(NVCC_FLAGS) | $(LIBS)
+CONFIG := $(ALL_CFLAGS) $(LIB_VISIBILITY) | $(CUDA) | $(NVCC_FLAGS) | $(LIBS)
 $(BUILD)/config: FORCE
 	@mkdir -p $(@D)
 	@if [ "$$(cat $@ 2>/dev/null)" != '$(CONFIG)' ]; then echo '$(CONFIG)' > $@; fi
 FORCE:
+
+$(BUILD)/obj/lib/%.o $(BUILD)/obj/kernels/%.o: ALL_CFLAGS += $(LIB_VISIBILITY)
+$(BUILD)/obj/kernels/%.o: NVCC_FLAGS += -Xcompiler $(LIB_VISIBILITY)
 
 $(BUILD)/obj/lib/%.o: lib/%.c $(BUILD)/config
 	$(call quiet,CC,$<)
@@ -258,7 +268,7 @@ check-man:
 		if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; done; echo "man pages clean"
 
 check-install: all
-	@tests/check-install
+	@BUILD=$(BUILD) tests/check-install
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/tomo \
@@ -269,7 +279,7 @@ install: all
 	install -m 755 $(SHARED_LIB) $(DESTDIR)$(LIBDIR)
 	ln -sf libtomo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtomo.so.$(SOMAJOR)
 	ln -sf libtomo.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtomo.so
-	install -m 644 include/tomo/*.h $(DESTDIR)$(INCLUDEDIR)/tomo
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/tomo
 	install -m 644 $(BUILD)/tomo.pc $(DESTDIR)$(PKGCONFIGDIR)
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7

@@ -45,9 +45,11 @@ write_at(struct tomo_output *o, const char *p, int64_t n, int64_t at)
 		int mine = e > a ? tomo_write_full(o->fd, p + a, (size_t)(e - a), at + a,
 		                                   tomo_output_name(o))
 		                 : TOMO_OK;
-		/* tomo_error's message is per thread: keep the first failure's. */
+		/* tomo_error's message is per thread: keep the first failure's.
+		 * Unnamed: a named critical section's lock is a global symbol
+		 * that libtomo.so would export. */
 		if (mine) {
-#pragma omp critical(tomo_raw_write)
+#pragma omp critical
 			if (rc == TOMO_OK) {
 				rc = mine;
 				snprintf(msg, sizeof msg, "%s", tomo_errmsg());

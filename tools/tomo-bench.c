@@ -17,6 +17,7 @@
 
 #include "bench/bench.h"
 #include "tomo/tomo.h"
+#include "tomo/tool.h"
 
 enum {
 	OPT_SIZE = 256,

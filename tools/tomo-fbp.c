@@ -12,6 +12,7 @@
 
 #include "tomo/fbp.h"
 #include "tomo/tomo.h"
+#include "tomo/tool.h"
 
 enum {
 	OPT_CENTER = 256,

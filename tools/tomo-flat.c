@@ -11,6 +11,7 @@
 #include "tomo/flat.h"
 #include "tomo/scan.h"
 #include "tomo/tomo.h"
+#include "tomo/tool.h"
 
 enum {
 	OPT_FLATS = 256,

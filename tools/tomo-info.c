@@ -11,6 +11,7 @@
 #include "tomo/tomo.h"
 #include "tomo/scan.h"
 #include "tomo/stats.h"
+#include "tomo/tool.h"
 
 enum { OPT_STATS = 256, OPT_JSON };
 

@@ -12,6 +12,7 @@
 
 #include "tomo/phantom.h"
 #include "tomo/tomo.h"
+#include "tomo/tool.h"
 
 enum {
 	OPT_SIZE = 256,

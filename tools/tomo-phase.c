@@ -10,6 +10,7 @@
 
 #include "tomo/phase.h"
 #include "tomo/tomo.h"
+#include "tomo/tool.h"
 
 enum {
 	OPT_METHOD = 256, OPT_ENERGY, OPT_DISTANCE, OPT_PIXEL, OPT_DELTA_BETA,

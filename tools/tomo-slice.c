@@ -19,10 +19,7 @@
 #include "tomo/slice.h"
 #include "tomo/stats.h"
 #include "tomo/tomo.h"
-
-#ifndef TOMO_VERSION
-#define TOMO_VERSION "unknown"
-#endif
+#include "tomo/tool.h"
 
 /* Black pixels between the pictures of --ortho and --montage. */
 #define GAP 4
@@ -509,7 +506,7 @@ text_init(struct text *t, struct tomo_input *in, const struct args *a, const dou
 {
 	t->n = 0;
 	text_add(t, "Source", "%s", tomo_input_name(in));
-	text_add(t, "Software", "tomo-slice %s", TOMO_VERSION);
+	text_add(t, "Software", "tomo-slice %s", tomo_version());
 	text_add(t, "Window", "%.9g:%.9g", w[0], w[1]);
 	if (!a->window)
 		text_add(t, "Percentiles", "%g:%g%s", a->plo, a->phi,

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "tomo/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -24,18 +26,18 @@ enum tomo_device {
  * thread's current device; else 0, and the reason (e.g. "built without
  * CUDA", "no CUDA driver", "CUDA found 1 GPU, numbered from 0") in why.
  * The answer for the last index asked about is cached. */
-int tomo_gpu_usable(int index, char *why, size_t n);
+TOMO_API int tomo_gpu_usable(int index, char *why, size_t n);
 
 /* The name of the GPU last found usable ("" if none). */
-const char *tomo_gpu_name(void);
+TOMO_API const char *tomo_gpu_name(void);
 
 /* Choose for a request on GPU index (TOMO_DEVICE_GPU with index N is
  * --device gpu:N): *use_gpu set; TOMO_ENODEV with a message when the GPU
  * was demanded and is unusable. */
-int tomo_device_select(enum tomo_device req, int index, int *use_gpu);
+TOMO_API int tomo_device_select(enum tomo_device req, int index, int *use_gpu);
 
 /* 1 when this build has the CUDA back-end. */
-int tomo_built_with_cuda(void);
+TOMO_API int tomo_built_with_cuda(void);
 
 #ifdef __cplusplus
 }

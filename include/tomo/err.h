@@ -7,6 +7,8 @@
 #ifndef TOMO_ERR_H
 #define TOMO_ERR_H
 
+#include "tomo/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,19 +22,19 @@ enum tomo_status {
 };
 
 /* Store a printf-formatted message for this thread and return code. */
-int tomo_error(int code, const char *fmt, ...)
+TOMO_API int tomo_error(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* Like tomo_error, with ": strerror(errnum)" appended. */
-int tomo_error_sys(int code, int errnum, const char *fmt, ...)
+TOMO_API int tomo_error_sys(int code, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* The last message stored by this thread ("" if none). Valid until the
  * next tomo_error* call on the same thread. */
-const char *tomo_errmsg(void);
+TOMO_API const char *tomo_errmsg(void);
 
 /* Prefix the current message with "CONTEXT: " (e.g. a file name). */
-void tomo_error_context(const char *fmt, ...)
+TOMO_API void tomo_error_context(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
 #ifdef __cplusplus

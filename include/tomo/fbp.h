@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/io.h"
 #include "tomo/progress.h"
 
@@ -93,6 +94,18 @@ struct tomo_fbp_stats {
 	int64_t padded;                 /* padded detector length of the filter */
 };
 
+/* The header of the volume that p makes of the input with header in:
+ * sizes (size x size x the rows), kind volume, quantity attenuation, no
+ * angles, centre or spacings; pixel_size when it is a number (the output
+ * is then in 1/m); in's other keys carried. out must be uninitialised or
+ * freed; the caller frees it. */
+TOMO_API int tomo_fbp_output_header(const struct tomo_header *in, const struct tomo_fbp_params *p,
+                                    double pixel_size, struct tomo_header *out);
+
+/* Parts of a reconstruction start at multiples of this from row0 (the
+ * Fourier method reconstructs rows in pairs): tomo_part_range's multiple. */
+TOMO_API int64_t tomo_fbp_part_multiple(const struct tomo_fbp_params *p);
+
 /* Reconstruct rows p->row0..row1-1 of in (float32 boxes through
  * tomo_input_read; a sequential input of projections must have been made
  * random-access with tomo_input_buffer) into out, whose planes are the
@@ -102,53 +115,41 @@ struct tomo_fbp_stats {
  * are attenuation per pixel length times p->scale. The caller has checked
  * the parameters (tomo_fbp_check). stats may be NULL. Errors set
  * tomo_error's message and return TOMO_ERR (CUDA failures included). */
-/* The header of the volume that p makes of the input with header in:
- * sizes (size x size x the rows), kind volume, quantity attenuation, no
- * angles, centre or spacings; pixel_size when it is a number (the output
- * is then in 1/m); in's other keys carried. out must be uninitialised or
- * freed; the caller frees it. */
-int tomo_fbp_output_header(const struct tomo_header *in, const struct tomo_fbp_params *p,
-                           double pixel_size, struct tomo_header *out);
-
-/* Parts of a reconstruction start at multiples of this from row0 (the
- * Fourier method reconstructs rows in pairs): tomo_part_range's multiple. */
-int64_t tomo_fbp_part_multiple(const struct tomo_fbp_params *p);
-
-int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p, struct tomo_output *out,
-                 struct tomo_fbp_stats *stats);
+TOMO_API int tomo_fbp_run(struct tomo_input *in, const struct tomo_fbp_params *p,
+                          struct tomo_output *out, struct tomo_fbp_stats *stats);
 
 /* Check p against the input's sizes: angle count, centre inside the
  * detector, rows in range, size, cutoff, the Fourier method's oversampling
  * and kernel width. TOMO_ERR with a message naming the problem. */
-int tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p);
+TOMO_API int tomo_fbp_check(const struct tomo_input *in, const struct tomo_fbp_params *p);
 
 /* The padded length of the filter for ncols detector columns: an even
  * fast FFT size of at least 2 ncols (and at least 64). */
-int64_t tomo_fbp_padded_length(int64_t ncols);
+TOMO_API int64_t tomo_fbp_padded_length(int64_t ncols);
 
 /* The smallest even size of at least n of the form 2^a 3^b 5^c 7^d. */
-int64_t tomo_fbp_even_size(int64_t n);
+TOMO_API int64_t tomo_fbp_even_size(int64_t n);
 
 /* Filter response for padded length P at the P/2 + 1 frequency bins
  * k = 0..P/2 (k/P cycles per pixel): the DFT of the discrete Ram-Lak
  * kernel (h[0] = 1/4, h[n] = -1/(pi n)^2 for odd n, 0 for even n, n the
  * circular distance on P samples), times the window at k/P / (cutoff/2),
  * zero past the cutoff, times gain. */
-void tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P, double gain,
-                           double *resp);
+TOMO_API void tomo_fbp_filter_table(enum tomo_fbp_filter f, double cutoff, int64_t P, double gain,
+                                    double *resp);
 
 /* Quadrature weights (radians) for angles in degrees: angles are folded
  * modulo 180, sorted, and each distinct direction gets half the gap to
  * its neighbours on the 180-degree circle, shared equally by its
  * duplicates. The weights sum to pi. n >= 1. Returns TOMO_ERR (out of
  * memory or a non-finite angle). */
-int tomo_fbp_angle_weights(const double *deg, int64_t n, double *w);
+TOMO_API int tomo_fbp_angle_weights(const double *deg, int64_t n, double *w);
 
 /* "ramp", "shepp-logan", ... NULL-terminated, in enum order. */
-extern const char *const tomo_fbp_filter_names[];
+TOMO_API extern const char *const tomo_fbp_filter_names[];
 
 /* "fbp", "fourier": NULL-terminated, in enum order. */
-extern const char *const tomo_fbp_method_names[];
+TOMO_API extern const char *const tomo_fbp_method_names[];
 
 #ifdef __cplusplus
 }

@@ -7,22 +7,24 @@
 #ifndef TOMO_FFT_H
 #define TOMO_FFT_H
 
+#include "tomo/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Initialise FFTW's threads once (threads <= 0: OpenMP's count). */
-void tomo_fft_init(int threads);
+TOMO_API void tomo_fft_init(int threads);
 
 /* FFTW planner flags: FFTW_ESTIMATE unless TOMO_FFTW=measure|patient. */
-unsigned tomo_fft_flags(void);
+TOMO_API unsigned tomo_fft_flags(void);
 
 /* Serialise plan creation and destruction. */
-void tomo_fft_lock(void);
-void tomo_fft_unlock(void);
+TOMO_API void tomo_fft_lock(void);
+TOMO_API void tomo_fft_unlock(void);
 
 /* A size >= n that FFTW and cuFFT transform fast: 2^a 3^b 5^c 7^d. */
-long tomo_fft_good_size(long n);
+TOMO_API long tomo_fft_good_size(long n);
 
 #ifdef __cplusplus
 }

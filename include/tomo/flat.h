@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/header.h"
 #include "tomo/io.h"
 #include "tomo/scan.h"
@@ -67,8 +68,8 @@ struct tomo_flat_counts {
  * scan's other metadata (centre and pixel size follow cropping and
  * binning). A range outside the scan gives TOMO_EUSAGE with a message.
  * h must be uninitialised or freed; the caller frees it. */
-int tomo_flat_plan(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
-                   struct tomo_header *h);
+TOMO_API int tomo_flat_plan(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
+                            struct tomo_header *h);
 
 /* Correct the scan into out (opened with tomo_flat_plan's header): flats
  * and darks averaged first, then the projections slab by slab, each slab
@@ -76,9 +77,9 @@ int tomo_flat_plan(const struct tomo_scan_input *s, const struct tomo_flat_opts 
  * o selects (one extra row and column around them with outliers, for the
  * 3x3 neighbourhood). counts may be NULL; progress (may be NULL) is reported
  * in projections. */
-int tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
-                  struct tomo_output *out, struct tomo_flat_counts *counts,
-                  const struct tomo_progress_cb *progress);
+TOMO_API int tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *o,
+                           struct tomo_output *out, struct tomo_flat_counts *counts,
+                           const struct tomo_progress_cb *progress);
 
 /* Pieces, exposed for the tests and tomo-bench. */
 
@@ -89,24 +90,24 @@ int tomo_flat_run(const struct tomo_scan_input *s, const struct tomo_flat_opts *
  * (planes of npix floats): tomo_flat_correct per pixel, -ln with take_log.
  * OpenMP threads. counts[0] and counts[1] grow by the pixels whose den and
  * transmission were clamped. The GPU's is tomo_flat_gpu.correct. */
-void tomo_flat_correct_planes(const void *raw, int raw_u16, int64_t nz, int64_t npix,
-                              const float *dark, const float *den, int take_log, float *out,
-                              int64_t counts[2]);
+TOMO_API void tomo_flat_correct_planes(const void *raw, int raw_u16, int64_t nz, int64_t npix,
+                                       const float *dark, const float *den, int take_log,
+                                       float *out, int64_t counts[2]);
 
 /* Outlier removal on nz planes of nx x ny: out = in, except where a pixel
  * differs from the median m of its 3x3 neighbourhood (edges replicated)
  * by more than t |m|: there out = m. in and out must not overlap. Returns
  * the number of pixels replaced. Multi-threaded. */
-int64_t tomo_flat_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz,
-                           float t);
+TOMO_API int64_t tomo_flat_outliers(const float *in, float *out, int64_t nx, int64_t ny, int64_t nz,
+                                    float t);
 
 /* N x N binning by mean of an nx x ny plane into floor(nx/N) x floor(ny/N)
  * (the last columns and rows that do not fill a bin are left out). */
-void tomo_flat_bin(const float *in, int64_t nx, int64_t ny, int64_t n, float *out);
+TOMO_API void tomo_flat_bin(const float *in, int64_t nx, int64_t ny, int64_t n, float *out);
 
 /* The median of v[0..n) (reordered), n >= 1: the middle value, or the
  * mean of the middle two for even n (NumPy's convention). */
-float tomo_flat_median(float *v, int64_t n);
+TOMO_API float tomo_flat_median(float *v, int64_t n);
 
 #ifdef __cplusplus
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tomo/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -51,14 +53,14 @@ struct tomo_header {
 };
 
 /* An empty header: sizes 1, unknown kind and quantity, no angles, NAN reals. */
-void tomo_header_init(struct tomo_header *h);
-void tomo_header_free(struct tomo_header *h);
+TOMO_API void tomo_header_init(struct tomo_header *h);
+TOMO_API void tomo_header_free(struct tomo_header *h);
 
 /* Deep copy; dst must not be initialised or must have been freed. */
-int tomo_header_copy(struct tomo_header *dst, const struct tomo_header *src);
+TOMO_API int tomo_header_copy(struct tomo_header *dst, const struct tomo_header *src);
 
 /* Replace the angle list (copied). n == 0 removes it. */
-int tomo_header_set_angles(struct tomo_header *h, const double *deg, int64_t n);
+TOMO_API int tomo_header_set_angles(struct tomo_header *h, const double *deg, int64_t n);
 
 /* The angle list that --angles names: SPEC is a text file of angles in
  * degrees, one per line (blank lines and '#' comments skipped), or
@@ -70,14 +72,14 @@ int tomo_header_set_angles(struct tomo_header *h, const double *deg, int64_t n);
  * TOMO_EUSAGE for a step below 1 or no file name; TOMO_ERR for a file that
  * cannot be read, a line that is not a number, no angles, a bound out of
  * range or an empty selection. */
-int tomo_angles_read(const char *spec, double **deg, int64_t *n, int64_t *total);
+TOMO_API int tomo_angles_read(const char *spec, double **deg, int64_t *n, int64_t *total);
 
 /* TOMO_OK when the n angles read from spec (total in its file) are one
  * per projection of input (its name in messages), which has want of them;
  * else TOMO_ERR with a message naming both counts and, for a whole file,
  * how to select lines of it. */
-int tomo_angles_match(const char *spec, int64_t n, int64_t total, int64_t want,
-                      const char *input);
+TOMO_API int tomo_angles_match(const char *spec, int64_t n, int64_t total, int64_t want,
+                               const char *input);
 
 /* Where a tool's projection angles come from, first given first: an
  * angle file (--angles, read with tomo_angles_read), an even range
@@ -94,8 +96,8 @@ struct tomo_angle_source {
  * *deg (malloc'd). TOMO_ERR naming both counts when a file's or the
  * stream's list does not hold nproj angles (tomo_angles_match's message
  * for a file). */
-int tomo_angles_choose(const struct tomo_angle_source *s, const struct tomo_header *h,
-                       const char *input, int64_t nproj, double **deg);
+TOMO_API int tomo_angles_choose(const struct tomo_angle_source *s, const struct tomo_header *h,
+                                const char *input, int64_t nproj, double **deg);
 
 /* Bit sets of kinds and quantities (1 << TOMO_KIND_*, 1 << TOMO_QUANTITY_*). */
 #define TOMO_KINDS(k) (1u << (k))
@@ -106,23 +108,23 @@ int tomo_angles_choose(const struct tomo_angle_source *s, const struct tomo_head
  * the stage takes it); else TOMO_ERR with one message in one wording for
  * every tool: "INPUT holds WHAT; TOOL takes WHAT IT TAKES", with the way
  * out where there is one (raw counts: run tomo-flat first). */
-int tomo_stream_accept(const struct tomo_header *h, const char *input, const char *tool,
-                       unsigned kinds, unsigned quantities);
+TOMO_API int tomo_stream_accept(const struct tomo_header *h, const char *input, const char *tool,
+                                unsigned kinds, unsigned quantities);
 
 /* Set (add or replace) a carried key; value NULL removes it. Keys must not
  * contain ":=" nor newlines; the tomo_* keys above are rejected here. */
-int tomo_header_set_kv(struct tomo_header *h, const char *key, const char *value);
-const char *tomo_header_get_kv(const struct tomo_header *h, const char *key);
+TOMO_API int tomo_header_set_kv(struct tomo_header *h, const char *key, const char *value);
+TOMO_API const char *tomo_header_get_kv(const struct tomo_header *h, const char *key);
 
 /* Number of samples x*y*z; fails (TOMO_ERR) on overflow past INT64_MAX/8. */
-int tomo_header_count(const struct tomo_header *h, int64_t *count);
+TOMO_API int tomo_header_count(const struct tomo_header *h, int64_t *count);
 
 /* Names used in the stream ("projections", "line-integral", ...). */
-const char *tomo_kind_name(enum tomo_kind k);
-const char *tomo_quantity_name(enum tomo_quantity q);
+TOMO_API const char *tomo_kind_name(enum tomo_kind k);
+TOMO_API const char *tomo_quantity_name(enum tomo_quantity q);
 /* Parse a name; returns -1 if unknown. */
-int tomo_kind_parse(const char *s);
-int tomo_quantity_parse(const char *s);
+TOMO_API int tomo_kind_parse(const char *s);
+TOMO_API int tomo_quantity_parse(const char *s);
 
 /* Sample types of the formats we read. Every reader converts to float32. */
 enum tomo_dtype {
@@ -130,12 +132,12 @@ enum tomo_dtype {
 	TOMO_U8, TOMO_I8, TOMO_U16, TOMO_I16, TOMO_U32, TOMO_I32,
 	TOMO_U64, TOMO_I64, TOMO_F32, TOMO_F64,
 };
-size_t tomo_dtype_size(enum tomo_dtype t);
-const char *tomo_dtype_name(enum tomo_dtype t);
+TOMO_API size_t tomo_dtype_size(enum tomo_dtype t);
+TOMO_API const char *tomo_dtype_name(enum tomo_dtype t);
 
 /* Convert n samples of type t (byte-swapped first when swap) to float. */
-void tomo_convert_to_float(const void *src, enum tomo_dtype t, int swap,
-                           float *dst, size_t n);
+TOMO_API void tomo_convert_to_float(const void *src, enum tomo_dtype t, int swap,
+                                    float *dst, size_t n);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/header.h"
 
 #ifdef __cplusplus
@@ -57,29 +58,29 @@ struct tomo_input_scan {
 };
 
 /* Open path ("-" or NULL: stdin). Errors name the file and what is wrong. */
-int tomo_input_open(const char *path, const struct tomo_input_opts *o,
-                    struct tomo_input **in);
-void tomo_input_close(struct tomo_input *in);
+TOMO_API int tomo_input_open(const char *path, const struct tomo_input_opts *o,
+                             struct tomo_input **in);
+TOMO_API void tomo_input_close(struct tomo_input *in);
 
-const struct tomo_header *tomo_input_header(const struct tomo_input *in);
+TOMO_API const struct tomo_header *tomo_input_header(const struct tomo_input *in);
 /* The name to use in messages: the path, or "<stdin>". */
-const char *tomo_input_name(const struct tomo_input *in);
+TOMO_API const char *tomo_input_name(const struct tomo_input *in);
 /* "nrrd", "raw", "tiff" or "hdf5". */
-const char *tomo_input_format(const struct tomo_input *in);
+TOMO_API const char *tomo_input_format(const struct tomo_input *in);
 /* The sample type as stored (before conversion to float32). */
-enum tomo_dtype tomo_input_dtype(const struct tomo_input *in);
+TOMO_API enum tomo_dtype tomo_input_dtype(const struct tomo_input *in);
 
 /* The scan the input belongs to, or NULL when it is no scan file's
  * projections. Valid until tomo_input_close. */
-const struct tomo_input_scan *tomo_input_scan_info(const struct tomo_input *in);
+TOMO_API const struct tomo_input_scan *tomo_input_scan_info(const struct tomo_input *in);
 
 /* TOMO_ERR (message set) when in is a raw scan, which the program tool
  * (its name, e.g. "tomo-fbp") can only read after tomo-flat: the message
  * names the file and the pipeline to run. TOMO_OK otherwise. */
-int tomo_input_refuse_raw_scan(const struct tomo_input *in, const char *tool);
+TOMO_API int tomo_input_refuse_raw_scan(const struct tomo_input *in, const char *tool);
 
 /* 1 when planes can only be read in increasing z order (a pipe). */
-int tomo_input_sequential(const struct tomo_input *in);
+TOMO_API int tomo_input_sequential(const struct tomo_input *in);
 
 /* The box of a whole that in holds, and the whole's sizes: a part's
  * stream (tomo_output_open_region to stdout) says where its samples lie in
@@ -87,33 +88,34 @@ int tomo_input_sequential(const struct tomo_input *in);
  * key/values); an input without the key holds all of itself (box: its
  * sizes at 0, whole: its sizes). A key that does not parse, or places the
  * input outside the whole, fails tomo_input_open. */
-void tomo_input_region(const struct tomo_input *in, struct tomo_box *box, int64_t whole[3]);
+TOMO_API void tomo_input_region(const struct tomo_input *in, struct tomo_box *box,
+                                int64_t whole[3]);
 
 /* Read box b into dst ([nz][ny][nx] floats). A sequential input needs
  * b->z0 at or after the end of the previous read. A short or failing
  * source is an error naming the plane. Not thread-safe per input. */
-int tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst);
+TOMO_API int tomo_input_read(struct tomo_input *in, const struct tomo_box *b, float *dst);
 
 /* Read box b without converting: samples of tomo_input_dtype(in) in the
  * host's byte order, [nz][ny][nx] of them, into dst. For callers that
  * convert while computing (a uint16 scan corrected in one pass). Only
  * inputs with tomo_input_has_native(in) support it (HDF5 datasets); the
  * others fail with TOMO_ERR. Same checks and order rule as tomo_input_read. */
-int tomo_input_read_native(struct tomo_input *in, const struct tomo_box *b, void *dst);
-int tomo_input_has_native(const struct tomo_input *in);
+TOMO_API int tomo_input_read_native(struct tomo_input *in, const struct tomo_box *b, void *dst);
+TOMO_API int tomo_input_has_native(const struct tomo_input *in);
 
 /* Shorthand: planes z0..z0+nz, whole. */
-int tomo_input_read_planes(struct tomo_input *in, int64_t z0, int64_t nz,
-                           float *dst);
+TOMO_API int tomo_input_read_planes(struct tomo_input *in, int64_t z0, int64_t nz,
+                                    float *dst);
 
 /* The samples in place (float32, little endian, memory-mapped) or NULL when
  * the input is not stored that way. Valid until tomo_input_close. */
-const float *tomo_input_mapped(const struct tomo_input *in);
+TOMO_API const float *tomo_input_mapped(const struct tomo_input *in);
 
 /* Make a sequential input random-access: the planes not yet read are
  * buffered in memory when they fit in memory_bytes, else in an unlinked
  * temporary file in $TMPDIR (or /tmp), which is then memory-mapped. */
-int tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes);
+TOMO_API int tomo_input_buffer(struct tomo_input *in, int64_t memory_bytes);
 
 /* Scratch space for n floats: malloc'd when n floats fit in memory_bytes,
  * else a shared mapping of an unlinked temporary file in $TMPDIR (or /tmp),
@@ -125,9 +127,9 @@ struct tomo_scratch {
 	size_t bytes;
 	int mapped;
 };
-int tomo_scratch_alloc(struct tomo_scratch *s, int64_t n, int64_t memory_bytes);
-void tomo_scratch_release(const struct tomo_scratch *s, const float *p, size_t n);
-void tomo_scratch_free(struct tomo_scratch *s);
+TOMO_API int tomo_scratch_alloc(struct tomo_scratch *s, int64_t n, int64_t memory_bytes);
+TOMO_API void tomo_scratch_release(const struct tomo_scratch *s, const float *p, size_t n);
+TOMO_API void tomo_scratch_free(struct tomo_scratch *s);
 
 struct tomo_output;
 
@@ -139,8 +141,8 @@ struct tomo_output;
  * A regular file is written to a temporary name beside it and renamed by
  * tomo_output_close, so a failed run leaves nothing behind. Refuses a
  * terminal on stdout (TOMO_EUSAGE). */
-int tomo_output_open(const char *path, const struct tomo_header *h,
-                     struct tomo_output **out);
+TOMO_API int tomo_output_open(const char *path, const struct tomo_header *h,
+                              struct tomo_output **out);
 
 /* Open path to write the box *region of a whole output described by h
  * (h->size: the whole's sizes). A regular file (.nrrd, .raw, .npy, .h5):
@@ -164,8 +166,8 @@ int tomo_output_open(const char *path, const struct tomo_header *h,
  * to the whole: exactly tomo_output_open's behaviour (a tomo_region key
  * in h included). A region outside the whole: TOMO_ERR. One thread at a
  * time writes an output. */
-int tomo_output_open_region(const char *path, const struct tomo_header *h,
-                            const struct tomo_box *region, struct tomo_output **out);
+TOMO_API int tomo_output_open_region(const char *path, const struct tomo_header *h,
+                                     const struct tomo_box *region, struct tomo_output **out);
 
 /* Flags of tomo_output_check. */
 enum {
@@ -180,41 +182,42 @@ enum {
  * device or FIFO is written in place: it must be writable). Creates nothing. TOMO_EUSAGE
  * for a terminal or a name of a format not written, TOMO_ERR for a missing
  * or unwritable directory. Tools call it before opening their input. */
-int tomo_output_check(const char *path, unsigned flags);
+TOMO_API int tomo_output_check(const char *path, unsigned flags);
 
 /* Write planes z0..z0+nz ([nz][ny][nx] floats): whole planes of the
  * output's region (of the whole output for tomo_output_open). Files take
  * planes in any order; stdout and TIFF need increasing z without gaps. */
-int tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz,
-                      const float *planes);
+TOMO_API int tomo_output_write(struct tomo_output *o, int64_t z0, int64_t nz,
+                               const float *planes);
 
 /* Write the box b ([nz][ny][nx] floats, whole-output coordinates, inside
  * the output's region). Files take any box in any order; a stream (and
  * TIFF) takes boxes spanning the region's x and y, in increasing z without
  * gaps. Writing a sample twice writes it again. */
-int tomo_output_write_box(struct tomo_output *o, const struct tomo_box *b, const float *data);
+TOMO_API int tomo_output_write_box(struct tomo_output *o, const struct tomo_box *b,
+                                   const float *data);
 
 /* Non-finite samples (NaN, Inf) written so far: tools warn about them. */
-int64_t tomo_output_nonfinite(const struct tomo_output *o);
+TOMO_API int64_t tomo_output_nonfinite(const struct tomo_output *o);
 
 /* Finish: check every sample of the region was written, flush, close,
  * rename into place (a part: nothing to rename). On failure the partial
  * file is removed (a part's shared file stays). Frees o in every case. */
-int tomo_output_close(struct tomo_output *o);
+TOMO_API int tomo_output_close(struct tomo_output *o);
 
 /* Give up: remove the partial file (a part's shared file stays), free o. */
-void tomo_output_abort(struct tomo_output *o);
+TOMO_API void tomo_output_abort(struct tomo_output *o);
 
 /* Remove every partial output file still open (for signal handlers and
  * fatal exits; async-signal-safe). */
-void tomo_output_abort_all_files(void);
+TOMO_API void tomo_output_abort_all_files(void);
 
 /* Planes per slab: as many as fit in budget bytes at bytes_per_plane each
  * (at least 1, at most total). */
-int64_t tomo_slab_planes(int64_t bytes_per_plane, int64_t budget, int64_t total);
+TOMO_API int64_t tomo_slab_planes(int64_t bytes_per_plane, int64_t budget, int64_t total);
 
 /* Parse "XxYxZ" (also "XxY"), each >= 1. */
-int tomo_parse_shape(const char *s, int64_t size[3]);
+TOMO_API int tomo_parse_shape(const char *s, int64_t size[3]);
 
 #ifdef __cplusplus
 }

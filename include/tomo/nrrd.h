@@ -9,6 +9,7 @@
 #ifndef TOMO_NRRD_H
 #define TOMO_NRRD_H
 
+#include "tomo/api.h"
 #include "tomo/header.h"
 
 #ifdef __cplusplus
@@ -30,16 +31,16 @@ struct tomo_nrrd {
 
 /* Parse header text (everything up to and including the blank line, or a
  * whole detached .nhdr). On error the message names the line. */
-int tomo_nrrd_parse(const char *text, size_t len, struct tomo_nrrd *n);
-void tomo_nrrd_free(struct tomo_nrrd *n);
+TOMO_API int tomo_nrrd_parse(const char *text, size_t len, struct tomo_nrrd *n);
+TOMO_API void tomo_nrrd_free(struct tomo_nrrd *n);
 
 /* Format the stream header for h (float32, little endian, raw). *out is
  * malloc'd, *len is a multiple of TOMO_NRRD_ALIGN and the text ends with the
  * blank line that separates it from the data. */
-int tomo_nrrd_format(const struct tomo_header *h, char **out, size_t *len);
+TOMO_API int tomo_nrrd_format(const struct tomo_header *h, char **out, size_t *len);
 
 /* Shortest text that reads back as exactly v ("nan" for NAN). */
-void tomo_format_double(char *buf, size_t n, double v);
+TOMO_API void tomo_format_double(char *buf, size_t n, double v);
 
 #ifdef __cplusplus
 }

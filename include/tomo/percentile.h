@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tomo/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -21,8 +23,8 @@ extern "C" {
  * x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h]). Copies the
  * finite samples (m floats of memory); p is not modified. *nfinite gets m;
  * when m is 0 every out[i] is NAN. Errors: out of memory. */
-int tomo_percentiles(const float *p, size_t n, const double *q, int nq, double *out,
-                     int64_t *nfinite);
+TOMO_API int tomo_percentiles(const float *p, size_t n, const double *q, int nq, double *out,
+                              int64_t *nfinite);
 
 /* Histogram of finite samples over [lo, hi] in nbins equal bins, filled in
  * any number of calls; lo and hi must be the exact minimum and maximum of
@@ -39,14 +41,14 @@ struct tomo_hist {
  * outliers stretch hi - lo beyond 4000 times the window. */
 #define TOMO_HIST_BINS (1 << 20)
 
-int tomo_hist_init(struct tomo_hist *h, double lo, double hi, int64_t nbins);
-void tomo_hist_add(struct tomo_hist *h, const float *p, size_t n);
+TOMO_API int tomo_hist_init(struct tomo_hist *h, double lo, double hi, int64_t nbins);
+TOMO_API void tomo_hist_add(struct tomo_hist *h, const float *p, size_t n);
 /* The percentile q (0..100) by the same formula as tomo_percentiles, each
  * order statistic taken as the centre of its share of its bin, x[0] as lo
  * and x[m-1] as hi. It differs from the exact value by at most one bin
  * width, (hi - lo) / nbins. NAN when no sample was added. */
-double tomo_hist_percentile(const struct tomo_hist *h, double q);
-void tomo_hist_free(struct tomo_hist *h);
+TOMO_API double tomo_hist_percentile(const struct tomo_hist *h, double q);
+TOMO_API void tomo_hist_free(struct tomo_hist *h);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/io.h"
 #include "tomo/progress.h"
 
@@ -39,31 +40,33 @@ struct tomo_phantom;
 
 /* Build a phantom from n ellipsoids (copied). Fails on axes <= 0 or
  * non-finite numbers. */
-int tomo_phantom_new(const struct tomo_ellipsoid *e, int n, struct tomo_phantom **p);
+TOMO_API int tomo_phantom_new(const struct tomo_ellipsoid *e, int n, struct tomo_phantom **p);
 
 /* The 3D modified Shepp-Logan head (Kak & Slaney's / Toft's values, the 3D
  * table of Schabel's phantom3d), its unit cube [-1,1]^3 scaled by n/2 in x
  * and y and by rows/2 in z. Values 0..1 after the overlaps add. */
-int tomo_phantom_shepp_logan(int64_t n, int64_t rows, struct tomo_phantom **p);
+TOMO_API int tomo_phantom_shepp_logan(int64_t n, int64_t rows, struct tomo_phantom **p);
 
 /* A reproducible random set of ellipsoids for seed, the same on every
  * machine: inside the cylinder of radius n/2 and within 90% of the height
  * rows, positive values, overlaps summing to at most about 2. */
-int tomo_phantom_random(int64_t n, int64_t rows, uint64_t seed, struct tomo_phantom **p);
+TOMO_API int tomo_phantom_random(int64_t n, int64_t rows, uint64_t seed, struct tomo_phantom **p);
 
-void tomo_phantom_free(struct tomo_phantom *p);
+TOMO_API void tomo_phantom_free(struct tomo_phantom *p);
 
 /* The ellipsoids (count in *n), valid while p lives. */
-const struct tomo_ellipsoid *tomo_phantom_ellipsoids(const struct tomo_phantom *p, int *n);
+TOMO_API const struct tomo_ellipsoid *tomo_phantom_ellipsoids(const struct tomo_phantom *p, int *n);
 
 /* Exact length of the chord that the ray {x cos(theta) + y sin(theta) = s,
  * z = z} (direction (-sin, cos, 0), theta in degrees) cuts through e. */
-double tomo_ellipsoid_chord(const struct tomo_ellipsoid *e, double theta_deg, double s, double z);
+TOMO_API double tomo_ellipsoid_chord(const struct tomo_ellipsoid *e, double theta_deg, double s,
+                                     double z);
 
 /* The phantom's line integral along that ray, and its value at a point
  * (a point on an ellipsoid's surface counts as inside). */
-double tomo_phantom_ray(const struct tomo_phantom *p, double theta_deg, double s, double z);
-double tomo_phantom_value(const struct tomo_phantom *p, double x, double y, double z);
+TOMO_API double tomo_phantom_ray(const struct tomo_phantom *p, double theta_deg, double s,
+                                 double z);
+TOMO_API double tomo_phantom_value(const struct tomo_phantom *p, double x, double y, double z);
 
 /* The detector: ncols columns, column k centred at s = k + 0.5 - center
  * (TomoPy's convention); nrows rows, row r integrating the slice at height
@@ -75,39 +78,40 @@ struct tomo_detector {
 
 /* Line integrals for na angles (degrees) into out, [na][nrows][ncols]
  * floats. Multi-threaded (OpenMP over rays); na == 0 does nothing. */
-int tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d,
-                         const double *deg, int64_t na, float *out);
+TOMO_API int tomo_phantom_project(const struct tomo_phantom *p, const struct tomo_detector *d,
+                                  const double *deg, int64_t na, float *out);
 
 /* Slices z0..z0+nz of the n x n x rows volume into out ([nz][n][n]):
  * voxel (row i, column j, slice k) holds the value at its centre
  * x = j + 0.5 - n/2, y = n/2 - i - 0.5, z = k + 0.5 - rows/2. */
-int tomo_phantom_sample(const struct tomo_phantom *p, int64_t n, int64_t rows, int64_t z0,
-                        int64_t nz, float *out);
+TOMO_API int tomo_phantom_sample(const struct tomo_phantom *p, int64_t n, int64_t rows, int64_t z0,
+                                 int64_t nz, float *out);
 
 /* Line integrals of detector rows row0..row0+nr-1 (of d's nrows) for na
  * angles into out, [na][nr][ncols]: the same numbers as those rows of
  * tomo_phantom_project's. */
-int tomo_phantom_project_rows(const struct tomo_phantom *p, const struct tomo_detector *d,
-                              const double *deg, int64_t na, int64_t row0, int64_t nr,
-                              float *out);
+TOMO_API int tomo_phantom_project_rows(const struct tomo_phantom *p, const struct tomo_detector *d,
+                                       const double *deg, int64_t na, int64_t row0, int64_t nr,
+                                       float *out);
 
 /* Stream the projections (header sizes ncols x nrows x nangles, angles in
  * the header) or the volume (n x n x rows) into an open output, a slab of
  * planes at a time within memory bytes, through the pipeline. region: the
  * box of the output to make (a part: rows of the projections, slices of
  * the volume), or NULL for all of it. progress may be NULL. */
-int tomo_phantom_write_projections(const struct tomo_phantom *p, const struct tomo_detector *d,
-                                   const double *deg, int64_t na, struct tomo_output *out,
-                                   const struct tomo_box *region, int64_t memory,
-                                   const struct tomo_progress_cb *progress);
-int tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t rows,
-                              struct tomo_output *out, const struct tomo_box *region,
-                              int64_t memory, const struct tomo_progress_cb *progress);
+TOMO_API int tomo_phantom_write_projections(const struct tomo_phantom *p,
+                                            const struct tomo_detector *d, const double *deg,
+                                            int64_t na, struct tomo_output *out,
+                                            const struct tomo_box *region, int64_t memory,
+                                            const struct tomo_progress_cb *progress);
+TOMO_API int tomo_phantom_write_volume(const struct tomo_phantom *p, int64_t n, int64_t rows,
+                                       struct tomo_output *out, const struct tomo_box *region,
+                                       int64_t memory, const struct tomo_progress_cb *progress);
 
 /* Default attenuation scale of a simulated scan of width ncols, 8/ncols:
  * the thickest Shepp-Logan path (0.54 ncols/2 pixels of value 1) then
  * transmits 11%, the median ray through the head about 30%. */
-double tomo_phantom_default_mu(int64_t ncols);
+TOMO_API double tomo_phantom_default_mu(int64_t ncols);
 
 /* A simulated scan (lib/phantom_scan.c; tomo_sim_*, where tomo_scan_* in
  * tomo/scan.h reads a real one). Counts per pixel, P the photons,
@@ -134,14 +138,16 @@ struct tomo_sim_scan {
  * data_dark (uint16 [frames][rows][cols]), /exchange/theta (degrees).
  * NXtomo: /entry/instrument/detector/data and image_key, darks, half the
  * flats, projections, the other half of the flats; linked from /entry/data. */
-int tomo_sim_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
-                        const double *deg, int64_t na, const struct tomo_sim_scan *s,
-                        const char *path, int64_t memory, const struct tomo_progress_cb *progress);
+TOMO_API int tomo_sim_scan_write(const struct tomo_phantom *p, const struct tomo_detector *d,
+                                 const double *deg, int64_t na, const struct tomo_sim_scan *s,
+                                 const char *path, int64_t memory,
+                                 const struct tomo_progress_cb *progress);
 
 /* The scan model's pieces, for tests: beam profile and dark level of a
  * pixel, and the counter-based generator. */
-double tomo_sim_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows);
-double tomo_sim_dark_level(const struct tomo_sim_scan *s, int64_t col, int64_t row, int64_t ncols);
+TOMO_API double tomo_sim_beam(int64_t col, int64_t row, int64_t ncols, int64_t nrows);
+TOMO_API double tomo_sim_dark_level(const struct tomo_sim_scan *s, int64_t col, int64_t row,
+                                    int64_t ncols);
 
 /* A portable generator (splitmix64): the same sequence everywhere. */
 struct tomo_rng {
@@ -150,15 +156,15 @@ struct tomo_rng {
 	int has_spare;
 };
 /* A stream keyed by up to three numbers (e.g. seed, frame, pixel). */
-void tomo_rng_seed(struct tomo_rng *r, uint64_t a, uint64_t b, uint64_t c);
-uint64_t tomo_rng_next(struct tomo_rng *r);
+TOMO_API void tomo_rng_seed(struct tomo_rng *r, uint64_t a, uint64_t b, uint64_t c);
+TOMO_API uint64_t tomo_rng_next(struct tomo_rng *r);
 /* Uniform in [0, 1), 53 random bits. */
-double tomo_rng_uniform(struct tomo_rng *r);
+TOMO_API double tomo_rng_uniform(struct tomo_rng *r);
 /* Standard normal (Marsaglia's polar method, in pairs). */
-double tomo_rng_normal(struct tomo_rng *r);
+TOMO_API double tomo_rng_normal(struct tomo_rng *r);
 /* Poisson(mean): exact by inversion below mean 50, above that the nearest
  * integer to a normal of the same mean and variance (at least 0). */
-double tomo_rng_poisson(struct tomo_rng *r, double mean);
+TOMO_API double tomo_rng_poisson(struct tomo_rng *r, double mean);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/io.h"
 #include "tomo/progress.h"
 
@@ -74,11 +75,11 @@ struct tomo_phase_result {
 };
 
 /* "paganin", "gpaganin", "tomopy". */
-const char *tomo_phase_method_name(enum tomo_phase_method m);
+TOMO_API const char *tomo_phase_method_name(enum tomo_phase_method m);
 
 /* Check o (positive physical parameters, a known method and pad mode);
  * TOMO_EUSAGE with a message naming the bad value. */
-int tomo_phase_check(const struct tomo_phase_opts *o);
+TOMO_API int tomo_phase_check(const struct tomo_phase_opts *o);
 
 /* The FFT length and the left (or top) padding for a projection dimension
  * of n samples:
@@ -88,51 +89,52 @@ int tomo_phase_check(const struct tomo_phase_opts *o);
  *     power of two >= n + p, left = floor((Q - n) / 2), P = n + 2 left;
  * left = floor((P - n) / 2) in the first two cases; the right padding is
  * P - n - left. */
-int tomo_phase_padding(const struct tomo_phase_opts *o, int64_t n,
-                       int64_t *padded, int64_t *left);
+TOMO_API int tomo_phase_padding(const struct tomo_phase_opts *o, int64_t n,
+                                int64_t *padded, int64_t *left);
+
+/* Rows of context a part of nx x ny projections needs on each side: the
+ * filter's kernel in real space (the padded grid's inverse transform)
+ * stays under 1e-6 of its peak beyond them; ny when it never does.
+ * TOMO_ERR (message set) when out of memory. */
+TOMO_API int tomo_phase_margin(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
+                               int64_t *margin);
 
 /* The filter on the half spectrum of an FFT of px columns by py rows:
  * h[ky * (px/2+1) + kx], scaled by 1/(px py) so that a forward and an
  * unnormalised inverse FFT with it in between filter with unit gain where
  * the filter is 1. Computed in double precision, stored as float. */
-/* Rows of context a part of nx x ny projections needs on each side: the
- * filter's kernel in real space (the padded grid's inverse transform)
- * stays under 1e-6 of its peak beyond them; ny when it never does.
- * TOMO_ERR (message set) when out of memory. */
-int tomo_phase_margin(const struct tomo_phase_opts *o, int64_t nx, int64_t ny, int64_t *margin);
-
-int tomo_phase_filter(const struct tomo_phase_opts *o, int64_t px, int64_t py,
-                      float *h);
+TOMO_API int tomo_phase_filter(const struct tomo_phase_opts *o, int64_t px, int64_t py,
+                               float *h);
 
 /* A prepared filter for projections of nx by ny samples: plans, filter,
  * work buffers (CPU) or device buffers (GPU). Not thread-safe. */
 struct tomo_phase;
 
 /* max_planes: the most projections one tomo_phase_apply call gets. */
-int tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
-                      int64_t max_planes, struct tomo_phase **p);
+TOMO_API int tomo_phase_create(const struct tomo_phase_opts *o, int64_t nx, int64_t ny,
+                               int64_t max_planes, struct tomo_phase **p);
 
 /* Filter n projections ([n][ny][nx] floats) in place: transmission (or
  * line integrals with from_log) in, line integrals (or transmission with
  * no_log) out. Never writes NaN or Inf. */
-int tomo_phase_apply(struct tomo_phase *p, float *planes, int64_t n);
+TOMO_API int tomo_phase_apply(struct tomo_phase *p, float *planes, int64_t n);
 
 /* Buffers for tomo_phase_apply: page-locked when the GPU runs, so copies
  * to it are fast and asynchronous. Free with tomo_phase_buffer_free. */
-float *tomo_phase_buffer_alloc(struct tomo_phase *p, int64_t nplanes);
-void tomo_phase_buffer_free(struct tomo_phase *p, float *buf);
+TOMO_API float *tomo_phase_buffer_alloc(struct tomo_phase *p, int64_t nplanes);
+TOMO_API void tomo_phase_buffer_free(struct tomo_phase *p, float *buf);
 
 /* Samples clamped so far (see struct tomo_phase_result). */
-void tomo_phase_counts(const struct tomo_phase *p, int64_t *clamped_in,
-                       int64_t *clamped_out);
-void tomo_phase_free(struct tomo_phase *p);
+TOMO_API void tomo_phase_counts(const struct tomo_phase *p, int64_t *clamped_in,
+                                int64_t *clamped_out);
+TOMO_API void tomo_phase_free(struct tomo_phase *p);
 
 /* The header of what tomo_phase_run makes of projections with header in:
  * projections of line integrals (transmission with no_log), the beam's
  * energy, distance and pixel size o used; in's other keys carried. out
  * must be uninitialised or freed; the caller frees it. */
-int tomo_phase_output_header(const struct tomo_header *in, const struct tomo_phase_opts *o,
-                             struct tomo_header *out);
+TOMO_API int tomo_phase_output_header(const struct tomo_header *in, const struct tomo_phase_opts *o,
+                                      struct tomo_header *out);
 
 /* The tools' entry point: filter every projection of in into out (created
  * by the caller with in's sizes), slab by slab: reading the next slab,
@@ -141,8 +143,8 @@ int tomo_phase_output_header(const struct tomo_header *in, const struct tomo_pha
  * within o->memory (three slabs plus the work buffers). The input must be
  * projections of transmission (or line integrals with from_log); the
  * caller checks the header. r may be NULL. */
-int tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
-                   const struct tomo_phase_opts *o, struct tomo_phase_result *r);
+TOMO_API int tomo_phase_run(struct tomo_input *in, struct tomo_output *out,
+                            const struct tomo_phase_opts *o, struct tomo_phase_result *r);
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/io.h"
 #include "tomo/progress.h"
 
@@ -96,18 +97,19 @@ struct tomo_pipeline {
 /* Make p->region of p->out from p->in through p->stage. Errors (a stage's,
  * a read's, a write's) stop all threads; the first one's code and message
  * are returned. */
-int tomo_pipeline_run(struct tomo_pipeline *p);
+TOMO_API int tomo_pipeline_run(struct tomo_pipeline *p);
 
 /* Units per slab for p (without running): what tomo_pipeline_run uses. */
-int64_t tomo_pipeline_plan(const struct tomo_pipeline *p);
+TOMO_API int64_t tomo_pipeline_plan(const struct tomo_pipeline *p);
 
 /* Part i (0-based) of n of an extent of units cut at multiples of
  * multiple: [*a, *b), as even as the alignment allows, in order; parts
  * past the units (n larger than the blocks) are empty (*a == *b). */
-void tomo_part_range(int64_t extent, int64_t multiple, int i, int n, int64_t *a, int64_t *b);
+TOMO_API void tomo_part_range(int64_t extent, int64_t multiple, int i, int n, int64_t *a,
+                              int64_t *b);
 
 /* Parse "I/N" (0 <= I < N <= 1e6): TOMO_EUSAGE with a message otherwise. */
-int tomo_part_parse(const char *s, int *i, int *n);
+TOMO_API int tomo_part_parse(const char *s, int *i, int *n);
 
 #ifdef __cplusplus
 }

@@ -13,12 +13,14 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 /* Seconds on a monotonic clock. */
-double tomo_now(void);
+TOMO_API double tomo_now(void);
 
 struct tomo_progress_cb {
 	void (*fn)(void *ctx, int64_t done, int64_t total); /* NULL: no reports */

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/header.h"
 #include "tomo/io.h"
 
@@ -82,10 +83,11 @@ struct tomo_scan_opts {
  * places and units) go into hdr, in keV and metres, where the projections'
  * own tomo_* keys do not give them. Errors (TOMO_ERR, message set): no projections, no flats, sizes
  * that differ, unreadable or missing datasets, bad image_key values. */
-int tomo_scan_open(const char *path, const struct tomo_scan_opts *o, struct tomo_scan_input **s);
-void tomo_scan_close(struct tomo_scan_input *s);
+TOMO_API int tomo_scan_open(const char *path, const struct tomo_scan_opts *o,
+                            struct tomo_scan_input **s);
+TOMO_API void tomo_scan_close(struct tomo_scan_input *s);
 
-const char *tomo_scan_layout_name(enum tomo_scan_layout l);
+TOMO_API const char *tomo_scan_layout_name(enum tomo_scan_layout l);
 
 #ifdef __cplusplus
 }

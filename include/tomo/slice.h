@@ -10,6 +10,7 @@
 
 #include <stdint.h>
 
+#include "tomo/api.h"
 #include "tomo/header.h"
 #include "tomo/io.h"
 
@@ -44,13 +45,13 @@ struct tomo_slice_sel {
 };
 
 /* Image width and height of a slice along axis of a volume of sizes s. */
-void tomo_slice_image_dims(const int64_t s[3], int axis, int64_t *width, int64_t *height);
+TOMO_API void tomo_slice_image_dims(const int64_t s[3], int axis, int64_t *width, int64_t *height);
 
 /* Check s against a volume of sizes h->size; fill in count (when < 0),
  * the crop (when none: the whole image), size, width and height. A
  * selection that does not fit is TOMO_EUSAGE with a message naming the
  * index or range and the sizes. */
-int tomo_slice_resolve(const struct tomo_header *h, struct tomo_slice_sel *s);
+TOMO_API int tomo_slice_resolve(const struct tomo_header *h, struct tomo_slice_sel *s);
 
 /* Slices k0..k0+nk-1 of a resolved selection, as nk images of
  * sel->height x sel->width floats in dst. */
@@ -75,8 +76,8 @@ typedef void (*tomo_slice_progress_fn)(void *ctx, int64_t done, int64_t total);
  * means are summed in double. Memory besides dst: one plane's box, and
  * with bin > 1 a double per destination sample. progress may be NULL.
  */
-int tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs, int nreq,
-                    tomo_slice_progress_fn progress, void *ctx);
+TOMO_API int tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs, int nreq,
+                             tomo_slice_progress_fn progress, void *ctx);
 
 /*
  * The header of slices k0..k0+nk-1 written as a stream: sizes width x
@@ -90,8 +91,8 @@ int tomo_slice_read(struct tomo_input *in, const struct tomo_slice_req *reqs, in
  * bin, less the crop's first column), else it is dropped. out must not be
  * initialised.
  */
-int tomo_slice_header(const struct tomo_header *in, const struct tomo_slice_sel *s, int64_t k0,
-                      int64_t nk, struct tomo_header *out);
+TOMO_API int tomo_slice_header(const struct tomo_header *in, const struct tomo_slice_sel *s,
+                               int64_t k0, int64_t nk, struct tomo_header *out);
 
 #ifdef __cplusplus
 }

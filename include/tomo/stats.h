@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tomo/api.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -20,12 +22,12 @@ struct tomo_stats {
 	double mean, m2;  /* running mean and sum of squared deviations */
 };
 
-void tomo_stats_init(struct tomo_stats *s);
+TOMO_API void tomo_stats_init(struct tomo_stats *s);
 /* Add n samples (multi-threaded with OpenMP). */
-void tomo_stats_add(struct tomo_stats *s, const float *p, size_t n);
-double tomo_stats_mean(const struct tomo_stats *s);
+TOMO_API void tomo_stats_add(struct tomo_stats *s, const float *p, size_t n);
+TOMO_API double tomo_stats_mean(const struct tomo_stats *s);
 /* Population standard deviation. */
-double tomo_stats_std(const struct tomo_stats *s);
+TOMO_API double tomo_stats_std(const struct tomo_stats *s);
 
 #ifdef __cplusplus
 }
