@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +60,155 @@ tomo_hdf5_msg(void)
 	return msg[0] ? msg : "unknown HDF5 error";
 }
 
+/*
+ * The file driver of the files we read: HDF5's sec2 driver with one check
+ * added to its reads. libhdf5 1.10 loops forever decoding a global heap
+ * collection (where variable-length strings live) whose free-space object
+ * has size 0, and reads past the collection when an object's size runs
+ * beyond it: such a collection fails its read here instead, with a message.
+ * The check walks the objects as libhdf5 does, with the file's size of
+ * lengths, which its superblock says as it is read.
+ */
+static H5FD_class_t sec2_cls;
+static const H5FD_class_t *sec2;
+static hid_t checked_driver = -1;
+
+/* The size of lengths of the files opened last, as their superblocks say
+ * (8 for a file not among them). */
+static struct {
+	const H5FD_t *file;
+	unsigned lengths;
+} sizes[16];
+static unsigned nsizes;
+
+static uint64_t
+decode_length(const unsigned char *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	for (unsigned i = n; i-- > 0;)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static unsigned
+lengths_of(const H5FD_t *file)
+{
+	for (unsigned i = 0; i < sizeof sizes / sizeof *sizes; i++)
+		if (sizes[i].file == file)
+			return sizes[i].lengths;
+	return 8;
+}
+
+/* The superblock: remember the file's size of lengths. */
+static void
+note_superblock(const H5FD_t *file, const unsigned char *b, size_t n)
+{
+	static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+	unsigned lengths;
+
+	if (n < 16 || memcmp(b, sig, sizeof sig))
+		return;
+	lengths = b[8] <= 1 ? b[14] : b[10];
+	for (unsigned i = 0; i < sizeof sizes / sizeof *sizes; i++)
+		if (sizes[i].file == file) {
+			sizes[i].lengths = lengths;
+			return;
+		}
+	nsizes = (nsizes + 1) % (sizeof sizes / sizeof *sizes);
+	sizes[nsizes].file = file;
+	sizes[nsizes].lengths = lengths;
+}
+
+/* 1 when the n bytes read can be decoded by libhdf5 without looping or
+ * leaving them, if they are a global heap collection (read as raw data:
+ * HDF5 reads collections as such): every object's extent is positive and
+ * inside the collection. A read is one when it starts with the
+ * collection's signature and version and is 4096 bytes (HDF5's first
+ * look) or the collection's size: no sample read matches that by chance. */
+static int
+heap_ok(const unsigned char *b, size_t n, unsigned len)
+{
+	const uint64_t hdr = 8 + len, objhdr = 8 + len;
+	uint64_t size, p;
+
+	if (len < 2 || len > 8 || n < hdr || memcmp(b, "GCOL\1\0\0\0", 8))
+		return 1;
+	size = decode_length(b + 8, len);
+	if (n != 4096 && n != size)
+		return 1;
+	if (size < 4096)
+		return 0;
+	for (p = hdr; p + objhdr <= size && p + objhdr <= n;) {
+		unsigned idx = b[p] | b[p + 1] << 8;
+		uint64_t osize = decode_length(b + p + 8, len);
+		uint64_t need = idx ? objhdr + ((osize + 7) & ~(uint64_t)7) : osize;
+		if (osize > size || need == 0 || need > size - p)
+			return 0;
+		p += need;
+	}
+	return 1;
+}
+
+static herr_t
+checked_read(H5FD_t *file, H5FD_mem_t type, hid_t dxpl, haddr_t addr, size_t size, void *buf)
+{
+	herr_t e = sec2->read(file, type, dxpl, addr, size, buf);
+
+	if (e < 0)
+		return e;
+	if (type == H5FD_MEM_SUPER)
+		note_superblock(file, buf, size);
+	else if ((type == H5FD_MEM_GHEAP || type == H5FD_MEM_DRAW) &&
+	         !heap_ok(buf, size, lengths_of(file))) {
+		H5Epush2(H5E_DEFAULT, __FILE__, __func__, __LINE__, H5E_ERR_CLS, H5E_HEAP,
+		         H5E_CANTLOAD, "damaged global heap collection at byte %llu",
+		         (unsigned long long)addr);
+		return -1;
+	}
+	return e;
+}
+
+static void
+register_checked(void)
+{
+	static H5FD_class_t cls;
+	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+	H5FD_t *f = NULL;
+
+	/* HDF5 hands out a driver's class only through a file it opened. */
+	if (fapl >= 0 && H5Pset_fapl_sec2(fapl) >= 0)
+		f = H5FDopen("/dev/null", H5F_ACC_RDONLY, fapl, HADDR_UNDEF);
+	if (fapl >= 0)
+		H5Pclose(fapl);
+	if (!f)
+		return;
+	cls = *f->cls;
+	H5FDclose(f);
+	if (!cls.read || strcmp(cls.name, "sec2"))
+		return;
+	sec2 = &sec2_cls;
+	sec2_cls = cls;
+	cls.name = "tomo_sec2";
+#if H5_VERSION_GE(1, 13, 0)
+	cls.value = 600; /* a user driver's value, not sec2's */
+#endif
+	cls.read = checked_read;
+	checked_driver = H5FDregister(&cls);
+}
+
 hid_t
 tomo_hdf5_fapl(int writing)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
 
 	if (fapl < 0)
 		return fapl;
+	/* Reading: the checked driver (where it could be made). */
+	pthread_once(&once, register_checked);
+	if (!writing && checked_driver >= 0)
+		H5Pset_driver(fapl, checked_driver, NULL);
 #if H5_VERSION_GE(1, 10, 7)
 	/* Network and parallel file systems often have no locks: the default
 	 * would refuse every file there. */
@@ -92,11 +235,19 @@ herr_t
 tomo_hdf5_slab_typed(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
                      hid_t memtype, void *buf, int writing)
 {
+	return tomo_hdf5_slab_in(ds, rank, start, count, count, NULL, memtype, buf, writing);
+}
+
+herr_t
+tomo_hdf5_slab_in(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
+                  const hsize_t *mdims, const hsize_t *moff, hid_t memtype, void *buf, int writing)
+{
 	hid_t fs = H5Dget_space(ds), ms = -1;
 	herr_t e = -1;
 
 	if (fs >= 0 && H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
-	    (ms = H5Screate_simple(rank, count, NULL)) >= 0)
+	    (ms = H5Screate_simple(rank, mdims, NULL)) >= 0 &&
+	    (!moff || H5Sselect_hyperslab(ms, H5S_SELECT_SET, moff, NULL, count, NULL) >= 0))
 		e = writing ? H5Dwrite(ds, memtype, ms, fs, H5P_DEFAULT, buf)
 		            : H5Dread(ds, memtype, ms, fs, H5P_DEFAULT, buf);
 	/* Every API call clears the error stack: keep the caller's reason
@@ -109,6 +260,95 @@ tomo_hdf5_slab_typed(hid_t ds, int rank, const hsize_t *start, const hsize_t *co
 	if (why >= 0)
 		H5Eset_current_stack(why);
 	return e;
+}
+
+/* The size of the file that holds object obj (external links lead to
+ * others); -1 when unknown. */
+static int64_t
+file_size_of(hid_t obj)
+{
+	hid_t f = H5Iget_file_id(obj);
+	hsize_t n = 0;
+	herr_t e = f < 0 ? -1 : H5Fget_filesize(f, &n);
+
+	if (f >= 0)
+		H5Fclose(f);
+	return e < 0 ? -1 : (int64_t)n;
+}
+
+/* The bytes a contiguous dataset's external files hold (H5F_UNLIMITED
+ * when one is unlimited); -1 when it has none. */
+static int64_t
+external_bytes(hid_t dcpl)
+{
+	int n = H5Pget_external_count(dcpl);
+	int64_t sum = 0;
+
+	if (n <= 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		char name[8];
+		off_t off;
+		hsize_t size;
+		if (H5Pget_external(dcpl, (unsigned)i, sizeof name, name, &off, &size) < 0)
+			return -1;
+		if (size == H5F_UNLIMITED || __builtin_add_overflow(sum, (int64_t)size, &sum))
+			return INT64_MAX;
+	}
+	return sum;
+}
+
+int
+tomo_hdf5_check_stored(hid_t ds, int64_t count, const char *where)
+{
+	hid_t t = H5Dget_type(ds);
+	size_t tsize = t < 0 ? 0 : H5Tget_size(t);
+	hid_t dcpl = H5Dget_create_plist(ds);
+	H5D_layout_t layout = dcpl < 0 ? H5D_LAYOUT_ERROR : H5Pget_layout(dcpl);
+	int64_t bytes, have = -1, ext = dcpl < 0 ? -1 : external_bytes(dcpl);
+	const char *in = "its file";
+
+	if (t >= 0)
+		H5Tclose(t);
+	if (dcpl >= 0)
+		H5Pclose(dcpl);
+	if (!tsize)
+		return tomo_error(TOMO_ERR, "%s: cannot read its type: %s", where, tomo_hdf5_msg());
+	if (count < 0 || __builtin_mul_overflow(count, (int64_t)tsize, &bytes))
+		return tomo_error(TOMO_ERR, "%s: %lld samples of %zu bytes are more than can be read",
+		                  where, (long long)count, tsize);
+	if (layout == H5D_CONTIGUOUS && ext >= 0) {
+		have = ext;
+		in = "its external files";
+	} else if (layout == H5D_CONTIGUOUS) {
+		have = file_size_of(ds);
+	} else if (layout == H5D_COMPACT) {
+		have = (int64_t)H5Dget_storage_size(ds);
+		in = "its header";
+	} else if (layout == H5D_CHUNKED) {
+		int64_t stored = (int64_t)H5Dget_storage_size(ds);
+		if (bytes && !stored)
+			return tomo_error(TOMO_ERR,
+			                  "%s: none of its chunks is written (%lld samples claimed)",
+			                  where, (long long)count);
+		if (bytes / TOMO_HDF5_MAX_RATIO > stored)
+			return tomo_error(TOMO_ERR,
+			                  "%s: %lld samples of %zu bytes claimed, but its chunks store "
+			                  "%lld bytes (more than %d times less: damaged, or mostly "
+			                  "never written)",
+			                  where, (long long)count, tsize, (long long)stored,
+			                  TOMO_HDF5_MAX_RATIO);
+		return TOMO_OK;
+	} else if (layout != H5D_VIRTUAL) {
+		return tomo_error(TOMO_ERR, "%s: unknown storage layout", where);
+	}
+	if (have >= 0 && bytes > have)
+		return tomo_error(TOMO_ERR,
+		                  "%s: %lld samples of %zu bytes (%lld bytes) claimed, more than %s "
+		                  "holds (%lld bytes): damaged or cut short",
+		                  where, (long long)count, tsize, (long long)bytes, in,
+		                  (long long)have);
+	return TOMO_OK;
 }
 
 /* Write one attribute: file type ftype, memory type mtype. */
@@ -181,6 +421,21 @@ tomo_hdf5_write_header(hid_t ds, const struct tomo_header *h, const char *name)
 	return TOMO_OK;
 }
 
+/* Attribute values read at most: a longer string, or more numbers, is
+ * refused before HDF5 is asked for them. */
+#define ATTR_MAX_BYTES ((size_t)1 << 24)
+
+/* 1 when attribute a stores n values of elem bytes each, and they are not
+ * too many to read: a damaged dataspace or type can claim any size. */
+static int
+attr_fits(hid_t a, hssize_t n, size_t elem)
+{
+	hsize_t stored = H5Aget_storage_size(a);
+
+	return n >= 0 && elem > 0 && (size_t)n <= ATTR_MAX_BYTES / elem &&
+	       (hsize_t)n * elem <= stored;
+}
+
 /* A string attribute's value, malloc'd; NULL (message set) on failure. */
 static char *
 get_string(hid_t a, hid_t ftype, const char *key, const char *name)
@@ -199,8 +454,8 @@ get_string(hid_t a, hid_t ftype, const char *key, const char *name)
 		H5free_memory(v);
 	} else {
 		size_t n = H5Tget_size(ftype);
-		if (!n || H5Tset_size(m, n + 1) < 0 || H5Tset_strpad(m, H5T_STR_NULLTERM) < 0 ||
-		    !(s = calloc(n + 1, 1)))
+		if (!n || !attr_fits(a, 1, n) || H5Tset_size(m, n + 1) < 0 ||
+		    H5Tset_strpad(m, H5T_STR_NULLTERM) < 0 || !(s = calloc(n + 1, 1)))
 			goto fail;
 		if (H5Aread(a, m, s) < 0) {
 			free(s);
@@ -252,10 +507,16 @@ get_reals(hid_t a, hssize_t *n, const char *key, const char *name)
 	hid_t sp = H5Aget_space(a);
 	double *v = NULL;
 
+	hid_t t = H5Aget_type(a);
+	size_t elem = t < 0 ? 0 : H5Tget_size(t);
+
+	if (t >= 0)
+		H5Tclose(t);
 	*n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
 	if (sp >= 0)
 		H5Sclose(sp);
-	if (*n < 0 || !(v = malloc((size_t)(*n ? *n : 1) * sizeof *v))) {
+	if (*n < 0 || !attr_fits(a, *n, elem) || (size_t)*n > ATTR_MAX_BYTES / sizeof *v ||
+	    !(v = malloc((size_t)(*n ? *n : 1) * sizeof *v))) {
 		tomo_error(TOMO_ERR, "cannot read attribute '%s' of %s", key, name);
 		return NULL;
 	}
@@ -450,7 +711,11 @@ tomo_hdf5_strings(hid_t obj, int attr, char **out, int max)
 			}
 	} else {
 		size_t len = H5Tget_size(t);
-		char *buf = len ? calloc((size_t)n, len + 1) : NULL;
+		char *buf = len && len < ATTR_MAX_BYTES / (size_t)n &&
+		                    (attr ? attr_fits(obj, n, len)
+		                          : !tomo_hdf5_check_stored(obj, n, "a string dataset"))
+		                    ? calloc((size_t)n, len + 1)
+		                    : NULL;
 		if (buf && H5Tset_size(m, len + 1) >= 0 &&
 		    H5Tset_strpad(m, H5T_STR_NULLTERM) >= 0 &&
 		    (attr ? H5Aread(obj, m, buf)

@@ -40,6 +40,25 @@ herr_t tomo_hdf5_slab(hid_t ds, int rank, const hsize_t *start, const hsize_t *c
  * read a uint16 dataset unconverted). */
 herr_t tomo_hdf5_slab_typed(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
                             hid_t memtype, void *buf, int writing);
+/* The same into (or from) a part of a larger array: buf holds mdims
+ * samples, the block of count at moff of them moves (moff NULL: mdims is
+ * count, the whole of buf). */
+herr_t tomo_hdf5_slab_in(hid_t ds, int rank, const hsize_t *start, const hsize_t *count,
+                         const hsize_t *mdims, const hsize_t *moff, hid_t memtype, void *buf,
+                         int writing);
+
+/* Chunked datasets (compressed or not) decode to at most this many times
+ * the bytes their chunks store (deflate's limit is 1032:1). */
+#define TOMO_HDF5_MAX_RATIO 4096
+
+/* TOMO_OK when dataset ds can hold count samples of its type:
+ * contiguous samples lie in its file (or its external files), compact ones
+ * in its header; the written chunks of a chunked dataset store at least
+ * 1/TOMO_HDF5_MAX_RATIO of their bytes (none written: refused); a virtual
+ * dataset's count must only not overflow. Else TOMO_ERR naming where (the
+ * dataset and file) and the sizes: so that no count a damaged or
+ * hand-made file claims is allocated or read before it is checked. */
+int tomo_hdf5_check_stored(hid_t ds, int64_t count, const char *where);
 
 /* The value of obj's scalar string attribute key, malloc'd; NULL when it
  * is absent, not a string, or unreadable. */

@@ -178,10 +178,16 @@ nx_counts(hid_t file, const char *fname, struct tomo_hdf5_pick *p)
 	hsize_t d[3];
 	int r = 0;
 	hid_t k = kp ? tomo_hdf5_open_dims(file, kp, &r, d) : -1;
-	int32_t *key = k >= 0 && r == 1 ? malloc((size_t)(d[0] ? d[0] : 1) * sizeof *key) : NULL;
+	char where[4200];
+	snprintf(where, sizeof where, "'%s' in '%s'", kp ? kp : "", fname);
+	/* A damaged or unwritten image_key can claim any length. */
+	int held = k >= 0 && r == 1 && !tomo_hdf5_check_stored(k, (int64_t)d[0], where);
+	int32_t *key = held ? malloc((size_t)(d[0] ? d[0] : 1) * sizeof *key) : NULL;
 	int rc = TOMO_OK;
 
-	if (!key || H5Dread(k, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, key) < 0) {
+	if (k >= 0 && r == 1 && !held) {
+		rc = TOMO_ERR;
+	} else if (!key || H5Dread(k, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, key) < 0) {
 		rc = kp && k >= 0 && key ? tomo_error(TOMO_ERR, "cannot read '%s' in '%s': %s", kp,
 		                                      fname, tomo_hdf5_msg())
 		                         : oom();

@@ -292,6 +292,11 @@ tomo_angles_choose(const struct tomo_angle_source *s, const struct tomo_header *
 {
 	int rc;
 
+	/* Before the list is made: a stream's header can claim any count. */
+	*deg = NULL;
+	if (nproj > TOMO_ANGLES_MAX)
+		return tomo_error(TOMO_ERR, "%s claims %lld projections; at most %lld are read",
+		                  input, (long long)nproj, (long long)TOMO_ANGLES_MAX);
 	*deg = malloc(sizeof **deg * (size_t)(nproj > 0 ? nproj : 1));
 	if (!*deg)
 		return tomo_error(TOMO_ERR, "out of memory for %lld angles", (long long)nproj);

@@ -20,12 +20,20 @@
 #include "io_impl.h"
 #include "tomo/err.h"
 
-/* Chunk cache: at most this much, however large a plane's chunks are. */
+/* Chunk cache: at most this much, however large a plane's chunks are, and
+ * at most this many chunks (each costs HDF5 some 100 bytes besides its
+ * data: a cache sized by bytes alone held millions of tiny chunks). */
 #define CACHE_MAX ((size_t)1 << 30)
+#define CACHE_CHUNKS 65536
+/* Chunks one H5Dread touches at most: HDF5 keeps a map entry (and two
+ * selections) per chunk of a read, so a box over millions of tiny chunks
+ * is read in pieces of whole chunks. */
+#define READ_CHUNKS 4096
 
 struct h5src {
 	hid_t file, ds;
 	int rank;
+	hsize_t chunk[3]; /* C order; chunk[0] == 0: not chunked */
 	char *file_name, *dataset; /* for messages */
 };
 
@@ -180,6 +188,19 @@ shape(struct h5src *s, int64_t size[3])
 	return TOMO_OK;
 }
 
+/* The sizes must count, and the file must hold the samples they claim. */
+static int
+held(struct h5src *s, const struct tomo_header *h, const char *where)
+{
+	int64_t count;
+
+	if (tomo_header_count(h, &count))
+		return tomo_error(TOMO_ERR, "%s: sizes %lld x %lld x %lld are too large", where,
+		                  (long long)h->size[0], (long long)h->size[1],
+		                  (long long)h->size[2]);
+	return tomo_hdf5_check_stored(s->ds, count, where);
+}
+
 /* The smallest prime >= n: HDF5 wants a prime number of cache slots. */
 static size_t
 prime_at_least(size_t n)
@@ -207,8 +228,11 @@ set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize, int64_t ma
 
 	if (dcpl >= 0)
 		H5Pclose(dcpl);
+	for (int i = 0; chunked && i < s->rank; i++)
+		chunked = c[i] > 0;
 	if (!chunked)
 		return TOMO_OK;
+	memcpy(s->chunk, c, sizeof c);
 	bytes = tsize;
 	for (int i = 0; i < s->rank; i++) {
 		int64_t n = size[s->rank - 1 - i]; /* that axis's length */
@@ -219,6 +243,8 @@ set_chunk_cache(struct h5src *s, const int64_t size[3], size_t tsize, int64_t ma
 	size_t cache = bytes * nchunks > CACHE_MAX ? CACHE_MAX : bytes * nchunks;
 	if (max > 0 && cache > (size_t)max)
 		cache = (size_t)max;
+	if (cache / bytes > CACHE_CHUNKS)
+		cache = bytes * CACHE_CHUNKS;
 	if (cache <= ((size_t)1 << 20))
 		return TOMO_OK; /* HDF5's default 1 MiB already holds them */
 	size_t slots = 10 * (cache / bytes + 1);
@@ -265,6 +291,12 @@ read_theta(struct h5src *s, struct tomo_header *h)
 	n = sp < 0 ? -1 : H5Sget_simple_extent_npoints(sp);
 	if (sp >= 0)
 		H5Sclose(sp);
+	char where[4200];
+	snprintf(where, sizeof where, "'/exchange/theta' in '%s'", s->file_name);
+	if (n > 0 && tomo_hdf5_check_stored(t, n, where)) {
+		H5Dclose(t);
+		return TOMO_ERR;
+	}
 	v = n > 0 ? malloc((size_t)n * sizeof *v) : NULL;
 	if (!v || H5Dread(t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
 		int rc = tomo_error(TOMO_ERR, "cannot read '/exchange/theta' in '%s'%s%s",
@@ -295,6 +327,50 @@ read_theta(struct h5src *s, struct tomo_header *h)
 	return rc;
 }
 
+/* Chunks of s the block of count samples at start touches (rank values
+ * each, C order). */
+static int64_t
+touched(const struct h5src *s, const hsize_t *start, const hsize_t *count)
+{
+	int64_t n = 1;
+
+	for (int i = 0; i < s->rank; i++) {
+		int64_t k = (int64_t)((start[i] + count[i] - 1) / s->chunk[i] - start[i] / s->chunk[i]) + 1;
+		if (n > INT64_MAX / k)
+			return INT64_MAX;
+		n *= k;
+	}
+	return n;
+}
+
+/* Read the block at start of count samples, inside the box at bstart of
+ * bcount samples that dst holds, in pieces of at most READ_CHUNKS whole
+ * chunks: split in two at a chunk boundary until they are that small. */
+static herr_t
+read_chunks(const struct h5src *s, hid_t memtype, void *dst, const hsize_t *bstart,
+            const hsize_t *bcount, const hsize_t *start, const hsize_t *count)
+{
+	hsize_t st[3], ct[3], moff[3];
+
+	for (int i = 0; i < s->rank && touched(s, start, count) > READ_CHUNKS; i++) {
+		hsize_t c = s->chunk[i], first = start[i] / c, last = (start[i] + count[i] - 1) / c;
+		if (first == last)
+			continue;
+		hsize_t cut = (first + (last - first + 1) / 2) * c;
+		memcpy(st, start, sizeof st);
+		memcpy(ct, count, sizeof ct);
+		ct[i] = cut - start[i];
+		if (read_chunks(s, memtype, dst, bstart, bcount, st, ct) < 0)
+			return -1;
+		st[i] = cut;
+		ct[i] = start[i] + count[i] - cut;
+		return read_chunks(s, memtype, dst, bstart, bcount, st, ct);
+	}
+	for (int i = 0; i < s->rank; i++)
+		moff[i] = start[i] - bstart[i];
+	return tomo_hdf5_slab_in(s->ds, s->rank, start, count, bcount, moff, memtype, dst, 0);
+}
+
 /* A box as a hyperslab, converted by HDF5 to memtype. A dataset of rank
  * < 3 takes the last rank values (y, x or x). */
 static int
@@ -303,10 +379,12 @@ h5_read_as(struct tomo_input *in, const struct tomo_box *b, hid_t memtype, void 
 	struct h5src *s = in->impl;
 	const hsize_t start[3] = {(hsize_t)b->z0, (hsize_t)b->y0, (hsize_t)b->x0};
 	const hsize_t count[3] = {(hsize_t)b->nz, (hsize_t)b->ny, (hsize_t)b->nx};
+	const hsize_t *st = start + 3 - s->rank, *ct = count + 3 - s->rank;
 
 	tomo_hdf5_quiet();
-	if (tomo_hdf5_slab_typed(s->ds, s->rank, start + 3 - s->rank, count + 3 - s->rank,
-	                         memtype, dst, 0) < 0)
+	if ((s->chunk[0] && touched(s, st, ct) > READ_CHUNKS
+	             ? read_chunks(s, memtype, dst, st, ct, st, ct)
+	             : tomo_hdf5_slab_typed(s->ds, s->rank, st, ct, memtype, dst, 0)) < 0)
 		return tomo_error(TOMO_ERR,
 		                  "cannot read planes %lld..%lld of '%s' in "
 		                  "'%s': %s",
@@ -449,12 +527,13 @@ tomo_input_open_hdf5(struct tomo_input *in, const char *file, const char *datase
 		rc = TOMO_ERR;
 		goto fail;
 	}
+	char where[4200];
+	snprintf(where, sizeof where, "'%s' in '%s'", s->dataset, s->file_name);
 	if ((rc = stored_type(s, &in->dtype, &tsize)) || (rc = shape(s, in->hdr.size)) ||
+	    (rc = held(s, &in->hdr, where)) ||
 	    (rc = set_chunk_cache(s, in->hdr.size, tsize, in->chunk_cache)) ||
 	    (rc = read_theta(s, &in->hdr)))
 		goto fail;
-	char where[4200];
-	snprintf(where, sizeof where, "'%s' in '%s'", s->dataset, s->file_name);
 	if ((rc = tomo_hdf5_read_header(s->ds, &in->hdr, where)) || (rc = note_scan(in, &pick, s->dataset)))
 		goto fail;
 	tomo_hdf5_pick_free(&pick);

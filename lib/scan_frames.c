@@ -69,12 +69,24 @@ tomo_scan_add_input(struct tomo_scan_input *s, const char *spec, const char *sha
 }
 
 int
+tomo_scan_check_frames(const struct tomo_input *in, int64_t n)
+{
+	if (n > TOMO_SCAN_MAX_FRAMES)
+		return tomo_error(TOMO_ERR, "%s holds %lld frames; a scan of at most %lld is read",
+		                  tomo_input_name(in), (long long)n, (long long)TOMO_SCAN_MAX_FRAMES);
+	return TOMO_OK;
+}
+
+int
 tomo_scan_frames_range(struct tomo_frames *f, struct tomo_input *in, int64_t first, int64_t n,
                        char *name)
 {
 	f->in = in;
-	f->n = n;
+	f->n = 0;
 	f->name = name;
+	if (tomo_scan_check_frames(in, n))
+		return TOMO_ERR;
+	f->n = n;
 	f->frame = malloc((size_t)(n > 0 ? n : 1) * sizeof *f->frame);
 	if (!f->frame || !name)
 		return oom();

@@ -30,8 +30,16 @@ void tomo_scan_info(struct tomo_scan_input *s, char *text);
 int tomo_scan_add_input(struct tomo_scan_input *s, const char *spec, const char *shape,
                         struct tomo_input **in);
 
+/* Frames of one scan at most: the scan keeps 16 bytes per frame before a
+ * sample is read, so a count a damaged header claims is refused first
+ * (tomo-fbp reconstructs at most as many angles). */
+#define TOMO_SCAN_MAX_FRAMES ((int64_t)1 << 24)
+
+/* TOMO_ERR (naming in) when in's n frames are more than a scan reads. */
+int tomo_scan_check_frames(const struct tomo_input *in, int64_t n);
+
 /* Fill f with frames first..first+n-1 of in, named name (malloc'd, taken
- * over; NULL is out of memory). */
+ * over; NULL is out of memory); more than TOMO_SCAN_MAX_FRAMES refused. */
 int tomo_scan_frames_range(struct tomo_frames *f, struct tomo_input *in, int64_t first, int64_t n,
                            char *name);
 

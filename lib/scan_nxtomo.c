@@ -214,10 +214,17 @@ static int
 read_angles(hid_t file, const char *path, int64_t n, double **out, const char *fname)
 {
 	hid_t ds = H5Dopen2(file, path, H5P_DEFAULT);
-	double *v = malloc((size_t)n * sizeof *v);
+	char where[4200];
+	snprintf(where, sizeof where, "the angles '%s' in '%s'", path, fname);
+	double *v;
 	char *units;
 	int rad;
 
+	if (ds >= 0 && tomo_hdf5_check_stored(ds, n, where)) {
+		H5Dclose(ds);
+		return TOMO_ERR;
+	}
+	v = malloc((size_t)n * sizeof *v);
 	if (ds < 0 || !v || H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
 		int rc = tomo_error(TOMO_ERR, "cannot read the angles '%s' in '%s': %s", path,
 		                    fname, tomo_hdf5_msg());
@@ -258,8 +265,16 @@ tomo_scan_open_nxtomo(struct tomo_scan_input *s, hid_t file, const char *fname, 
 	if ((rc = tomo_scan_add_input(s, spec, shape, &in)))
 		goto out;
 	n = tomo_input_header(in)->size[2];
-	key = malloc((size_t)n * sizeof *key);
+	if ((rc = tomo_scan_check_frames(in, n)))
+		goto out;
 	k = H5Dopen2(file, kpath, H5P_DEFAULT);
+	char where[4200];
+	snprintf(where, sizeof where, "'%s' in '%s'", kpath, fname);
+	if (k >= 0 && (rc = tomo_hdf5_check_stored(k, n, where))) {
+		H5Dclose(k);
+		goto out;
+	}
+	key = malloc((size_t)n * sizeof *key);
 	if (!key || k < 0 || H5Dread(k, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, key) < 0) {
 		rc = tomo_error(TOMO_ERR, "cannot read '%s' in '%s': %s", kpath, fname,
 		                tomo_hdf5_msg());

@@ -92,10 +92,14 @@ struct tomo_angle_source {
 	double range[2];        /* START, STOP (excluded), degrees */
 };
 
+/* Projections a tool reconstructs at most (tomo_angles_choose). */
+#define TOMO_ANGLES_MAX ((int64_t)1 << 24)
+
 /* The nproj angles of input (named in messages) with header h from s, in
  * *deg (malloc'd). TOMO_ERR naming both counts when a file's or the
  * stream's list does not hold nproj angles (tomo_angles_match's message
- * for a file). */
+ * for a file), and, before anything is allocated, when nproj is more than
+ * TOMO_ANGLES_MAX (a stream's header can claim any count). */
 TOMO_API int tomo_angles_choose(const struct tomo_angle_source *s, const struct tomo_header *h,
                                 const char *input, int64_t nproj, double **deg);
 
